@@ -1,0 +1,42 @@
+#!/bin/sh
+# deps.sh — install everything a fresh Debian 12 machine needs to build and test kettle.
+#
+# Runs as root. Installs the toolchain (musl-gcc, gcc, clang with libFuzzer runtime,
+# clang-format), the test peers (runc, busybox-static, util-linux, iproute2) and the bench
+# peers (hyperfine, containerd), then builds the pinned vendor libraries with
+# scripts/vendor.sh. Idempotent: when every package is already installed apt is not
+# touched at all, so a re-run costs only the dpkg-query check.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+pkgs="musl-tools gperf runc busybox-static make gcc clang libclang-rt-14-dev clang-format
+file dpkg-dev xz-utils ca-certificates util-linux procps iproute2 hyperfine containerd
+bash coreutils"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: must run as root (uid $(id -u)); allowed: uid 0" >&2
+	exit 1
+fi
+
+missing=
+for p in $pkgs; do
+	status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	case $status in
+	ii*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+if [ -n "$missing" ]; then
+	echo "deps.sh: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# Install the whole list, not only the missing ones, so versions stay consistent.
+	# shellcheck disable=SC2086 # word splitting of the package list is intended
+	apt-get install -y -qq --no-install-recommends $pkgs
+else
+	echo "deps.sh: all packages already installed"
+fi
+
+"$top/scripts/vendor.sh" musl

@@ -1,0 +1,97 @@
+#!/bin/sh
+# vendor.sh FLAVOUR — fetch, verify, unpack and build the pinned third-party parts.
+#
+# FLAVOUR is `musl` (static kettle) or `glibc` (sanitizer and fuzz builds). Reads
+# vendor/*.pin, downloads with apt into build/vendor/dl, refuses any file whose sha256
+# differs from its pin, and installs headers and static libraries under
+# build/vendor/FLAVOUR. Idempotent: a finished flavour is left alone.
+set -eu
+
+flavour=${1:-musl}
+top=$(cd "$(dirname "$0")/.." && pwd)
+vdir=$top/build/vendor
+dl=$vdir/dl
+out=$vdir/$flavour
+case $flavour in
+musl) cc=musl-gcc ;;
+glibc) cc=gcc ;;
+*) echo "vendor.sh: unknown flavour \`$flavour\` (allowed: musl, glibc)" >&2; exit 2 ;;
+esac
+
+pin_get() { # pin_get FILE KEY
+	sed -n "s/^$2=//p" "$1" | head -n 1
+}
+
+verify() { # verify PATH EXPECTED
+	got=$(sha256sum "$1" | cut -d' ' -f1)
+	if [ "$got" != "$2" ]; then
+		echo "vendor.sh: checksum mismatch for $(basename "$1"): expected $2, got $got" >&2
+		exit 1
+	fi
+}
+
+ensure_deb_src() {
+	if grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ ||
+		grep -qs '^deb-src' /etc/apt/sources.list; then
+		return
+	fi
+	src=/etc/apt/sources.list.d/debian.sources
+	[ -f "$src" ] || { echo "vendor.sh: no $src to derive a deb-src entry from" >&2; exit 1; }
+	sed 's/^Types:.*/Types: deb-src/' "$src" >/etc/apt/sources.list.d/kettle-deb-src.sources
+	apt-get update -qq
+}
+
+fetch_source() { # fetch_source PIN
+	pkg=$(pin_get "$1" package); ver=$(pin_get "$1" version); file=$(pin_get "$1" file)
+	if [ ! -f "$dl/$file" ]; then
+		ensure_deb_src
+		(cd "$dl" && apt-get -o APT::Sandbox::User=root source -qq --download-only "$pkg=$ver") >/dev/null ||
+			(apt-get update -qq && cd "$dl" && apt-get -o APT::Sandbox::User=root source -qq --download-only "$pkg=$ver")
+	fi
+	verify "$dl/$file" "$(pin_get "$1" sha256)"
+}
+
+fetch_binary() { # fetch_binary PIN
+	pkg=$(pin_get "$1" package); ver=$(pin_get "$1" version); file=$(pin_get "$1" file)
+	if [ ! -f "$dl/$file" ]; then
+		(cd "$dl" && apt-get -o APT::Sandbox::User=root download -qq "$pkg=$ver") ||
+			(apt-get update -qq && cd "$dl" && apt-get -o APT::Sandbox::User=root download -qq "$pkg=$ver")
+	fi
+	verify "$dl/$file" "$(pin_get "$1" sha256)"
+}
+
+mkdir -p "$dl" "$out/include" "$out/lib"
+[ -f "$out/.stamp" ] && [ "$out/.stamp" -nt "$top/vendor" ] && exit 0
+
+# jsmn: one header.
+jpin=$top/vendor/jsmn.pin
+fetch_binary "$jpin"
+rm -rf "$vdir/jsmn-x" && mkdir -p "$vdir/jsmn-x"
+dpkg-deb -x "$dl/$(pin_get "$jpin" file)" "$vdir/jsmn-x"
+cp "$vdir/jsmn-x/usr/include/jsmn.h" "$out/include/jsmn.h"
+
+# libseccomp: static, with the flavour's compiler. musl-gcc does not see the kernel
+# headers, so give it copies of linux/, asm-generic/ and asm/.
+spin=$top/vendor/libseccomp.pin
+fetch_source "$spin"
+src=$vdir/src-$flavour
+rm -rf "$src" && mkdir -p "$src"
+tar -xzf "$dl/$(pin_get "$spin" file)" -C "$src" --strip-components=1
+extra=
+if [ "$flavour" = musl ]; then
+	kh=$vdir/kernel-headers
+	rm -rf "$kh" && mkdir -p "$kh"
+	cp -r /usr/include/linux /usr/include/asm-generic "$kh/"
+	cp -r /usr/include/x86_64-linux-gnu/asm "$kh/asm"
+	extra="-I$kh"
+fi
+(
+	cd "$src"
+	CC=$cc CFLAGS="-O2 -fPIC $extra" ./configure --quiet --enable-static --disable-shared \
+		--prefix="$out" >/dev/null
+	make -s -j"$(nproc)" >/dev/null 2>&1 || make -j1
+	make -s install >/dev/null
+)
+rm -rf "$out/lib/pkgconfig" "$out/share" "$out/bin"
+touch "$out/.stamp"
+echo "vendor.sh: $flavour: jsmn $(pin_get "$jpin" version), libseccomp $(pin_get "$spin" version) ready in build/vendor/$flavour"

@@ -1,0 +1,50 @@
+/*
+ * client_version: `kettle version` and `kettle --version` (layer 3, client role).
+ *
+ * Prints the version of this binary and of the vendored parts it was built with; the
+ * daemon's version joins it once `kettle info` exists.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+
+static const char usage[] = "Usage: kettle version\n"
+			    "\n"
+			    "Print kettle's version.\n";
+
+int client_version_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	if (argc == 1 && strcmp(argv[0], "--version") == 0) {
+		printf("kettle %s\n", KETTLE_VERSION);
+		return 0;
+	}
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fprintf(stderr,
+				"kettle version: unknown option `%s` (usage: kettle version)\n",
+				argv[optind - 1]);
+			return 125;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr,
+			"kettle version: unexpected argument `%s` (usage: kettle version)\n",
+			argv[optind]);
+		return 125;
+	}
+	printf("kettle %s\n", KETTLE_VERSION);
+	return 0;
+}

@@ -1,0 +1,1017 @@
+/*
+ * ipc: locks, abstract-socket rendezvous, mutual checks and frame I/O with fd passing
+ * (mechanism M3). See ipc.h and ARCHITECTURE.md "Finding each other".
+ *
+ * Invariants: every fd is CLOEXEC from birth (received ones via MSG_CMSG_CLOEXEC); a
+ * received fd is either held in ipc_conn.fds for exactly one returned frame or closed,
+ * never leaked, and all of them are closed on any error. A read never crosses the end
+ * of the frame being read (header first, then exactly the announced payload), so fds
+ * that arrive always belong to the frame whose first byte came with them. Nothing is
+ * allocated past the announced and capped frame size. Files other processes read are
+ * replaced atomically. Never logs, never blocks except in the client-only helpers
+ * ipc_connect (bounded at 1 s), ipc_conn_call_flush and ipc_conn_wait_frame.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "fd.h"
+#include "ids.h"
+#include "ipc.h"
+
+#define TOKEN_FILE	     "auth.token"
+#define NAME_PREFIX	     "kettle/"
+#define NAME_PREFIX_LEN	     7
+#define NAME_RANDOM_BYTES    16 /* 32 hex chars after the prefix */
+#define NAME_LEN	     (NAME_PREFIX_LEN + 2 * NAME_RANDOM_BYTES)
+#define RX_SLACK	     (64u * 1024) /* rx headroom over the largest frame (bytes) */
+#define CONNECT_TIMEOUT_S    1		  /* a server whose backlog stays full is not answering */
+#define LISTEN_BACKLOG	     128
+#define PID_TEXT_MAX	     32 /* bytes read from a lock file when looking for its pid */
+/* Fixed part of an ERROR frame: header, MSG field header, CODE field (header + u32). */
+#define ERROR_FRAME_OVERHEAD (WIRE_HDR_LEN + 6 + 6 + 4)
+#define ELLIPSIS	     "\xe2\x80\xa6"
+
+/* Keeps err's message but records code without the ": strerror" suffix kerr_set adds. */
+static int fail_with_code(struct kerr *err, int code)
+{
+	if (err)
+		err->code = code;
+	return -1;
+}
+
+static void close_all(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fds[i] = fd_close(fds[i]);
+}
+
+/* Strict positive decimal pid: digits only, no sign, no leading zero, at most INT_MAX. */
+static bool parse_pid(const char *s, size_t n, pid_t *out)
+{
+	long long v = 0;
+
+	if (n == 0 || n > 10 || s[0] == '0')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v > INT_MAX)
+		return false;
+	*out = (pid_t)v;
+	return true;
+}
+
+static bool is_lower_hex(char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
+}
+
+/* The pid a lock holder wrote into fd, or 0 when it is not (yet) there. */
+static pid_t read_lock_pid(int fd)
+{
+	char text[PID_TEXT_MAX];
+	ssize_t n;
+	pid_t pid = 0;
+
+	do
+		n = pread(fd, text, sizeof(text) - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return 0;
+	size_t len = (size_t)n;
+	if (text[len - 1] == '\n')
+		len--;
+	return parse_pid(text, len, &pid) ? pid : 0;
+}
+
+int ipc_lock_take(int dirfd, const char *name, int *lockfd, struct kerr *err)
+{
+	_cleanup_close_ int fd =
+		openat(dirfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return kerr_set(err, errno, "open lock `%s`", name);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			return kerr_set(err, errno, "lock `%s`", name);
+		pid_t holder = read_lock_pid(fd);
+		if (holder > 0)
+			kerr_set(err, 0, "`%s` is held by pid %d", name, (int)holder);
+		else
+			kerr_set(err, 0,
+				 "`%s` is held by another process (its pid is not written yet)",
+				 name);
+		return fail_with_code(err, EWOULDBLOCK);
+	}
+	char text[PID_TEXT_MAX];
+	int len = snprintf(text, sizeof(text), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0)
+		return kerr_set(err, errno, "truncate lock `%s`", name);
+	ssize_t n;
+	do
+		n = pwrite(fd, text, (size_t)len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return kerr_set(err, errno, "write pid into lock `%s`", name);
+	if (n != len)
+		return kerr_set(err, EIO, "write pid into lock `%s`: short write", name);
+	*lockfd = take_fd(&fd);
+	return 0;
+}
+
+int ipc_lock_probe(int dirfd, const char *name, pid_t *holder, struct kerr *err)
+{
+	*holder = 0;
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return kerr_set(err, errno, "open lock `%s`", name);
+	}
+	/* A fresh open file description: flock conflicts with every other one, ours too. */
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			return kerr_set(err, errno, "probe lock `%s`", name);
+		*holder = read_lock_pid(fd);
+		return 1;
+	}
+	(void)flock(fd, LOCK_UN);
+	return 0;
+}
+
+/* fsyncs the directory that holds dirfd/name, so a rename in it is durable. */
+static int fsync_parent(int dirfd, const char *name, struct kerr *err)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(name, '/');
+
+	if (!slash) {
+		dir[0] = '.';
+		dir[1] = '\0';
+	} else {
+		size_t n = slash == name ? 1 : (size_t)(slash - name);
+		if (n >= sizeof(dir))
+			return kerr_set(err, ENAMETOOLONG, "directory of `%s`", name);
+		memcpy(dir, name, n);
+		dir[n] = '\0';
+	}
+	/* Opened anew: dirfd may be an O_PATH descriptor, which fsync refuses. */
+	_cleanup_close_ int fd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return kerr_set(err, errno, "open directory `%s`", dir);
+	if (fsync(fd) < 0)
+		return kerr_set(err, errno, "fsync directory `%s`", dir);
+	return 0;
+}
+
+/* Creates dirfd/tmp exclusively with exactly `mode` (umask aside), writes and fsyncs it. */
+static int write_tmp(int dirfd, const char *tmp, const void *data, size_t len, mode_t mode,
+		     struct kerr *err)
+{
+	_cleanup_close_ int fd =
+		openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return kerr_set(err, errno, "create `%s`", tmp);
+	if (fchmod(fd, mode) < 0)
+		return kerr_set(err, errno, "chmod `%s`", tmp);
+	if (fd_write_full(fd, data, len, err) < 0)
+		return kerr_wrap(err, "write `%s`", tmp);
+	if (fsync(fd) < 0)
+		return kerr_set(err, errno, "fsync `%s`", tmp);
+	return 0;
+}
+
+/*
+ * Publishes data as dirfd/name (STYLE rule 16): a temporary in the same directory,
+ * fsync, then renameat (replace) or linkat (never replace: fails with EEXIST when name
+ * exists, so two racing creators cannot swap a secret under a reader), then fsync of
+ * the directory.
+ */
+static int publish_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			bool replace, struct kerr *err)
+{
+	char rnd[2 * 8 + 1];
+	char tmp[PATH_MAX];
+
+	if (ids_random_hex(rnd, 8, err) < 0)
+		return kerr_wrap(err, "name a temporary for `%s`", name);
+	int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%s", name, rnd);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return kerr_set(err, ENAMETOOLONG, "temporary name for `%s`", name);
+	if (write_tmp(dirfd, tmp, data, len, mode, err) < 0) {
+		(void)unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	if (replace) {
+		if (renameat(dirfd, tmp, dirfd, name) < 0) {
+			kerr_set(err, errno, "rename `%s` to `%s`", tmp, name);
+			(void)unlinkat(dirfd, tmp, 0);
+			return -1;
+		}
+	} else {
+		int r = linkat(dirfd, tmp, dirfd, name, 0);
+		int saved = errno;
+
+		(void)unlinkat(dirfd, tmp, 0);
+		if (r < 0)
+			return kerr_set(err, saved, "link `%s` to `%s`", tmp, name);
+	}
+	return fsync_parent(dirfd, name, err);
+}
+
+int ipc_token_load(int dirfd, char token[IPC_TOKEN_HEX + 1], struct kerr *err)
+{
+	char text[IPC_TOKEN_HEX + 2];
+	struct stat st;
+	size_t got = 0;
+
+	token[0] = '\0';
+	/* O_NONBLOCK: a FIFO planted under the name must not hang the open. */
+	_cleanup_close_ int fd =
+		openat(dirfd, TOKEN_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			return kerr_set(
+				err, errno,
+				"open auth token `%s`: it is a symbolic link; only a regular "
+				"file is accepted",
+				TOKEN_FILE);
+		return kerr_set(err, errno, "open auth token `%s`", TOKEN_FILE);
+	}
+	if (fstat(fd, &st) < 0)
+		return kerr_set(err, errno, "stat auth token `%s`", TOKEN_FILE);
+	if (!S_ISREG(st.st_mode)) {
+		kerr_set(err, 0, "auth token `%s` is not a regular file (mode %o)", TOKEN_FILE,
+			 (unsigned)st.st_mode);
+		return fail_with_code(err, EINVAL);
+	}
+	if (st.st_uid != geteuid()) {
+		kerr_set(err, 0, "auth token `%s` is owned by uid %u; it must be owned by uid %u",
+			 TOKEN_FILE, (unsigned)st.st_uid, (unsigned)geteuid());
+		return fail_with_code(err, EPERM);
+	}
+	if ((st.st_mode & 07777) != 0600) {
+		kerr_set(err, 0, "auth token `%s` has mode %04o; it must be 0600", TOKEN_FILE,
+			 (unsigned)(st.st_mode & 07777));
+		return fail_with_code(err, EPERM);
+	}
+	if (fd_read_full(fd, text, sizeof(text), &got, err) < 0)
+		return kerr_wrap(err, "read auth token `%s`", TOKEN_FILE);
+	bool newline_ok =
+		got == IPC_TOKEN_HEX || (got == IPC_TOKEN_HEX + 1 && text[got - 1] == '\n');
+	bool hex_ok = got >= IPC_TOKEN_HEX;
+	for (size_t i = 0; hex_ok && i < IPC_TOKEN_HEX; i++)
+		hex_ok = is_lower_hex(text[i]);
+	if (!newline_ok || !hex_ok) {
+		kerr_set(err, 0,
+			 "auth token `%s` is malformed: it must hold exactly %d lowercase hex "
+			 "characters and an optional newline",
+			 TOKEN_FILE, IPC_TOKEN_HEX);
+		return fail_with_code(err, EINVAL);
+	}
+	memcpy(token, text, IPC_TOKEN_HEX);
+	token[IPC_TOKEN_HEX] = '\0';
+	return 0;
+}
+
+int ipc_token_ensure(int dirfd, char token[IPC_TOKEN_HEX + 1], struct kerr *err)
+{
+	char text[IPC_TOKEN_HEX + 2];
+	struct kerr first;
+
+	if (ipc_token_load(dirfd, token, &first) == 0)
+		return 0;
+	if (first.code != ENOENT) {
+		if (err)
+			*err = first;
+		return -1;
+	}
+	if (ids_random_hex(text, IPC_TOKEN_BYTES, err) < 0)
+		return kerr_wrap(err, "generate auth token");
+	text[IPC_TOKEN_HEX] = '\n';
+	text[IPC_TOKEN_HEX + 1] = '\0';
+	int r = publish_file(dirfd, TOKEN_FILE, text, IPC_TOKEN_HEX + 1, 0600, false, err);
+	explicit_bzero(text, sizeof(text));
+	/* EEXIST: another process created it first; theirs is the one everybody reads. */
+	if (r < 0 && (!err || err->code != EEXIST))
+		return kerr_wrap(err, "create auth token");
+	return ipc_token_load(dirfd, token, err);
+}
+
+/* Fills an abstract address for name (no leading NUL in name); returns its exact length. */
+static socklen_t abstract_addr(struct sockaddr_un *sa, const char *name)
+{
+	size_t n = strlen(name);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	/* sun_path[0] stays NUL; the name has no terminator (unix(7) "abstract"). */
+	memcpy(sa->sun_path + 1, name, n);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+}
+
+int ipc_listen(int dirfd, const char *addr_file, char name[IPC_NAME_MAX], int *lfd,
+	       struct kerr *err)
+{
+	char rnd[2 * NAME_RANDOM_BYTES + 1];
+	char text[IPC_NAME_MAX + PID_TEXT_MAX];
+	struct sockaddr_un sa;
+
+	name[0] = '\0';
+	if (ids_random_hex(rnd, NAME_RANDOM_BYTES, err) < 0)
+		return kerr_wrap(err, "choose a socket name");
+	char chosen[IPC_NAME_MAX];
+	snprintf(chosen, sizeof(chosen), NAME_PREFIX "%s", rnd);
+
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return kerr_set(err, errno, "create socket");
+	socklen_t len = abstract_addr(&sa, chosen);
+	if (bind(fd, (struct sockaddr *)&sa, len) < 0)
+		return kerr_set(err, errno, "bind @%s", chosen);
+	if (listen(fd, LISTEN_BACKLOG) < 0)
+		return kerr_set(err, errno, "listen on @%s", chosen);
+	/* Recorded after listen: a client that reads the file can connect at once. */
+	int n = snprintf(text, sizeof(text), "%s\n%d\n", chosen, (int)getpid());
+	if (publish_file(dirfd, addr_file, text, (size_t)n, 0644, true, err) < 0)
+		return kerr_wrap(err, "record socket address in `%s`", addr_file);
+	memcpy(name, chosen, strlen(chosen) + 1);
+	*lfd = take_fd(&fd);
+	return 0;
+}
+
+int ipc_accept(int lfd, int *cfd, struct kerr *err)
+{
+	int fd;
+
+	do
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		/* ECONNABORTED: the peer gave up while queued; nothing to do for it. */
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED)
+			return 0;
+		return kerr_set(err, errno, "accept connection");
+	}
+	*cfd = fd;
+	return 1;
+}
+
+/* True when both paths name the same object (stat follows the /proc magic links). */
+static int same_object(const char *a, const char *b, bool *same, struct kerr *err)
+{
+	struct stat sa, sb;
+
+	if (stat(a, &sa) < 0)
+		return kerr_set(err, errno, "stat `%s`", a);
+	if (stat(b, &sb) < 0)
+		return kerr_set(err, errno, "stat `%s`", b);
+	*same = sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	return 0;
+}
+
+int ipc_check_client(int cfd, uid_t allowed_uid, struct kerr *err)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	char path[64];
+	bool same = false;
+
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return kerr_set(err, errno, "read peer credentials");
+	if (cr.uid != 0 && cr.uid != allowed_uid) {
+		kerr_set(err, 0, "peer uid %u is not allowed (0 or %u)", (unsigned)cr.uid,
+			 (unsigned)allowed_uid);
+		return fail_with_code(err, EACCES);
+	}
+	/* SO_PEERCRED reports pid 0 for a peer whose pid namespace is not below ours. */
+	if (cr.pid <= 0) {
+		kerr_set(err, 0, "peer pid is not visible: it is in another pid namespace");
+		return fail_with_code(err, EACCES);
+	}
+	/* A peer in a host-network container reaches our abstract name; it does not share
+	 * our pid namespace or root directory. The pid could be reused between connect and
+	 * here, which only matters for a peer that already exited. */
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)cr.pid);
+	if (same_object("/proc/self/ns/pid", path, &same, err) < 0)
+		return kerr_wrap(err, "check pid namespace of peer pid %d", (int)cr.pid);
+	if (!same) {
+		kerr_set(err, 0, "peer pid %d is in another pid namespace", (int)cr.pid);
+		return fail_with_code(err, EACCES);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)cr.pid);
+	if (same_object("/", path, &same, err) < 0)
+		return kerr_wrap(err, "check root directory of peer pid %d", (int)cr.pid);
+	if (!same) {
+		kerr_set(err, 0, "peer pid %d has another root directory", (int)cr.pid);
+		return fail_with_code(err, EACCES);
+	}
+	return 0;
+}
+
+int ipc_check_auth_frame(const struct wire_frame *f, const char *token, struct kerr *err)
+{
+	if (f->type != WIRE_T_AUTH) {
+		kerr_set(err, 0, "first frame must be AUTH, got %s (type %u)",
+			 wire_type_name(f->type), (unsigned)f->type);
+		return fail_with_code(err, EACCES);
+	}
+	if (strnlen(token, IPC_TOKEN_HEX + 1) != IPC_TOKEN_HEX)
+		return kerr_set(err, EINVAL, "expected auth token is not %d characters",
+				IPC_TOKEN_HEX);
+	const struct wire_field *fld = wire_find(f, WIRE_F_TOKEN);
+	if (!fld) {
+		kerr_set(err, 0, "AUTH frame has no TOKEN field");
+		return fail_with_code(err, EACCES);
+	}
+	if (fld->len != IPC_TOKEN_HEX) {
+		kerr_set(err, 0, "auth token is %u bytes; it must be %d", (unsigned)fld->len,
+			 IPC_TOKEN_HEX);
+		return fail_with_code(err, EACCES);
+	}
+	/* Constant time: every byte is compared whatever the first difference. */
+	volatile uint8_t diff = 0;
+	for (size_t i = 0; i < IPC_TOKEN_HEX; i++)
+		diff |= fld->val[i] ^ (uint8_t)token[i];
+	if (diff != 0) {
+		kerr_set(err, 0, "wrong auth token");
+		return fail_with_code(err, EACCES);
+	}
+	return 0;
+}
+
+int ipc_read_addr(int dirfd, const char *addr_file, char name[IPC_NAME_MAX], pid_t *pid,
+		  struct kerr *err)
+{
+	char text[IPC_NAME_MAX + PID_TEXT_MAX];
+	size_t len = 0;
+
+	name[0] = '\0';
+	/* fd_read_small_file keeps ENOENT in err->code: "the daemon is not running". */
+	if (fd_read_small_file(dirfd, addr_file, text, sizeof(text), &len, err) < 0)
+		return -1;
+	/* Exactly "kettle/<32 lowercase hex>\n<pid>\n", as ipc_listen writes it. */
+	const char *nl = memchr(text, '\n', len);
+	bool ok = nl && (size_t)(nl - text) == NAME_LEN &&
+		  memcmp(text, NAME_PREFIX, NAME_PREFIX_LEN) == 0;
+	for (size_t i = NAME_PREFIX_LEN; ok && i < NAME_LEN; i++)
+		ok = is_lower_hex(text[i]);
+	if (ok) {
+		const char *p = nl + 1;
+		size_t rest = len - (size_t)(p - text);
+
+		ok = rest >= 2 && p[rest - 1] == '\n' && parse_pid(p, rest - 1, pid);
+	}
+	if (!ok) {
+		kerr_set(err, 0,
+			 "address file `%s` is malformed: expected `" NAME_PREFIX
+			 "<32 hex>` and a positive pid, one per line",
+			 addr_file);
+		return fail_with_code(err, EINVAL);
+	}
+	memcpy(name, text, NAME_LEN);
+	name[NAME_LEN] = '\0';
+	return 0;
+}
+
+/* The peer's socket name for messages: "@name" (abstract), the path, or "(unnamed)",
+ * with anything unprintable replaced by '?'. */
+static void peer_name(int fd, char *out, size_t cap)
+{
+	struct sockaddr_un sa;
+	socklen_t len = sizeof(sa);
+	size_t o = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	if (getpeername(fd, (struct sockaddr *)&sa, &len) < 0 ||
+	    len <= offsetof(struct sockaddr_un, sun_path)) {
+		snprintf(out, cap, "(unnamed)");
+		return;
+	}
+	size_t n = len - offsetof(struct sockaddr_un, sun_path);
+	size_t i = 0;
+	if (n > sizeof(sa.sun_path))
+		n = sizeof(sa.sun_path);
+	if (sa.sun_path[0] == '\0') {
+		i = 1;
+		if (o + 1 < cap)
+			out[o++] = '@';
+	}
+	for (; i < n && sa.sun_path[i] != '\0' && o + 1 < cap; i++) {
+		char ch = sa.sun_path[i];
+
+		out[o++] = ch >= 0x20 && ch < 0x7f ? ch : '?';
+	}
+	out[o] = '\0';
+}
+
+int ipc_check_server(int fd, pid_t expected_pid, struct kerr *err)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	char who[IPC_NAME_MAX + 16];
+	uid_t me = geteuid();
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return kerr_set(err, errno, "read server credentials");
+	/* The credentials are those of whoever called listen(), fixed at connect time. */
+	if ((cr.uid == 0 || cr.uid == me) && cr.pid == expected_pid)
+		return 0;
+	peer_name(fd, who, sizeof(who));
+	kerr_set(err, 0,
+		 "server at %s is pid %d uid %u, expected pid %d and uid 0 or %u: refusing to "
+		 "talk to it",
+		 who, (int)cr.pid, (unsigned)cr.uid, (int)expected_pid, (unsigned)me);
+	return fail_with_code(err, EACCES);
+}
+
+int ipc_connect(int dirfd, const char *addr_file, int *fd, struct kerr *err)
+{
+	char name[IPC_NAME_MAX];
+	struct sockaddr_un sa;
+	pid_t pid = 0;
+
+	if (ipc_read_addr(dirfd, addr_file, name, &pid, err) < 0)
+		return -1;
+	/*
+	 * Blocking connect bounded by SO_SNDTIMEO, then non-blocking. A non-blocking
+	 * AF_UNIX connect never returns EINPROGRESS: when the listener's backlog is full it
+	 * fails with EAGAIN and nothing is pending, so polling for writability would wait
+	 * on nothing. With a send timeout the kernel waits for room in the backlog itself
+	 * (unix(7); net/unix/af_unix.c unix_stream_connect). Only the client role connects
+	 * synchronously like this; servers never call it.
+	 */
+	_cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return kerr_set(err, errno, "create socket");
+	struct timeval tv = { .tv_sec = CONNECT_TIMEOUT_S };
+	if (setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		return kerr_set(err, errno, "set connect timeout");
+	socklen_t len = abstract_addr(&sa, name);
+	int r;
+	do
+		r = connect(s, (struct sockaddr *)&sa, len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		if (errno == EAGAIN)
+			return kerr_set(err, errno,
+					"connect to @%s: its backlog stayed full for %d s", name,
+					CONNECT_TIMEOUT_S);
+		return kerr_set(err, errno, "connect to @%s", name);
+	}
+	if (fd_set_nonblock(s, true, err) < 0)
+		return -1;
+	if (ipc_check_server(s, pid, err) < 0)
+		return -1;
+	*fd = take_fd(&s);
+	return 0;
+}
+
+void ipc_conn_init(struct ipc_conn *c, int fd)
+{
+	*c = (struct ipc_conn){
+		.fd = fd,
+		.max_frame = WIRE_AUTH_FRAME_MAX,
+	};
+	buf_init(&c->rx, KETTLE_FRAME_MAX + RX_SLACK);
+	buf_init(&c->tx, IPC_TX_MAX);
+	for (size_t i = 0; i < IPC_FDS_MAX; i++) {
+		c->fds[i] = -1;
+		c->tx_fds[i] = -1;
+	}
+}
+
+static void drop_fds(struct ipc_conn *c)
+{
+	close_all(c->fds, c->nfds);
+	c->nfds = 0;
+}
+
+void ipc_conn_done(struct ipc_conn *c)
+{
+	if (!c)
+		return;
+	drop_fds(c);
+	c->fd = fd_close(c->fd);
+	buf_done(&c->rx);
+	buf_done(&c->tx);
+	c->rx_used = 0;
+	c->tx_nfds = 0;
+}
+
+void ipc_conn_set_authed(struct ipc_conn *c)
+{
+	c->authed = true;
+	c->max_frame = KETTLE_FRAME_MAX;
+}
+
+int ipc_check_passed_fd(int fd, struct kerr *err)
+{
+	static const char allowed[] =
+		"only pipes, sockets, character devices and regular files are accepted";
+	struct stat st;
+	const char *what;
+
+	if (fstat(fd, &st) < 0)
+		return kerr_set(err, errno, "stat passed descriptor");
+	switch (st.st_mode & S_IFMT) {
+	case S_IFIFO:
+	case S_IFSOCK:
+	case S_IFCHR:
+	case S_IFREG: {
+		/* An O_PATH handle does no I/O; it is only good for reaching the file system. */
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0)
+			return kerr_set(err, errno, "read flags of passed descriptor");
+		if (fl & O_PATH) {
+			kerr_set(err, 0, "passed descriptor is an O_PATH handle; %s", allowed);
+			return fail_with_code(err, EINVAL);
+		}
+		return 0;
+	}
+	case S_IFDIR:
+		what = "a directory";
+		break;
+	case S_IFBLK:
+		what = "a block device";
+		break;
+	case S_IFLNK:
+		what = "a symbolic link";
+		break;
+	default:
+		what = "of an unknown type";
+		break;
+	}
+	kerr_set(err, 0, "passed descriptor is %s; %s", what, allowed);
+	return fail_with_code(err, EINVAL);
+}
+
+/*
+ * Takes the descriptors that came with one recvmsg. at_start: this read began at the
+ * first byte of a frame. On any failure every descriptor received here is closed.
+ */
+static int take_received_fds(struct ipc_conn *c, struct msghdr *msg, bool at_start,
+			     struct kerr *err)
+{
+	int got[IPC_FDS_MAX];
+	size_t n = 0;
+	bool odd = false, overflow = false;
+	int odd_level = 0, odd_type = 0;
+
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) {
+			odd = true;
+			odd_level = cm->cmsg_level;
+			odd_type = cm->cmsg_type;
+			continue;
+		}
+		if (cm->cmsg_len < CMSG_LEN(0))
+			continue;
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			if (n < IPC_FDS_MAX) {
+				got[n++] = fd;
+			} else {
+				(void)fd_close(fd);
+				overflow = true;
+			}
+		}
+	}
+	int r = 0;
+	if ((msg->msg_flags & MSG_CTRUNC) || overflow)
+		r = kerr_set(err, 0,
+			     "control data truncated: more than %d descriptors sent with one frame",
+			     IPC_FDS_MAX);
+	else if (odd)
+		r = kerr_set(err, 0,
+			     "unexpected control message (level %d, type %d); only SCM_RIGHTS is "
+			     "accepted",
+			     odd_level, odd_type);
+	else if (n == 0)
+		return 0;
+	else if (!c->authed)
+		r = kerr_set(err, 0, "%zu descriptors sent before authentication", n);
+	else if (!at_start || c->nfds > 0)
+		r = kerr_set(err, 0,
+			     "descriptors arrived in the middle of a frame; they must come with "
+			     "its first byte");
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = ipc_check_passed_fd(got[i], err);
+	if (r < 0) {
+		close_all(got, n);
+		return fail_with_code(err, EPROTO);
+	}
+	memcpy(c->fds, got, n * sizeof(int));
+	c->nfds = n;
+	return 0;
+}
+
+/* One recvmsg of at most `need` bytes. Returns 1 when bytes arrived, 0 on EAGAIN, -1 on
+ * error or end of input. */
+static int read_some(struct ipc_conn *c, size_t need, struct kerr *err)
+{
+	union {
+		struct cmsghdr align; /* CMSG_* need cmsghdr alignment */
+		char buf[CMSG_SPACE(sizeof(int) * IPC_FDS_MAX)];
+	} ctl;
+
+	if (buf_reserve(&c->rx, need, err) < 0)
+		return -1;
+	struct iovec iov = { .iov_base = c->rx.data + c->rx.len, .iov_len = need };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctl.buf,
+		.msg_controllen = sizeof(ctl.buf),
+	};
+	ssize_t n;
+	do
+		n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		return kerr_set(err, errno, "receive");
+	}
+	if (take_received_fds(c, &msg, c->rx.len == 0, err) < 0)
+		return -1;
+	if (n == 0) {
+		c->eof = true;
+		if (c->rx.len > 0)
+			return kerr_set(err, 0,
+					"connection closed by peer in the middle of a frame (%zu "
+					"bytes of it received)",
+					c->rx.len);
+		return kerr_set(err, 0, "connection closed by peer");
+	}
+	c->rx.len += (size_t)n;
+	return 1;
+}
+
+/* Pairs the held descriptors with the decoded frame, or fails. */
+static int finish_frame(struct ipc_conn *c, const struct wire_frame *f, size_t used,
+			struct kerr *err)
+{
+	bool flagged = (f->flags & WIRE_FLAG_FDS) != 0;
+	uint32_t announced = 0;
+
+	c->rx_used = used;
+	if (flagged && c->nfds == 0)
+		return kerr_set(err, 0, "frame %s is flagged as carrying descriptors but none came",
+				wire_type_name(f->type));
+	if (!flagged && c->nfds > 0)
+		return kerr_set(err, 0,
+				"%zu descriptors came with frame %s, which is not flagged as "
+				"carrying any",
+				c->nfds, wire_type_name(f->type));
+	int r = wire_get_u32(f, WIRE_F_NFDS, false, &announced, err);
+	if (r < 0)
+		return -1;
+	if (r > 0 && announced != c->nfds)
+		return kerr_set(err, 0, "frame %s announces %u descriptors but %zu came",
+				wire_type_name(f->type), (unsigned)announced, c->nfds);
+	return 1;
+}
+
+static int recv_frame(struct ipc_conn *c, struct wire_frame *f, struct kerr *err)
+{
+	if (c->rx_used > 0) {
+		/* The previous frame is released: its untaken fds and its bytes. */
+		drop_fds(c);
+		buf_consume(&c->rx, c->rx_used);
+		c->rx_used = 0;
+	}
+	if (c->eof)
+		return kerr_set(err, 0, "connection closed by peer");
+	for (;;) {
+		size_t used = 0;
+		int r = wire_decode(c->rx.data, c->rx.len, c->max_frame, f, &used, err);
+		if (r < 0)
+			return fail_with_code(err, EPROTO);
+		if (r > 0)
+			return finish_frame(c, f, used, err);
+		/* Header first, then exactly the rest of this frame: never read into the next
+		 * one, so fds that arrive belong to the frame being read. wire_decode already
+		 * rejected a header announcing more than max_frame. */
+		size_t need = WIRE_HDR_LEN - c->rx.len;
+		if (c->rx.len >= WIRE_HDR_LEN) {
+			size_t whole = WIRE_HDR_LEN + (size_t)buf_get_le32(c->rx.data);
+			if (whole > c->max_frame || whole <= c->rx.len)
+				return kerr_set(err, EPROTO,
+						"frame length inconsistent with limit %zu",
+						c->max_frame);
+			need = whole - c->rx.len;
+		}
+		r = read_some(c, need, err);
+		if (r <= 0)
+			return r;
+	}
+}
+
+int ipc_conn_recv(struct ipc_conn *c, struct wire_frame *f, struct kerr *err)
+{
+	int r = recv_frame(c, f, err);
+
+	if (r < 0)
+		drop_fds(c);
+	return r;
+}
+
+size_t ipc_conn_take_fds(struct ipc_conn *c, int *fds, size_t max)
+{
+	size_t n = c->nfds < max ? c->nfds : max;
+
+	memcpy(fds, c->fds, n * sizeof(int));
+	memmove(c->fds, c->fds + n, (c->nfds - n) * sizeof(int));
+	c->nfds -= n;
+	for (size_t i = c->nfds; i < IPC_FDS_MAX; i++)
+		c->fds[i] = -1;
+	return n;
+}
+
+struct buf *ipc_conn_txbuf(struct ipc_conn *c)
+{
+	return &c->tx;
+}
+
+int ipc_conn_attach_fds(struct ipc_conn *c, const int *fds, size_t n, struct kerr *err)
+{
+	if (n == 0 || n > IPC_FDS_MAX)
+		return kerr_set(err, EINVAL, "attach %zu descriptors: 1 to %d allowed", n,
+				IPC_FDS_MAX);
+	/* The fds travel with the first byte of tx, which must be the frame they go with. */
+	if (c->tx.len > 0 || c->tx_nfds > 0)
+		return kerr_set(err, EBUSY,
+				"attach descriptors: %zu bytes and %zu descriptors are still "
+				"queued; flush first",
+				c->tx.len, c->tx_nfds);
+	memcpy(c->tx_fds, fds, n * sizeof(int));
+	c->tx_nfds = n;
+	return 0;
+}
+
+int ipc_conn_flush(struct ipc_conn *c, struct kerr *err)
+{
+	union {
+		struct cmsghdr align; /* CMSG_* need cmsghdr alignment */
+		char buf[CMSG_SPACE(sizeof(int) * IPC_FDS_MAX)];
+	} ctl;
+
+	if (c->tx.len == 0 && c->tx_nfds > 0)
+		return kerr_set(err, EINVAL, "%zu descriptors attached but no frame queued",
+				c->tx_nfds);
+	while (c->tx.len > 0) {
+		struct iovec iov = { .iov_base = c->tx.data, .iov_len = c->tx.len };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		if (c->tx_nfds > 0) {
+			memset(&ctl, 0, sizeof(ctl));
+			msg.msg_control = ctl.buf;
+			msg.msg_controllen = CMSG_SPACE(sizeof(int) * c->tx_nfds);
+			struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int) * c->tx_nfds);
+			memcpy(CMSG_DATA(cm), c->tx_fds, sizeof(int) * c->tx_nfds);
+		}
+		ssize_t n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return kerr_set(err, errno, "send %zu bytes", c->tx.len);
+		}
+		/* The kernel holds its own references now: fds went with the first chunk. */
+		for (size_t i = 0; i < c->tx_nfds; i++)
+			c->tx_fds[i] = -1;
+		c->tx_nfds = 0;
+		buf_consume(&c->tx, (size_t)n);
+	}
+	return 1;
+}
+
+int ipc_conn_send_auth(struct ipc_conn *c, const char *token, struct kerr *err)
+{
+	struct wire_enc e;
+
+	wire_enc_begin(&e, &c->tx, WIRE_T_AUTH, 0, 0);
+	wire_enc_bytes(&e, WIRE_F_TOKEN, token, strnlen(token, IPC_TOKEN_HEX));
+	return wire_enc_end(&e, err) < 0 ? kerr_wrap(err, "queue AUTH frame") : 0;
+}
+
+int ipc_conn_send_ok(struct ipc_conn *c, uint32_t reqid, struct kerr *err)
+{
+	struct wire_enc e;
+
+	wire_enc_begin(&e, &c->tx, WIRE_T_OK, reqid, 0);
+	return wire_enc_end(&e, err) < 0 ? kerr_wrap(err, "queue OK frame") : 0;
+}
+
+int ipc_conn_send_error(struct ipc_conn *c, uint32_t reqid, uint32_t code, const char *msg,
+			struct kerr *err)
+{
+	/* An unauthenticated peer only takes WIRE_AUTH_FRAME_MAX bytes; others a kerr. */
+	size_t limit = c->authed ? KERR_MSG_MAX - 1 : WIRE_AUTH_FRAME_MAX - ERROR_FRAME_OVERHEAD;
+	char text[KERR_MSG_MAX];
+	size_t n = strnlen(msg, sizeof(text));
+	struct wire_enc e;
+
+	if (n > limit) {
+		size_t cut = limit - (sizeof(ELLIPSIS) - 1);
+
+		/* Never split a UTF-8 sequence: back up over continuation bytes. */
+		while (cut > 0 && ((unsigned char)msg[cut] & 0xc0) == 0x80)
+			cut--;
+		memcpy(text, msg, cut);
+		memcpy(text + cut, ELLIPSIS, sizeof(ELLIPSIS) - 1);
+		n = cut + sizeof(ELLIPSIS) - 1;
+	} else {
+		memcpy(text, msg, n);
+	}
+	wire_enc_begin(&e, &c->tx, WIRE_T_ERROR, reqid, 0);
+	wire_enc_bytes(&e, WIRE_F_MSG, text, n);
+	wire_enc_u32(&e, WIRE_F_CODE, code);
+	return wire_enc_end(&e, err) < 0 ? kerr_wrap(err, "queue ERROR frame") : 0;
+}
+
+/* Milliseconds left until deadline (UINT64_MAX: none), as a poll(2) timeout. */
+static int remaining_ms(uint64_t deadline)
+{
+	if (deadline == UINT64_MAX)
+		return -1;
+	uint64_t now = clock_mono_ms();
+	if (now >= deadline)
+		return 0;
+	uint64_t left = deadline - now;
+	return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+static uint64_t deadline_after(int timeout_ms)
+{
+	return timeout_ms < 0 ? UINT64_MAX : clock_mono_ms() + (uint64_t)timeout_ms;
+}
+
+/* Waits for events on c->fd until deadline. Returns 1 when ready, -1 on timeout/error. */
+static int wait_fd(struct ipc_conn *c, short events, uint64_t deadline, int timeout_ms,
+		   struct kerr *err)
+{
+	for (;;) {
+		struct pollfd p = { .fd = c->fd, .events = events };
+		int left = remaining_ms(deadline);
+		if (left == 0)
+			return kerr_set(err, ETIMEDOUT, "no answer within %d ms", timeout_ms);
+		int r = poll(&p, 1, left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return kerr_set(err, errno, "poll");
+		if (r > 0)
+			return 1;
+	}
+}
+
+int ipc_conn_call_flush(struct ipc_conn *c, int timeout_ms, struct kerr *err)
+{
+	uint64_t deadline = deadline_after(timeout_ms);
+
+	for (;;) {
+		int r = ipc_conn_flush(c, err);
+		if (r != 0)
+			return r < 0 ? -1 : 0;
+		if (wait_fd(c, POLLOUT, deadline, timeout_ms, err) < 0)
+			return -1;
+	}
+}
+
+/* Returns 1 with *f, or -1 with err (ETIMEDOUT when timeout_ms passed first). Queued
+ * output is flushed meanwhile, so a reply to a large request cannot deadlock. */
+int ipc_conn_wait_frame(struct ipc_conn *c, struct wire_frame *f, int timeout_ms, struct kerr *err)
+{
+	uint64_t deadline = deadline_after(timeout_ms);
+
+	for (;;) {
+		if (c->tx.len > 0 && ipc_conn_flush(c, err) < 0)
+			return -1;
+		int r = ipc_conn_recv(c, f, err);
+		if (r != 0)
+			return r;
+		short events = POLLIN | (c->tx.len > 0 ? POLLOUT : 0);
+		if (wait_fd(c, events, deadline, timeout_ms, err) < 0)
+			return -1;
+	}
+}
