@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "client.h"
+#include "daemon.h"
+#include "shim.h"
 
 struct command {
 	const char *name;		    /* what a person types; sorted */
@@ -19,7 +21,19 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "create", client_create_main, "Create a container without starting it" },
+	{ "daemon", daemon_main, "Run the kettle daemon (one per state root)" },
+	{ "inspect", client_inspect_main, "Show containers' details as JSON" },
+	{ "kettled", daemon_main, NULL },
+	{ "kill", client_kill_main, "Send a signal to containers" },
+	{ "ps", client_ps_main, "List containers" },
+	{ "rm", client_rm_main, "Remove containers" },
+	{ "run", client_run_main, "Create and start a container" },
+	{ "shim", shim_main, NULL },
+	{ "start", client_start_main, "Start created or stopped containers" },
+	{ "stop", client_stop_main, "Stop containers (SIGTERM, then SIGKILL)" },
 	{ "version", client_version_main, "Print kettle's version" },
+	{ "wait", client_wait_main, "Wait for containers to exit and print their exit codes" },
 };
 
 static const struct command *find_command(const char *name)

@@ -36,6 +36,7 @@ rpc 33
 spec 33
 runtime 33
 logfile 33
+logread 33
 copy 33
 cgroup 33
 events 33

@@ -1,10 +1,98 @@
 /*
  * client: the commands a person types (layer 3). client*.c files share the plumbing
- * declared below; no other role includes this header.
+ * declared below (client.c); no other role includes this header.
+ *
+ * Conventions: a client_* helper that can fail has already printed its one line
+ * ("kettle: <msg>" or "kettle <cmd>: <error> (usage: …)") when it returns, and returns
+ * the exit code to leave with (125 kettle's own failure, or the CODE an ERROR frame
+ * carried); 0 means success. The client has one conversation at a time and nothing else
+ * to do, so it waits for replies with poll (ipc_conn_wait_frame), never a loop.
  */
 #ifndef KETTLE_CLIENT_H
 #define KETTLE_CLIENT_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ipc.h"
+#include "kerr.h"
+#include "wire.h"
+
+#define CLIENT_EXIT_FAIL       125  /* kettle's own failure, as docker's 125 */
+#define CLIENT_AUTH_TIMEOUT_MS 5000 /* a server that has not answered AUTH by then is stuck */
+
+int client_create_main(int argc, char **argv);
+int client_inspect_main(int argc, char **argv);
+int client_kill_main(int argc, char **argv);
+int client_ps_main(int argc, char **argv);
+int client_rm_main(int argc, char **argv);
+int client_run_main(int argc, char **argv);
+int client_start_main(int argc, char **argv);
+int client_stop_main(int argc, char **argv);
 int client_version_main(int argc, char **argv);
+int client_wait_main(int argc, char **argv);
+
+/* One authenticated connection to the daemon. */
+struct client {
+	const char *root;	       /* state root path; borrowed ($KETTLE_ROOT or default) */
+	int rootfd;		       /* owned; the opened root, -1 before client_open */
+	char token[IPC_TOKEN_HEX + 1]; /* the root's auth secret, NUL-terminated */
+	struct ipc_conn conn;	       /* the daemon connection; conn.fd -1 when closed */
+	uint32_t next_reqid;	       /* last request id used on conn (0 is AUTH's) */
+};
+
+/*
+ * Prints "kettle <cmd>: <error> (usage: <synopsis>)" on stderr and returns 125. The
+ * command and synopsis are taken from the first line of usage ("Usage: kettle cmd …").
+ */
+int client_usage_error(const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The usage error for what getopt_long returned as '?' or ':' (opterr = 0, optstring
+ * starting with "+:" or ":"): an unknown option or an option missing its value. */
+int client_option_error(const char *usage, int c, int argc, char **argv);
+
+/* Resolves the root, opens it, loads the token, connects to the daemon and
+ * authenticates. When the daemon is not running, says so and how to start it. On
+ * failure everything is closed again (client_close is then a no-op). */
+int client_open(struct client *cl);
+/* Closes the connection and the root. Safe on a client that never opened. */
+void client_close(struct client *cl);
+
+/* Connects to container id's shim (containers/<id>/shim.addr) with the same checks and
+ * token as the daemon, and authenticates; *shim is initialized either way (closed on
+ * failure). quiet: on failure fill err and return 125 without printing. */
+int client_open_shim(struct client *cl, const char *id, struct ipc_conn *shim, bool quiet,
+		     struct kerr *err);
+
+/* Starts a request frame on conn's tx buffer; returns its request id. */
+uint32_t client_begin(struct client *cl, struct ipc_conn *conn, struct wire_enc *e, uint16_t type);
+/* Ends the frame started by client_begin (reports an encoding failure: 125). */
+int client_end(struct wire_enc *e);
+
+/*
+ * Sends what is queued on the daemon connection and waits (no bound) for the reply
+ * carrying reqid; frames for other request ids are skipped. OK: returns 0 with *reply
+ * (valid until the next receive on the connection). ERROR: returns its CODE (125 when
+ * absent) with the message in err, and prints nothing. Transport failures: 125 and err.
+ */
+int client_request(struct client *cl, uint32_t reqid, struct wire_frame *reply, struct kerr *err);
+/* client_request that prints "kettle: <msg>" on failure. */
+int client_call(struct client *cl, uint32_t reqid, struct wire_frame *reply);
+/* Exit code carried by an ERROR frame (CODE, default 125) and its MSG in err. */
+int client_frame_error(const struct wire_frame *f, struct kerr *err);
+
+/*
+ * Foreground run and `start -a`: attaches to container id's stdout and stderr through
+ * its shim (SHIM_ATTACH, made certain with a SHIM_STATE round trip before anything
+ * starts), starts it through the daemon (START, with a pipelined WAIT), relays DATA to
+ * our stdout/stderr as it arrives, forwards SIGINT/SIGTERM/SIGHUP as KILL, and returns
+ * the container's exit code at END. auto_remove: returns only once the daemon answered
+ * the WAIT, which it does after removing the container. Without a shim to attach to
+ * (an exited container gets a new one at START) it starts first and attaches late.
+ */
+int client_attach_start(struct client *cl, const char *id, bool auto_remove);
+
+/* Prints "kettle: <msg>" on stderr and returns code. */
+int client_fail(int code, const struct kerr *err);
 
 #endif

@@ -33,18 +33,11 @@ int client_version_main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		default:
-			fprintf(stderr,
-				"kettle version: unknown option `%s` (usage: kettle version)\n",
-				argv[optind - 1]);
-			return 125;
+			return client_option_error(usage, c, argc, argv);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr,
-			"kettle version: unexpected argument `%s` (usage: kettle version)\n",
-			argv[optind]);
-		return 125;
-	}
+	if (optind < argc)
+		return client_usage_error(usage, "unexpected argument `%s`", argv[optind]);
 	printf("kettle %s\n", KETTLE_VERSION);
 	return 0;
 }

@@ -102,6 +102,8 @@ enum wire_tag {
 	WIRE_F_COLS = 23,      /* u32 */
 	WIRE_F_STREAMS = 24,   /* u32: bit 0 stdout, bit 1 stderr, bit 2 stdin */
 	WIRE_F_STATUS = 25,    /* str */
+	WIRE_F_PREPARE = 26,   /* u32: START only sets the container up (a shim, runc create)
+				  and answers OK{ID,NAME}; a second START runs it */
 };
 
 struct wire_field {

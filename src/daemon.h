@@ -1,0 +1,164 @@
+/*
+ * daemon: the `kettle daemon` role (layer 3). One per state root: client API, the
+ * registry of containers, spawning and re-adopting shims. daemon*.c files share the
+ * declarations below; no other role includes this header.
+ *
+ * Split: daemon.c (flags, startup, signals, detach, shutdown), daemon_registry.c (the
+ * in-memory registry, shims: spawn, adopt, events, death), daemon_api.c (one handler per
+ * client request, and what each pending request becomes when its shim answers or dies).
+ * Invariants: the daemon never blocks on a shim or a client; a reply to a client always
+ * goes through rpc_conn_find(client id), so a client that left is simply skipped.
+ */
+#ifndef KETTLE_DAEMON_H
+#define KETTLE_DAEMON_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "ipc.h"
+#include "kerr.h"
+#include "loop.h"
+#include "record.h"
+#include "rpc.h"
+#include "status.h"
+#include "wire.h"
+
+int daemon_main(int argc, char **argv);
+
+#define DAEMON_WAITERS_MAX	1024  /* pending requests one container holds */
+#define DAEMON_READY_TIMEOUT_MS 45000 /* a shim that has not reported readiness is killed */
+#define DAEMON_READY_MAX	65536 /* bytes of the shim's ready frame */
+#define DAEMON_STOP_TIMEOUT_MS	10000 /* STOP's default grace period */
+#define DAEMON_NOT_FOUND_CODE	1     /* docker exits 1 for "no such container" */
+#define DAEMON_FAIL_CODE	125   /* kettle's own failure */
+
+/* What a pending request is waiting for and what to answer when it completes. */
+enum daemon_pend_kind {
+	DAEMON_PEND_CREATE,   /* CREATE: the shim's ready frame */
+	DAEMON_PEND_START,    /* START: the spawn's ready frame, then SHIM_START */
+	DAEMON_PEND_STOP,     /* STOP: SHIM_STOP */
+	DAEMON_PEND_KILL,     /* KILL: SHIM_KILL */
+	DAEMON_PEND_REMOVE,   /* REMOVE: SHIM_DELETE, then the shim's exit, then removal */
+	DAEMON_PEND_WAIT,     /* WAIT: the container's exit (or its removal with --rm) */
+	DAEMON_PEND_STATE,    /* internal SHIM_STATE: refresh the status */
+	DAEMON_PEND_INTERNAL, /* internal request whose reply only gets logged */
+};
+
+struct daemon_pend {
+	struct daemon_pend *next;   /* the container's list; owned by it */
+	enum daemon_pend_kind kind; /* see above */
+	uint32_t shim_reqid;	    /* id sent to the shim; 0 while waiting for something else */
+	uint64_t client;	    /* rpc conn id of the requester; 0 for internal requests */
+	uint32_t client_reqid;	    /* request id to answer with */
+};
+
+/* One container the daemon knows: its record, last known status and its shim. */
+struct daemon_ctr {
+	struct record rec;	  /* record.json; owned, record_done on free */
+	struct status st;	  /* last known status (shim events, state/exit files) */
+	pid_t shim_pid;		  /* the live shim, 0 when none */
+	int pidfd;		  /* pidfd of shim_pid, watched in the loop; -1 when none */
+	bool shim_dead;		  /* pidfd became readable: the shim has exited */
+	bool shim_exiting;	  /* the shim reported a failed create and is exiting */
+	uint64_t shim_conn;	  /* rpc conn id to the shim, 0 when not connected */
+	uint32_t events_reqid;	  /* request id of our EVENTS subscription on shim_conn */
+	int ready_fd;		  /* read end of a spawning shim's fd 3, -1 when none */
+	struct buf ready;	  /* bytes read from ready_fd so far */
+	uint64_t ready_timer;	  /* readiness deadline timer, 0 when none */
+	uint64_t gone_timer;	  /* shim dead but its connection still open: force close */
+	bool removing;		  /* REMOVE accepted: the dir goes once the shim is gone */
+	bool auto_removing;	  /* --rm container exited: the dir goes once the shim is gone */
+	size_t npend;		  /* entries of pend */
+	struct daemon_pend *pend; /* requests waiting on this container; owned */
+	struct daemon *d;	  /* the daemon; borrowed */
+};
+
+struct daemon {
+	struct loop *loop;	       /* owned */
+	struct rpc_server *server;     /* owned; NULL before listening and after stop */
+	int rootfd;		       /* the state root; owned */
+	int lockfd;		       /* daemon.lock, held; owned */
+	char root[PATH_MAX];	       /* absolute state root */
+	char runc_root[PATH_MAX];      /* <root>/runc */
+	char runtime[PATH_MAX];	       /* default runtime as given (a name or a path) */
+	const char *log_level;	       /* level name passed on to shims */
+	char token[IPC_TOKEN_HEX + 1]; /* auth.token */
+	struct daemon_ctr **ctrs;      /* registry; owned, order of arrival */
+	size_t nctrs;		       /* entries of ctrs */
+	size_t cap;		       /* allocated entries of ctrs */
+	uint32_t next_reqid;	       /* last request id used towards shims */
+	bool stopping;		       /* SIGTERM/SIGINT seen */
+};
+
+/* ---- daemon_registry.c ---- */
+
+/* Rebuilds the registry from disk, re-adopting live shims. */
+int daemon_registry_load(struct daemon *d, struct kerr *err);
+/* Forgets every container (closing shim connections, leaving shims running). */
+void daemon_registry_free(struct daemon *d);
+/* Name, then full id, then unique id prefix. On failure *code is the client exit code. */
+struct daemon_ctr *daemon_resolve(struct daemon *d, const char *ref, uint32_t *code,
+				  struct kerr *err);
+struct daemon_ctr *daemon_find_name(struct daemon *d, const char *name);
+struct daemon_ctr *daemon_find_id(struct daemon *d, const char *id);
+/* A new entry (not yet in the registry) owning *rec's contents (rec is reset). */
+struct daemon_ctr *daemon_ctr_new(struct daemon *d, struct record *rec);
+int daemon_ctr_add(struct daemon *d, struct daemon_ctr *c, struct kerr *err);
+/* Drops c from the registry and frees it; pending requests get `why` (code 125). */
+void daemon_ctr_forget(struct daemon *d, struct daemon_ctr *c, const char *why);
+/* Forgets c and removes its directory. */
+int daemon_ctr_remove(struct daemon *d, struct daemon_ctr *c, struct kerr *err);
+/* Spawns a shim for c (it creates the container); the ready frame arrives later. */
+int daemon_spawn_shim(struct daemon *d, struct daemon_ctr *c, struct kerr *err);
+bool daemon_ctr_spawning(const struct daemon_ctr *c);
+/* A shim that serves requests: not dead, not exiting after a failed create. */
+bool daemon_ctr_shim_alive(const struct daemon_ctr *c);
+/* Running, paused or restarting under a live shim. */
+bool daemon_ctr_running(const struct daemon_ctr *c);
+
+struct daemon_shim_req {
+	uint16_t type;	     /* WIRE_T_SHIM_* */
+	uint32_t signal;     /* SHIM_KILL, SHIM_STOP; 0: not sent */
+	bool all;	     /* SHIM_KILL */
+	bool force;	     /* SHIM_DELETE */
+	uint64_t timeout_ms; /* SHIM_STOP; 0: not sent */
+};
+/* Sends req to c's shim (dialing again when the connection was lost) and returns its
+ * request id in *reqid. */
+int daemon_shim_send(struct daemon *d, struct daemon_ctr *c, const struct daemon_shim_req *req,
+		     uint32_t *reqid, struct kerr *err);
+
+struct daemon_pend *daemon_pend_add(struct daemon_ctr *c, enum daemon_pend_kind kind,
+				    uint32_t shim_reqid, uint64_t client, uint32_t client_reqid,
+				    struct kerr *err);
+/* Unlinks p from c and frees it. */
+void daemon_pend_drop(struct daemon_ctr *c, struct daemon_pend *p);
+
+/* Reads state.json / exit.json into c->st (the newest word of the shim wins). */
+void daemon_ctr_refresh(struct daemon *d, struct daemon_ctr *c);
+
+/* Replies to a client by conn id; a client that has gone is skipped. */
+void daemon_reply_ok(uint64_t client, uint32_t reqid);
+void daemon_reply_error(uint64_t client, uint32_t reqid, uint32_t code, const char *msg);
+void daemon_reply_exit(uint64_t client, uint32_t reqid, int exit_code);
+
+/* ---- daemon_api.c ---- */
+
+/* An authenticated client frame. */
+void daemon_api_frame(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+/* The spawning shim reported: ok, or code and msg. */
+void daemon_api_spawned(struct daemon *d, struct daemon_ctr *c, bool ok, uint32_t code,
+			const char *msg);
+/* The shim answered request p (OK or ERROR frame f). p is dropped or re-queued with
+ * shim_reqid 0. Returns false when c was forgotten. */
+bool daemon_api_shim_reply(struct daemon *d, struct daemon_ctr *c, struct daemon_pend *p,
+			   const struct wire_frame *f);
+/* The container has exited (c->st refreshed). */
+void daemon_api_exited(struct daemon *d, struct daemon_ctr *c);
+/* The shim is gone (c->st final). May forget c. */
+void daemon_api_shim_gone(struct daemon *d, struct daemon_ctr *c);
+
+#endif

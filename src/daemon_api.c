@@ -1,0 +1,940 @@
+/*
+ * daemon_api: one handler per client request (role, layer 3).
+ *
+ * Each handler validates, acts and replies: CREATE START STOP KILL REMOVE WAIT LIST
+ * INSPECT RESOLVE. Slow work goes to the container's shim with a fresh request id kept
+ * in the container's pending list (shim reqid -> client conn id + client reqid); when the
+ * shim answers, or dies, the completion functions below reply to the client if it is
+ * still connected. Validation failures create nothing: a CREATE that fails a check leaves
+ * no directory behind and the daemon unchanged. Never blocks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "daemon.h"
+#include "fd.h"
+#include "ids.h"
+#include "json.h"
+#include "log.h"
+#include "runtime.h"
+#include "spec.h"
+#include "store.h"
+#include "str.h"
+
+#define REF_MAX	       256  /* bytes of a REF field */
+#define NAME_TRIES     16   /* fresh ids tried when a generated name is taken */
+#define SIGNAL_MAX     64   /* highest signal number */
+#define CMDLINE_MAX    4096 /* bytes of the command shown by LIST */
+#define SHOWN_PATH     256  /* bytes of a user path quoted in a message */
+#define JSON_REPLY_MAX (KETTLE_FRAME_MAX - 4096) /* a LIST/INSPECT document */
+
+/* ---- small helpers ---- */
+
+static void reply_error(struct rpc_conn *conn, uint32_t reqid, uint32_t code,
+			const struct kerr *err)
+{
+	log_debug("request %u failed: %s", reqid, err->msg);
+	rpc_conn_send_error(conn, reqid, code, err->msg);
+}
+
+/* Reads REF and resolves it; replies the error itself and returns NULL on failure. */
+static struct daemon_ctr *resolve_ref(struct daemon *d, struct rpc_conn *conn,
+				      const struct wire_frame *f)
+{
+	char ref[REF_MAX];
+	struct kerr err;
+	uint32_t code = DAEMON_FAIL_CODE;
+
+	if (wire_get_str(f, WIRE_F_REF, true, ref, sizeof(ref), &err) < 0) {
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return NULL;
+	}
+	struct daemon_ctr *c = daemon_resolve(d, ref, &code, &err);
+	if (!c)
+		reply_error(conn, f->reqid, code, &err);
+	return c;
+}
+
+static bool being_removed(const struct daemon_ctr *c)
+{
+	return c->removing || c->auto_removing;
+}
+
+static void put_time(struct json_w *w, const char *key, int64_t ns)
+{
+	char stamp[CLOCK_RFC3339NANO_LEN + 1];
+
+	json_w_key(w, key);
+	if (ns <= 0) {
+		json_w_null(w);
+		return;
+	}
+	clock_format_rfc3339nano(ns, stamp);
+	json_w_str(w, stamp);
+}
+
+/* Sends OK with a JSON document field (and the id when id is not NULL). */
+static void reply_json(struct rpc_conn *conn, uint32_t reqid, const char *id, struct buf *json)
+{
+	struct wire_enc e;
+	struct kerr err;
+
+	wire_enc_begin(&e, rpc_conn_txbuf(conn), WIRE_T_OK, reqid, 0);
+	if (id)
+		wire_enc_str(&e, WIRE_F_ID, id);
+	wire_enc_bytes(&e, WIRE_F_JSON, json->data, json->len);
+	if (wire_enc_end(&e, &err) < 0) {
+		kerr_wrap(&err, "reply");
+		reply_error(conn, reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	rpc_conn_send(conn);
+}
+
+/* ---- CREATE ---- */
+
+static int check_rootfs(const char *rootfs, struct kerr *err)
+{
+	char shown[SHOWN_PATH];
+
+	str_sanitize(shown, sizeof(shown), rootfs, strlen(rootfs));
+	_cleanup_close_ int fd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return kerr_set(err, errno, "rootfs `%s`", shown);
+	return 0;
+}
+
+/* Picks the id and, when the request has none, a generated name; checks uniqueness. */
+static int choose_identity(struct daemon *d, struct record *rec, struct kerr *err)
+{
+	if (rec->name[0]) {
+		struct daemon_ctr *other = daemon_find_name(d, rec->name);
+
+		if (other)
+			return kerr_set(err, 0, "name `%s` is already in use by container %.12s",
+					rec->name, other->rec.id);
+	}
+	for (int i = 0; i < NAME_TRIES; i++) {
+		char id[IDS_ID_LEN + 1];
+		char name[IDS_NAME_MAX + 1];
+
+		if (ids_new_id(id, err) < 0)
+			return -1;
+		if (daemon_find_id(d, id))
+			continue;
+		if (!rec->name[0]) {
+			ids_name_from_id(id, name);
+			if (daemon_find_name(d, name))
+				continue;
+			str_copy(rec->name, sizeof(rec->name), name);
+		}
+		str_copy(rec->id, sizeof(rec->id), id);
+		return 0;
+	}
+	return kerr_set(err, 0,
+			"could not find a free container name in %d tries: give one "
+			"with --name",
+			NAME_TRIES);
+}
+
+/* Writes bundle/config.json (for --rootfs) and record.json. */
+static int write_container(struct daemon *d, const struct record *rec, struct kerr *err)
+{
+	struct buf b;
+	char cgroups[sizeof("/kettle/") + IDS_ID_LEN];
+	_cleanup_close_ int dirfd = -1;
+	int rc = 0;
+
+	if (store_open_container(d->rootfd, rec->id, true, &dirfd, err) < 0)
+		return -1;
+	buf_init(&b, SPEC_CONFIG_MAX);
+	if (rec->rootfs) {
+		_cleanup_close_ int bfd = openat(dirfd, STORE_BUNDLE,
+						 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		snprintf(cgroups, sizeof(cgroups), "/kettle/%s", rec->id);
+		if (bfd < 0)
+			rc = kerr_set(err, errno, "open `" STORE_BUNDLE "`");
+		if (rc == 0)
+			rc = spec_generate(rec, cgroups, &b, err);
+		if (rc == 0)
+			rc = store_write_atomic(bfd, SPEC_CONFIG, b.data, b.len, 0600, true, err);
+		buf_clear(&b);
+	}
+	if (rc == 0)
+		rc = record_to_json(rec, &b, err);
+	if (rc == 0)
+		rc = store_write_atomic(dirfd, STORE_RECORD, b.data, b.len, 0600, true, err);
+	buf_done(&b);
+	return rc;
+}
+
+static void api_create(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
+{
+	struct record rec;
+	struct runtime rt;
+	const uint8_t *json;
+	size_t len;
+	struct kerr err;
+
+	record_init(&rec);
+	if (wire_get_bytes(f, WIRE_F_JSON, true, &json, &len, &err) < 0)
+		goto out_fail;
+	if (record_from_json(&rec, (const char *)json, len, true, &err) < 0)
+		goto out_fail;
+	if (rec.rootfs && check_rootfs(rec.rootfs, &err) < 0)
+		goto out_fail;
+	if (rec.bundle && spec_check_bundle(rec.bundle, rec.args.n ? NULL : &rec.args, &err) < 0)
+		goto out_fail;
+	if (runtime_init(&rt, rec.runtime ? rec.runtime : d->runtime, d->runc_root, "/dev/null",
+			 &err) < 0)
+		goto out_fail;
+	if (choose_identity(d, &rec, &err) < 0)
+		goto out_fail;
+	rec.created_ns = clock_wall_ns();
+	if (record_validate(&rec, false, &err) < 0)
+		goto out_fail;
+	if (write_container(d, &rec, &err) < 0) {
+		struct kerr ignored;
+
+		kerr_wrap(&err, "create container `%.12s`", rec.id);
+		store_remove_container(d->rootfd, rec.id, &ignored);
+		goto out_fail;
+	}
+	struct daemon_ctr *c = daemon_ctr_new(d, &rec);
+	if (!c) {
+		struct kerr ignored;
+
+		kerr_set(&err, ENOMEM, "create container");
+		store_remove_container(d->rootfd, rec.id, &ignored);
+		goto out_fail;
+	}
+	if (daemon_ctr_add(d, c, &err) < 0) {
+		struct kerr ignored;
+
+		store_remove_container(d->rootfd, c->rec.id, &ignored);
+		daemon_ctr_forget(d, c, "");
+		goto out_fail;
+	}
+	log_info("creating container %.12s `%s`", c->rec.id, c->rec.name);
+	if (daemon_spawn_shim(d, c, &err) < 0 ||
+	    !daemon_pend_add(c, DAEMON_PEND_CREATE, 0, rpc_conn_id(conn), f->reqid, &err)) {
+		/* The spawn may have started: forgetting closes its pipe and its watch. */
+		daemon_ctr_remove(d, c, &(struct kerr){ 0 });
+		goto out_fail;
+	}
+	return;
+out_fail:
+	record_done(&rec);
+	reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+}
+
+/* ---- START ---- */
+
+/* Sends SHIM_START for p, sharing one already in flight. */
+static int send_start(struct daemon *d, struct daemon_ctr *c, struct daemon_pend *p,
+		      struct kerr *err)
+{
+	for (struct daemon_pend *q = c->pend; q; q = q->next) {
+		if (q != p && q->kind == DAEMON_PEND_START && q->shim_reqid) {
+			p->shim_reqid = q->shim_reqid;
+			return 0;
+		}
+	}
+	struct daemon_shim_req req = { .type = WIRE_T_SHIM_START };
+	return daemon_shim_send(d, c, &req, &p->shim_reqid, err);
+}
+
+static void api_start(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
+{
+	struct daemon_ctr *c = resolve_ref(d, conn, f);
+	uint32_t prepare = 0;
+	struct kerr err;
+
+	if (!c)
+		return;
+	if (wire_get_u32(f, WIRE_F_PREPARE, false, &prepare, &err) < 0) {
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	if (being_removed(c)) {
+		kerr_set(&err, 0, "container `%.12s` is being removed", c->rec.id);
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	/* PREPARE (start -a of a container that has no shim): set it up so the client can
+	 * attach before anything runs, exactly as for a freshly created one. */
+	if (daemon_ctr_running(c) ||
+	    (prepare && daemon_ctr_shim_alive(c) && c->st.kind == STATUS_CREATED)) {
+		rpc_conn_send_ok(conn, f->reqid);
+		return;
+	}
+	struct daemon_pend *p = daemon_pend_add(c, prepare ? DAEMON_PEND_CREATE : DAEMON_PEND_START,
+						0, rpc_conn_id(conn), f->reqid, &err);
+	if (!p) {
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	if (daemon_ctr_spawning(c))
+		return; /* daemon_api_spawned sends SHIM_START, or answers a PREPARE */
+	int rc = 0;
+	if (!prepare && daemon_ctr_shim_alive(c) && c->st.kind == STATUS_CREATED) {
+		rc = send_start(d, c, p, &err);
+	} else if (c->shim_pid > 0) {
+		/* The last shim is winding down: daemon_api_shim_gone spawns the next one. */
+	} else {
+		log_info("container %.12s: starting a new shim", c->rec.id);
+		rc = daemon_spawn_shim(d, c, &err);
+	}
+	if (rc < 0) {
+		daemon_pend_drop(c, p);
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+	}
+}
+
+/* ---- STOP, KILL ---- */
+
+static void api_stop(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
+{
+	struct daemon_ctr *c = resolve_ref(d, conn, f);
+	uint64_t timeout = DAEMON_STOP_TIMEOUT_MS;
+	struct kerr err;
+
+	if (!c)
+		return;
+	if (wire_get_u64(f, WIRE_F_TIMEOUT_MS, false, &timeout, &err) < 0) {
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	if (!daemon_ctr_running(c)) {
+		rpc_conn_send_ok(conn, f->reqid); /* docker: stopping a stopped one is fine */
+		return;
+	}
+	struct daemon_shim_req req = {
+		.type = WIRE_T_SHIM_STOP,
+		.signal = SIGTERM,
+		.timeout_ms = timeout ? timeout : 1,
+	};
+	uint32_t reqid;
+	if (daemon_shim_send(d, c, &req, &reqid, &err) < 0 ||
+	    !daemon_pend_add(c, DAEMON_PEND_STOP, reqid, rpc_conn_id(conn), f->reqid, &err))
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+}
+
+static void api_kill(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
+{
+	struct daemon_ctr *c = resolve_ref(d, conn, f);
+	uint32_t sig = SIGKILL;
+	struct kerr err;
+
+	if (!c)
+		return;
+	if (wire_get_u32(f, WIRE_F_SIGNAL, false, &sig, &err) < 0) {
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	if (sig == 0 || sig > SIGNAL_MAX) {
+		kerr_set(&err, 0, "signal %u is out of range, expected 1..%d", sig, SIGNAL_MAX);
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	if (!daemon_ctr_running(c)) {
+		kerr_set(&err, 0, "container `%.12s` is not running", c->rec.id);
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	struct daemon_shim_req req = { .type = WIRE_T_SHIM_KILL, .signal = sig };
+	uint32_t reqid;
+	if (daemon_shim_send(d, c, &req, &reqid, &err) < 0 ||
+	    !daemon_pend_add(c, DAEMON_PEND_KILL, reqid, rpc_conn_id(conn), f->reqid, &err))
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+}
+
+/* ---- REMOVE ---- */
+
+/* Removes c now and answers the remove request and every waiter. */
+static void remove_now(struct daemon *d, struct daemon_ctr *c, uint64_t client, uint32_t reqid)
+{
+	struct kerr err;
+	int rc = daemon_ctr_remove(d, c, &err);
+
+	if (!client)
+		return;
+	if (rc < 0)
+		daemon_reply_error(client, reqid, DAEMON_FAIL_CODE, err.msg);
+	else
+		daemon_reply_ok(client, reqid);
+}
+
+static void api_remove(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
+{
+	struct daemon_ctr *c = resolve_ref(d, conn, f);
+	uint32_t force = 0;
+	struct kerr err;
+
+	if (!c)
+		return;
+	if (wire_get_u32(f, WIRE_F_FORCE, false, &force, &err) < 0) {
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	if (daemon_ctr_running(c) && !force) {
+		kerr_set(&err, 0,
+			 "cannot remove running container `%.12s`: stop it first or use "
+			 "--force",
+			 c->rec.id);
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	if (daemon_ctr_spawning(c)) {
+		kerr_set(&err, 0, "container `%.12s` is being created: try again once it is",
+			 c->rec.id);
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	if (c->shim_pid == 0) {
+		remove_now(d, c, rpc_conn_id(conn), f->reqid);
+		return;
+	}
+	/* A shim deletes its container and exits; the directory goes after it. */
+	struct daemon_pend *p =
+		daemon_pend_add(c, DAEMON_PEND_REMOVE, 0, rpc_conn_id(conn), f->reqid, &err);
+	if (!p) {
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	if (being_removed(c))
+		return; /* joins the removal in progress */
+	if (!daemon_ctr_shim_alive(c) || c->st.kind == STATUS_EXITED || c->st.kind == STATUS_DEAD) {
+		/* Winding down after an exit or a failed create: it is about to exit. */
+		c->removing = true;
+		return;
+	}
+	struct daemon_shim_req req = { .type = WIRE_T_SHIM_DELETE, .force = force != 0 };
+	if (daemon_shim_send(d, c, &req, &p->shim_reqid, &err) < 0) {
+		daemon_pend_drop(c, p);
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+	}
+}
+
+/* ---- WAIT ---- */
+
+static bool has_exited(const struct daemon_ctr *c)
+{
+	return c->st.kind == STATUS_EXITED || c->st.kind == STATUS_DEAD;
+}
+
+static void api_wait(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
+{
+	struct daemon_ctr *c = resolve_ref(d, conn, f);
+	struct kerr err;
+
+	(void)d;
+	if (!c)
+		return;
+	/* With --rm the answer waits for the removal, so a waiter never sees it linger. */
+	if (has_exited(c) && !c->rec.auto_remove && !daemon_ctr_spawning(c)) {
+		daemon_reply_exit(rpc_conn_id(conn), f->reqid, c->st.exit_code);
+		return;
+	}
+	if (!daemon_pend_add(c, DAEMON_PEND_WAIT, 0, rpc_conn_id(conn), f->reqid, &err))
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+}
+
+/* Answers every WAIT on c with its exit code. */
+static void answer_waiters(struct daemon_ctr *c)
+{
+	for (struct daemon_pend *p = c->pend, *next; p; p = next) {
+		next = p->next;
+		if (p->kind != DAEMON_PEND_WAIT)
+			continue;
+		daemon_reply_exit(p->client, p->client_reqid, c->st.exit_code);
+		daemon_pend_drop(c, p);
+	}
+}
+
+/* ---- LIST, INSPECT, RESOLVE ---- */
+
+static int by_created_desc(const void *a, const void *b)
+{
+	const struct daemon_ctr *x = *(struct daemon_ctr *const *)a;
+	const struct daemon_ctr *y = *(struct daemon_ctr *const *)b;
+
+	if (x->rec.created_ns != y->rec.created_ns)
+		return x->rec.created_ns < y->rec.created_ns ? 1 : -1;
+	return strcmp(x->rec.id, y->rec.id);
+}
+
+static void api_list(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
+{
+	uint32_t all = 0;
+	struct kerr err;
+	struct json_w w;
+	struct buf b;
+	char cmd[CMDLINE_MAX];
+	char stamp[CLOCK_RFC3339NANO_LEN + 1];
+
+	if (wire_get_u32(f, WIRE_F_ALL, false, &all, &err) < 0) {
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	_cleanup_free_ struct daemon_ctr **v = calloc(d->nctrs ? d->nctrs : 1, sizeof(*v));
+	if (!v) {
+		kerr_set(&err, ENOMEM, "list containers");
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < d->nctrs; i++)
+		if (all || daemon_ctr_running(d->ctrs[i]))
+			v[n++] = d->ctrs[i];
+	qsort(v, n, sizeof(*v), by_created_desc);
+	buf_init(&b, JSON_REPLY_MAX);
+	json_w_init(&w, &b);
+	json_w_arr_begin(&w);
+	for (size_t i = 0; i < n; i++) {
+		const struct daemon_ctr *c = v[i];
+
+		record_command_line(&c->rec, cmd, sizeof(cmd));
+		clock_format_rfc3339nano(c->rec.created_ns, stamp);
+		json_w_obj_begin(&w);
+		json_w_key(&w, "id");
+		json_w_str(&w, c->rec.id);
+		json_w_key(&w, "name");
+		json_w_str(&w, c->rec.name);
+		json_w_key(&w, "command");
+		json_w_str(&w, cmd);
+		json_w_key(&w, "created");
+		json_w_str(&w, stamp);
+		json_w_key(&w, "status");
+		json_w_str(&w, status_kind_name(c->st.kind));
+		json_w_key(&w, "exit_code");
+		json_w_i64(&w, c->st.exit_code);
+		put_time(&w, "started_at", c->st.started_ns);
+		put_time(&w, "finished_at", c->st.finished_ns);
+		json_w_key(&w, "pid");
+		json_w_i64(&w, daemon_ctr_running(c) ? c->st.pid : 0);
+		json_w_key(&w, "restart_count");
+		json_w_u64(&w, c->st.restart_count);
+		json_w_obj_end(&w);
+	}
+	json_w_arr_end(&w);
+	if (json_w_end(&w, &err) < 0) {
+		kerr_wrap(&err, "list %zu containers", n);
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+	} else {
+		reply_json(conn, f->reqid, NULL, &b);
+	}
+	buf_done(&b);
+}
+
+static int inspect_json(struct daemon *d, const struct daemon_ctr *c, struct buf *out,
+			struct kerr *err)
+{
+	struct json_w w;
+	char stamp[CLOCK_RFC3339NANO_LEN + 1];
+	char path[PATH_MAX];
+	const struct status *s = &c->st;
+	bool running = daemon_ctr_running(c);
+
+	json_w_init(&w, out);
+	json_w_obj_begin(&w);
+	json_w_key(&w, "id");
+	json_w_str(&w, c->rec.id);
+	json_w_key(&w, "name");
+	json_w_str(&w, c->rec.name);
+	clock_format_rfc3339nano(c->rec.created_ns, stamp);
+	json_w_key(&w, "created");
+	json_w_str(&w, stamp);
+	json_w_key(&w, "path");
+	json_w_str(&w, c->rec.args.n ? c->rec.args.v[0] : "");
+	json_w_key(&w, "args");
+	json_w_arr_begin(&w);
+	for (size_t i = 1; i < c->rec.args.n; i++)
+		json_w_str(&w, c->rec.args.v[i]);
+	json_w_arr_end(&w);
+	json_w_key(&w, "state");
+	json_w_obj_begin(&w);
+	json_w_key(&w, "status");
+	json_w_str(&w, status_kind_name(s->kind));
+	json_w_key(&w, "running");
+	json_w_bool(&w, running && (s->kind == STATUS_RUNNING || s->kind == STATUS_PAUSED));
+	json_w_key(&w, "paused");
+	json_w_bool(&w, running && s->kind == STATUS_PAUSED);
+	json_w_key(&w, "restarting");
+	json_w_bool(&w, running && s->kind == STATUS_RESTARTING);
+	json_w_key(&w, "oom_killed");
+	json_w_bool(&w, s->oom_killed);
+	json_w_key(&w, "dead");
+	json_w_bool(&w, s->kind == STATUS_DEAD);
+	json_w_key(&w, "pid");
+	json_w_i64(&w, running ? s->pid : 0);
+	json_w_key(&w, "exit_code");
+	json_w_i64(&w, s->exit_code);
+	json_w_key(&w, "error");
+	json_w_str(&w, s->error);
+	json_w_key(&w, "reason");
+	json_w_str(&w, s->reason);
+	put_time(&w, "started_at", s->started_ns);
+	put_time(&w, "finished_at", s->finished_ns);
+	json_w_key(&w, "restart_count");
+	json_w_u64(&w, s->restart_count);
+	json_w_obj_end(&w);
+	json_w_key(&w, "bundle");
+	if (c->rec.bundle) {
+		json_w_str(&w, c->rec.bundle);
+	} else {
+		if (store_container_path(d->root, c->rec.id, STORE_BUNDLE, path, sizeof(path),
+					 err) < 0)
+			return -1;
+		json_w_str(&w, path);
+	}
+	json_w_key(&w, "rootfs");
+	if (c->rec.rootfs)
+		json_w_str(&w, c->rec.rootfs);
+	else
+		json_w_null(&w);
+	if (store_container_path(d->root, c->rec.id, STORE_CTR_LOG, path, sizeof(path), err) < 0)
+		return -1;
+	json_w_key(&w, "log_path");
+	json_w_str(&w, path);
+	json_w_key(&w, "runtime");
+	json_w_str(&w, c->rec.runtime ? c->rec.runtime : d->runtime);
+	json_w_obj_end(&w);
+	if (json_w_end(&w, err) < 0)
+		return -1;
+	/* "config" is the record verbatim: splice it in before the closing brace. */
+	if (out->len == 0 || out->data[out->len - 1] != '}')
+		return kerr_set(err, EINVAL, "inspect document is not an object");
+	out->len--;
+	if (buf_append_str(out, ",\"config\":", err) < 0 || record_to_json(&c->rec, out, err) < 0)
+		return -1;
+	while (out->len > 0 && out->data[out->len - 1] == '\n')
+		out->len--;
+	return buf_append_str(out, "}", err);
+}
+
+static void api_inspect(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
+{
+	struct daemon_ctr *c = resolve_ref(d, conn, f);
+	struct kerr err;
+	struct buf b;
+
+	if (!c)
+		return;
+	buf_init(&b, JSON_REPLY_MAX);
+	if (inspect_json(d, c, &b, &err) < 0) {
+		kerr_wrap(&err, "inspect `%.12s`", c->rec.id);
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+	} else {
+		reply_json(conn, f->reqid, c->rec.id, &b);
+	}
+	buf_done(&b);
+}
+
+static void api_resolve(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
+{
+	struct daemon_ctr *c = resolve_ref(d, conn, f);
+	char addr[IPC_NAME_MAX] = "";
+	struct wire_enc e;
+	struct kerr err;
+	struct buf b;
+
+	if (!c)
+		return;
+	if (daemon_ctr_shim_alive(c) && !daemon_ctr_spawning(c)) {
+		_cleanup_close_ int dirfd = -1;
+		pid_t pid;
+
+		if (store_open_container(d->rootfd, c->rec.id, false, &dirfd, &err) < 0 ||
+		    ipc_read_addr(dirfd, STORE_SHIM_ADDR, addr, &pid, &err) < 0 ||
+		    pid != c->shim_pid)
+			addr[0] = '\0';
+	}
+	buf_init(&b, STORE_FILE_MAX);
+	if (status_to_json(&c->st, &b, &err) < 0) {
+		buf_done(&b);
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	wire_enc_begin(&e, rpc_conn_txbuf(conn), WIRE_T_OK, f->reqid, 0);
+	wire_enc_str(&e, WIRE_F_ID, c->rec.id);
+	wire_enc_str(&e, WIRE_F_NAME, c->rec.name);
+	if (addr[0])
+		wire_enc_str(&e, WIRE_F_ADDR, addr);
+	wire_enc_bytes(&e, WIRE_F_JSON, b.data, b.len);
+	buf_done(&b);
+	if (wire_enc_end(&e, &err) < 0) {
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	rpc_conn_send(conn);
+}
+
+void daemon_api_frame(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
+{
+	struct kerr err;
+
+	switch (f->type) {
+	case WIRE_T_CREATE:
+		api_create(d, conn, f);
+		break;
+	case WIRE_T_START:
+		api_start(d, conn, f);
+		break;
+	case WIRE_T_STOP:
+		api_stop(d, conn, f);
+		break;
+	case WIRE_T_KILL:
+		api_kill(d, conn, f);
+		break;
+	case WIRE_T_REMOVE:
+		api_remove(d, conn, f);
+		break;
+	case WIRE_T_WAIT:
+		api_wait(d, conn, f);
+		break;
+	case WIRE_T_LIST:
+		api_list(d, conn, f);
+		break;
+	case WIRE_T_INSPECT:
+		api_inspect(d, conn, f);
+		break;
+	case WIRE_T_RESOLVE:
+		api_resolve(d, conn, f);
+		break;
+	default:
+		kerr_set(&err, 0, "the daemon does not serve %s requests (type %u)",
+			 wire_type_name(f->type), f->type);
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		break;
+	}
+}
+
+/* ---- completions ---- */
+
+void daemon_api_spawned(struct daemon *d, struct daemon_ctr *c, bool ok, uint32_t code,
+			const char *msg)
+{
+	struct kerr err;
+
+	if (!ok && c->rec.auto_remove) {
+		/* --rm: gone before anyone hears of the failure, so nothing lingers. */
+		struct daemon_pend *list = c->pend;
+		char fail[KERR_MSG_MAX];
+
+		str_copy(fail, sizeof(fail), msg);
+		c->pend = NULL;
+		c->npend = 0;
+		if (daemon_ctr_remove(d, c, &err) < 0)
+			log_error("%s", err.msg);
+		while (list) {
+			struct daemon_pend *p = list;
+
+			list = p->next;
+			if (p->client && p->kind == DAEMON_PEND_WAIT)
+				daemon_reply_exit(p->client, p->client_reqid, (int)code);
+			else if (p->client)
+				daemon_reply_error(p->client, p->client_reqid, code, fail);
+			free(p);
+		}
+		return;
+	}
+	for (struct daemon_pend *p = c->pend, *next; p; p = next) {
+		next = p->next;
+		if (p->shim_reqid)
+			continue;
+		if (p->kind == DAEMON_PEND_CREATE) {
+			struct rpc_conn *conn = rpc_conn_find(p->client);
+
+			if (conn && ok) {
+				struct wire_enc e;
+
+				wire_enc_begin(&e, rpc_conn_txbuf(conn), WIRE_T_OK, p->client_reqid,
+					       0);
+				wire_enc_str(&e, WIRE_F_ID, c->rec.id);
+				wire_enc_str(&e, WIRE_F_NAME, c->rec.name);
+				if (wire_enc_end(&e, &err) == 0)
+					rpc_conn_send(conn);
+			} else if (conn) {
+				rpc_conn_send_error(conn, p->client_reqid, code, msg);
+			}
+			daemon_pend_drop(c, p);
+		} else if (p->kind == DAEMON_PEND_START) {
+			if (!ok) {
+				daemon_reply_error(p->client, p->client_reqid, code, msg);
+				daemon_pend_drop(c, p);
+			} else if (send_start(d, c, p, &err) < 0) {
+				daemon_reply_error(p->client, p->client_reqid, DAEMON_FAIL_CODE,
+						   err.msg);
+				daemon_pend_drop(c, p);
+			}
+		}
+	}
+}
+
+bool daemon_api_shim_reply(struct daemon *d, struct daemon_ctr *c, struct daemon_pend *p,
+			   const struct wire_frame *f)
+{
+	bool ok = f->type == WIRE_T_OK;
+	uint32_t code = DAEMON_FAIL_CODE;
+	char msg[KERR_MSG_MAX] = "";
+	struct kerr err;
+
+	if (!ok) {
+		if (wire_get_u32(f, WIRE_F_CODE, false, &code, &err) < 0 || code == 0 || code > 255)
+			code = DAEMON_FAIL_CODE;
+		if (wire_get_str(f, WIRE_F_MSG, false, msg, sizeof(msg), &err) < 0 || !msg[0])
+			snprintf(msg, sizeof(msg), "the shim of `%.12s` failed without a message",
+				 c->rec.id);
+	}
+	switch (p->kind) {
+	case DAEMON_PEND_START:
+		if (ok) {
+			daemon_ctr_refresh(d, c);
+			if (c->st.kind == STATUS_CREATED)
+				c->st.kind = STATUS_RUNNING;
+		}
+		break;
+	case DAEMON_PEND_STOP:
+	case DAEMON_PEND_KILL:
+		if (ok)
+			daemon_ctr_refresh(d, c);
+		break;
+	case DAEMON_PEND_REMOVE:
+		if (ok) {
+			/* The shim deleted its container and exits: remove once it is gone. */
+			c->removing = true;
+			p->shim_reqid = 0;
+			return true;
+		}
+		break;
+	default:
+		break;
+	}
+	if (ok)
+		daemon_reply_ok(p->client, p->client_reqid);
+	else
+		daemon_reply_error(p->client, p->client_reqid, code, msg);
+	daemon_pend_drop(c, p);
+	return true;
+}
+
+void daemon_api_exited(struct daemon *d, struct daemon_ctr *c)
+{
+	struct kerr err;
+
+	if (!c->rec.auto_remove) {
+		answer_waiters(c);
+		return;
+	}
+	if (c->auto_removing)
+		return;
+	c->auto_removing = true;
+	/* The shim exits by itself after its exit; DELETE makes sure it does not linger. */
+	struct daemon_shim_req req = { .type = WIRE_T_SHIM_DELETE, .force = true };
+	uint32_t reqid;
+	if (daemon_shim_send(d, c, &req, &reqid, &err) == 0)
+		daemon_pend_add(c, DAEMON_PEND_INTERNAL, reqid, 0, 0, &err);
+}
+
+/* STARTs that waited for the previous shim to go: spawn the next one now. */
+static void start_queued(struct daemon *d, struct daemon_ctr *c)
+{
+	struct kerr err;
+	bool queued = false;
+
+	for (struct daemon_pend *p = c->pend; p; p = p->next)
+		queued |= (p->kind == DAEMON_PEND_START || p->kind == DAEMON_PEND_CREATE) &&
+			  !p->shim_reqid;
+	if (!queued || daemon_ctr_spawning(c))
+		return;
+	log_info("container %.12s: starting a new shim", c->rec.id);
+	if (daemon_spawn_shim(d, c, &err) == 0)
+		return;
+	for (struct daemon_pend *p = c->pend, *next; p; p = next) {
+		next = p->next;
+		if ((p->kind != DAEMON_PEND_START && p->kind != DAEMON_PEND_CREATE) ||
+		    p->shim_reqid)
+			continue;
+		daemon_reply_error(p->client, p->client_reqid, DAEMON_FAIL_CODE, err.msg);
+		daemon_pend_drop(c, p);
+	}
+}
+
+void daemon_api_shim_gone(struct daemon *d, struct daemon_ctr *c)
+{
+	bool remove = c->removing || c->auto_removing ||
+		      (c->rec.auto_remove && c->st.kind == STATUS_EXITED);
+	uint64_t remover = 0;
+	uint32_t remover_reqid = 0;
+
+	/* Requests the shim never answered. */
+	for (struct daemon_pend *p = c->pend, *next; p; p = next) {
+		next = p->next;
+		if (p->kind == DAEMON_PEND_REMOVE) {
+			remove = true;
+			continue;
+		}
+		if (!p->shim_reqid)
+			continue;
+		if (p->kind == DAEMON_PEND_STOP)
+			daemon_reply_ok(p->client, p->client_reqid);
+		else if (p->client)
+			daemon_reply_error(p->client, p->client_reqid, DAEMON_FAIL_CODE,
+					   "the container's shim exited before answering");
+		daemon_pend_drop(c, p);
+	}
+	if (!remove) {
+		if (has_exited(c))
+			answer_waiters(c);
+		start_queued(d, c);
+		return;
+	}
+	/* Answer the removers after the removal; waiters get the exit code from forget. */
+	struct daemon_pend *removers = NULL;
+	for (struct daemon_pend *p = c->pend, *next; p; p = next) {
+		next = p->next;
+		if (p->kind != DAEMON_PEND_REMOVE)
+			continue;
+		if (!remover) {
+			remover = p->client;
+			remover_reqid = p->client_reqid;
+			daemon_pend_drop(c, p);
+			continue;
+		}
+		/* Unlink by hand to keep it: later removers get the same answer. */
+		struct daemon_pend **pp = &c->pend;
+		while (*pp != p)
+			pp = &(*pp)->next;
+		*pp = p->next;
+		c->npend--;
+		p->next = removers;
+		removers = p;
+	}
+	struct kerr err;
+	int rc = daemon_ctr_remove(d, c, &err);
+	if (rc < 0)
+		log_error("%s", err.msg);
+	if (remover) {
+		if (rc < 0)
+			daemon_reply_error(remover, remover_reqid, DAEMON_FAIL_CODE, err.msg);
+		else
+			daemon_reply_ok(remover, remover_reqid);
+	}
+	while (removers) {
+		struct daemon_pend *p = removers;
+
+		removers = p->next;
+		if (rc < 0)
+			daemon_reply_error(p->client, p->client_reqid, DAEMON_FAIL_CODE, err.msg);
+		else
+			daemon_reply_ok(p->client, p->client_reqid);
+		free(p);
+	}
+}

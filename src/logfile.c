@@ -1,0 +1,337 @@
+/*
+ * logfile: the CRI log writer (mechanism M3).
+ *
+ * Each feed is cut into records and written with as few writev(2) calls as possible:
+ * every record of one feed shares one timestamp, so one prefix buffer per stream and tag
+ * serves them all, and the iovec batch points straight into the caller's bytes. Only a
+ * line still open at the end of a feed is copied, into its stream's LOGFILE_LINE_MAX
+ * buffer. Invariants: the file only ever holds whole records (short writes are cut back
+ * to the last record boundary); rotation happens between records; nothing is allocated
+ * after open; a failing write is counted, never retried in a loop, never fatal.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "fd.h"
+#include "logfile.h"
+#include "str.h"
+
+#define BATCH_IOV     1024 /* iovecs per writev (IOV_MAX on Linux) */
+#define BATCH_RECORDS 512  /* records per batch: each takes at most 2 iovecs */
+#define NAME_MAX_LEN  64   /* "ctr.log" plus ".NN" */
+
+static ssize_t sys_writev(int fd, const struct iovec *iov, int n)
+{
+	return writev(fd, iov, n);
+}
+
+static int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	return openat(dirfd, path, flags | O_CLOEXEC, mode);
+}
+
+struct logfile_ops logfile_ops = {
+	.writev = sys_writev,
+	.openat = sys_openat,
+	.renameat = renameat,
+	.ftruncate = ftruncate,
+};
+
+struct pending {
+	uint8_t *line; /* owned; LOGFILE_LINE_MAX bytes: an unfinished line */
+	size_t len;    /* bytes held in line */
+};
+
+struct logfile {
+	int dirfd;		 /* owned dup of the directory fd */
+	int fd;			 /* owned; the current log file, O_APPEND */
+	char name[NAME_MAX_LEN]; /* base name, e.g. "ctr.log" */
+	uint64_t max_size;	 /* bytes per file before rotation; 0 = never */
+	unsigned max_files;	 /* files kept, the current one included */
+	uint64_t size;		 /* bytes in the current file */
+	uint64_t dropped;	 /* bytes lost to failed writes, total */
+	uint64_t unreported;	 /* dropped bytes not yet named in a marker record */
+	int last_errno;		 /* why the last write failed */
+	struct pending pend[2];	 /* per stream */
+	/* the batch being built */
+	struct iovec iov[BATCH_IOV];		   /* prefix and body of each record */
+	size_t rec_len[BATCH_RECORDS];		   /* total bytes of each record in the batch */
+	size_t niov;				   /* iovecs used */
+	size_t nrec;				   /* records in the batch */
+	size_t batch_bytes;			   /* sum of rec_len */
+	char prefix[2][2][LOGFILE_PREFIX_LEN + 1]; /* [stream][0=F,1=P], this feed's time */
+	int64_t prefix_ns;			   /* time the prefixes were formatted for */
+	char marker[160];			   /* the drop marker record's text */
+};
+
+static void format_prefixes(struct logfile *lf, int64_t now_ns)
+{
+	static const char *const stream_names[2] = { "stdout", "stderr" };
+	char ts[CLOCK_RFC3339NANO_LEN + 1];
+
+	if (lf->prefix_ns == now_ns && lf->prefix[0][0][0])
+		return;
+	clock_format_rfc3339nano(now_ns, ts);
+	for (int s = 0; s < 2; s++) {
+		for (int t = 0; t < 2; t++)
+			snprintf(lf->prefix[s][t], sizeof(lf->prefix[s][t]), "%s %s %c ", ts,
+				 stream_names[s], t ? 'P' : 'F');
+	}
+	lf->prefix_ns = now_ns;
+}
+
+static int open_current(struct logfile *lf, struct kerr *err)
+{
+	struct stat st;
+	int fd = logfile_ops.openat(lf->dirfd, lf->name,
+				    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		return kerr_set(err, errno, "open log `%s`", lf->name);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fd_close(fd);
+		return kerr_set(err, EINVAL, "log `%s` is not a regular file", lf->name);
+	}
+	lf->fd = fd;
+	lf->size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* ctr.log.(k-1) -> ctr.log.k, …, ctr.log -> ctr.log.1; the oldest falls off. */
+static int rotate(struct logfile *lf)
+{
+	char from[NAME_MAX_LEN + 16], to[NAME_MAX_LEN + 16];
+	struct kerr err;
+
+	if (lf->max_files <= 1) {
+		if (logfile_ops.ftruncate(lf->fd, 0) < 0)
+			return -1;
+		lf->size = 0;
+		return 0;
+	}
+	for (unsigned k = lf->max_files - 1; k >= 1; k--) {
+		if (k == 1)
+			snprintf(from, sizeof(from), "%s", lf->name);
+		else
+			snprintf(from, sizeof(from), "%s.%u", lf->name, k - 1);
+		snprintf(to, sizeof(to), "%s.%u", lf->name, k);
+		if (logfile_ops.renameat(lf->dirfd, from, lf->dirfd, to) < 0 && errno != ENOENT)
+			return -1;
+	}
+	lf->fd = fd_close(lf->fd);
+	return open_current(lf, &err);
+}
+
+/* Writes the batch; on a short or failed write cuts the file back to the last whole
+ * record and counts the rest as dropped. */
+static void flush_batch(struct logfile *lf)
+{
+	if (lf->nrec == 0)
+		return;
+	ssize_t n = lf->fd >= 0 ? logfile_ops.writev(lf->fd, lf->iov, (int)lf->niov) : -1;
+	size_t wrote = n > 0 ? (size_t)n : 0;
+
+	if (n < 0)
+		lf->last_errno = lf->fd >= 0 ? errno : EBADF;
+	if (wrote < lf->batch_bytes) {
+		size_t whole = 0;
+		for (size_t i = 0; i < lf->nrec && whole + lf->rec_len[i] <= wrote; i++)
+			whole += lf->rec_len[i];
+		if (wrote > whole && logfile_ops.ftruncate(lf->fd, (off_t)(lf->size + whole)) < 0)
+			whole = wrote; /* cannot cut back: at least account for what is there */
+		if (n >= 0 && lf->last_errno == 0)
+			lf->last_errno = ENOSPC;
+		lf->dropped += lf->batch_bytes - whole;
+		lf->unreported += lf->batch_bytes - whole;
+		wrote = whole;
+	}
+	lf->size += wrote;
+	lf->niov = lf->nrec = lf->batch_bytes = 0;
+}
+
+static void add_record(struct logfile *lf, enum logfile_stream s, bool partial, const uint8_t *p,
+		       size_t n);
+
+/* After drops, once a write works again, say so in the log itself (stderr stream). */
+static void report_drops(struct logfile *lf)
+{
+	char *marker = lf->marker;
+
+	if (lf->unreported == 0)
+		return;
+	int len = snprintf(marker, sizeof(lf->marker),
+			   "kettle: %llu bytes of container output were not logged (%s)\n",
+			   (unsigned long long)lf->unreported, strerror(lf->last_errno));
+	uint64_t before = lf->dropped;
+
+	add_record(lf, LOGFILE_STDERR, false, (const uint8_t *)marker, (size_t)len);
+	flush_batch(lf);
+	if (lf->dropped == before) {
+		lf->unreported = 0;
+		lf->last_errno = 0;
+	} else {
+		/* The marker itself failed: it is not container output, do not count it. */
+		lf->dropped -= (uint64_t)len;
+		lf->unreported -= (uint64_t)len;
+	}
+}
+
+/* Queues one record: prefix + n bytes (+ "\n" for a P record, whose body has none;
+ * an F record's body ends in the line's own newline, or gets one appended). */
+static void add_record(struct logfile *lf, enum logfile_stream s, bool partial, const uint8_t *p,
+		       size_t n)
+{
+	static const char newline = '\n';
+	bool has_nl = n > 0 && p[n - 1] == '\n';
+	size_t need_iov = has_nl ? 2 : 3;
+	size_t rec = LOGFILE_PREFIX_LEN + n + (has_nl ? 0 : 1);
+
+	if (lf->nrec == BATCH_RECORDS || lf->niov + need_iov > BATCH_IOV)
+		flush_batch(lf);
+	if (lf->max_size && lf->size + lf->batch_bytes + rec > lf->max_size &&
+	    lf->size + lf->batch_bytes > 0) {
+		flush_batch(lf);
+		if (rotate(lf) < 0 && lf->fd < 0) {
+			lf->last_errno = errno;
+			lf->dropped += rec;
+			lf->unreported += rec;
+			return;
+		}
+	}
+	lf->iov[lf->niov++] = (struct iovec){ lf->prefix[s][partial], LOGFILE_PREFIX_LEN };
+	lf->iov[lf->niov++] = (struct iovec){ (void *)p, n };
+	if (!has_nl)
+		lf->iov[lf->niov++] = (struct iovec){ (void *)&newline, 1 };
+	lf->rec_len[lf->nrec++] = rec;
+	lf->batch_bytes += rec;
+}
+
+struct logfile *logfile_open(int dirfd, const char *name, uint64_t max_size, unsigned max_files,
+			     struct kerr *err)
+{
+	_cleanup_free_ struct logfile *lf = calloc(1, sizeof(*lf));
+
+	if (!lf) {
+		kerr_set(err, ENOMEM, "open log");
+		return NULL;
+	}
+	lf->fd = -1;
+	lf->dirfd = -1;
+	if (!str_copy(lf->name, sizeof(lf->name), name)) {
+		kerr_set(err, ENAMETOOLONG, "log name `%s` too long", name);
+		return NULL;
+	}
+	lf->max_size = max_size;
+	lf->max_files = max_files ? max_files : 1;
+	lf->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	if (lf->dirfd < 0) {
+		kerr_set(err, errno, "open log `%s`", name);
+		return NULL;
+	}
+	for (int s = 0; s < 2; s++) {
+		lf->pend[s].line = malloc(LOGFILE_LINE_MAX);
+		if (!lf->pend[s].line) {
+			kerr_set(err, ENOMEM, "open log `%s`", name);
+			logfile_close(take_ptr(&lf));
+			return NULL;
+		}
+	}
+	if (open_current(lf, err) < 0) {
+		logfile_close(take_ptr(&lf));
+		return NULL;
+	}
+	return take_ptr(&lf);
+}
+
+struct logfile *logfile_close(struct logfile *lf)
+{
+	if (!lf)
+		return NULL;
+	flush_batch(lf);
+	fd_close(lf->fd);
+	fd_close(lf->dirfd);
+	free(lf->pend[0].line);
+	free(lf->pend[1].line);
+	free(lf);
+	return NULL;
+}
+
+/* The pending line of s is written as one record and emptied. */
+static void emit_pending(struct logfile *lf, enum logfile_stream s, bool partial)
+{
+	struct pending *pd = &lf->pend[s];
+
+	if (pd->len == 0)
+		return;
+	add_record(lf, s, partial, pd->line, pd->len);
+	/* The batch points into pd->line: write it before the buffer is reused. */
+	flush_batch(lf);
+	pd->len = 0;
+}
+
+void logfile_feed(struct logfile *lf, enum logfile_stream s, const uint8_t *p, size_t n,
+		  int64_t now_ns)
+{
+	if (!lf || (s != LOGFILE_STDOUT && s != LOGFILE_STDERR))
+		return;
+
+	struct pending *pd = &lf->pend[s];
+
+	format_prefixes(lf, now_ns);
+	if (lf->unreported)
+		report_drops(lf);
+	while (n > 0) {
+		const uint8_t *nl = memchr(p, '\n', n);
+		size_t line = nl ? (size_t)(nl - p) + 1 : n;
+
+		if (pd->len > 0) {
+			/* Continue the open line; it closes here or grows toward the cap. */
+			size_t room = LOGFILE_LINE_MAX - pd->len;
+			size_t take = line < room ? line : room;
+
+			memcpy(pd->line + pd->len, p, take);
+			pd->len += take;
+			p += take;
+			n -= take;
+			if (take == line && nl)
+				emit_pending(lf, s, false);
+			else if (pd->len == LOGFILE_LINE_MAX)
+				emit_pending(lf, s, true);
+			continue;
+		}
+		if (nl && line <= LOGFILE_LINE_MAX) {
+			add_record(lf, s, false, p, line);
+		} else if (line >= LOGFILE_LINE_MAX) {
+			/* A line longer than the cap: P pieces of exactly the cap. */
+			add_record(lf, s, true, p, LOGFILE_LINE_MAX);
+			line = LOGFILE_LINE_MAX;
+		} else {
+			/* Unfinished line at the end of this feed: keep it for the next. */
+			memcpy(pd->line, p, line);
+			pd->len = line;
+		}
+		p += line;
+		n -= line;
+	}
+	flush_batch(lf);
+}
+
+void logfile_end_stream(struct logfile *lf, enum logfile_stream s, int64_t now_ns)
+{
+	if (!lf || (s != LOGFILE_STDOUT && s != LOGFILE_STDERR))
+		return;
+	format_prefixes(lf, now_ns);
+	emit_pending(lf, s, true);
+}
+
+uint64_t logfile_dropped(const struct logfile *lf)
+{
+	return lf ? lf->dropped : 0;
+}
