@@ -12,6 +12,7 @@
 
 #include "client.h"
 #include "daemon.h"
+#include "init.h"
 #include "shim.h"
 
 struct command {
@@ -21,17 +22,32 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "attach", client_attach_main, "Attach to a running container's terminal or stdio" },
+	{ "cp", client_cp_main, "Copy files between a container and the host" },
 	{ "create", client_create_main, "Create a container without starting it" },
 	{ "daemon", daemon_main, "Run the kettle daemon (one per state root)" },
+	{ "events", client_events_main, "Stream container events (with recent history)" },
+	{ "exec", client_exec_main, "Run a command in a running container" },
+	{ "info", client_info_main, "Show the daemon, its runtime and containers by state" },
+	{ "init", init_main, "Run a command under a minimal PID 1 (used by run --init)" },
 	{ "inspect", client_inspect_main, "Show containers' details as JSON" },
 	{ "kettled", daemon_main, NULL },
 	{ "kill", client_kill_main, "Send a signal to containers" },
+	{ "logs", client_logs_main, "Print a container's output from its log" },
+	{ "pause", client_pause_main, "Freeze every process of containers" },
+	{ "prune", client_prune_main, "Remove every stopped container" },
 	{ "ps", client_ps_main, "List containers" },
+	{ "rename", client_rename_main, "Rename a container" },
+	{ "restart", client_restart_main, "Stop and start containers again" },
 	{ "rm", client_rm_main, "Remove containers" },
 	{ "run", client_run_main, "Create and start a container" },
 	{ "shim", shim_main, NULL },
 	{ "start", client_start_main, "Start created or stopped containers" },
+	{ "stats", client_stats_main, "Show containers' CPU, memory, network, block I/O and pids" },
 	{ "stop", client_stop_main, "Stop containers (SIGTERM, then SIGKILL)" },
+	{ "top", client_top_main, "List a container's processes" },
+	{ "unpause", client_unpause_main, "Thaw paused containers" },
+	{ "update", client_update_main, "Change containers' limits or restart policy" },
 	{ "version", client_version_main, "Print kettle's version" },
 	{ "wait", client_wait_main, "Wait for containers to exit and print their exit codes" },
 };
@@ -71,6 +87,28 @@ static int print_help(void)
 	return 0;
 }
 
+/* `kettle help COMMAND`: what `kettle COMMAND --help` prints. */
+static int print_command_help(int argc, char **argv)
+{
+	const struct command *cmd = find_command(argv[0]);
+	char help[] = "--help";
+	char *args[] = { argv[0], help, NULL };
+
+	if (argc > 1) {
+		fprintf(stderr,
+			"kettle help: one command at a time, got %d (usage: kettle help "
+			"COMMAND)\n",
+			argc);
+		return 125;
+	}
+	if (!cmd) {
+		fprintf(stderr, "kettle help: unknown command `%s` (see `kettle --help`)\n",
+			argv[0]);
+		return 125;
+	}
+	return cmd->main(2, args);
+}
+
 /* "kettle-shim" -> "shim", "-kettled" -> "kettled", "/usr/bin/kettle" -> "kettle". */
 static const char *command_from_argv0(const char *argv0)
 {
@@ -93,6 +131,8 @@ int main(int argc, char **argv)
 		return cmd->main(argc, argv);
 	if (argc < 2)
 		return print_help();
+	if (strcmp(argv[1], "help") == 0 && argc > 2)
+		return print_command_help(argc - 2, argv + 2);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0)
 		return print_help();

@@ -28,6 +28,7 @@ kettle 50
 daemon* 40
 shim* 40
 client* 40
+init* 40
 ipc 33
 store 33
 record 33
@@ -39,6 +40,7 @@ logfile 33
 logread 33
 copy 33
 cgroup 33
+selfexe 33
 events 33
 loop 32
 proc 32

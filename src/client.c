@@ -259,7 +259,6 @@ int client_call(struct client *cl, uint32_t reqid, struct wire_frame *reply)
 struct attach {
 	struct client *cl;    /* borrowed */
 	const char *id;	      /* borrowed; the container's full id */
-	bool auto_remove;     /* wait for the daemon's WAIT reply (sent after removal) */
 	struct ipc_conn shim; /* stream connection to the shim; fd -1 when closed */
 	int sfd;	      /* signalfd for the forwarded signals; owned */
 	uint32_t attach_req;  /* SHIM_ATTACH's request id on shim; 0 when not sent */
@@ -470,7 +469,9 @@ static int attach_result(struct attach *a)
 {
 	if (a->fail)
 		return a->fail;
-	if (a->ended && (!a->auto_remove || a->waited || a->daemon_gone))
+	/* Even without --rm, return only once the daemon has answered WAIT: it has then
+	 * taken the exit in, so the next command (ps, cp, inspect) sees it exited. */
+	if (a->ended && (a->waited || a->daemon_gone))
 		return a->end_code;
 	if (!a->ended && a->shim.fd < 0 && a->waited) {
 		if (a->wait_code >= 0)
@@ -535,9 +536,9 @@ static int attach_loop(struct attach *a)
 	}
 }
 
-int client_attach_start(struct client *cl, const char *id, bool auto_remove)
+int client_attach_start(struct client *cl, const char *id)
 {
-	struct attach a = { .cl = cl, .id = id, .auto_remove = auto_remove, .sfd = -1 };
+	struct attach a = { .cl = cl, .id = id, .sfd = -1 };
 	sigset_t set, old;
 	struct kerr err;
 	int rc;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ids.h"
 #include "ipc.h"
 #include "kerr.h"
 #include "wire.h"
@@ -21,9 +22,14 @@
 #define CLIENT_EXIT_FAIL       125  /* kettle's own failure, as docker's 125 */
 #define CLIENT_AUTH_TIMEOUT_MS 5000 /* a server that has not answered AUTH by then is stuck */
 
+int client_attach_main(int argc, char **argv);
+int client_cp_main(int argc, char **argv);
 int client_create_main(int argc, char **argv);
+int client_exec_main(int argc, char **argv);
+int client_events_main(int argc, char **argv);
 int client_inspect_main(int argc, char **argv);
 int client_kill_main(int argc, char **argv);
+int client_logs_main(int argc, char **argv);
 int client_ps_main(int argc, char **argv);
 int client_rm_main(int argc, char **argv);
 int client_run_main(int argc, char **argv);
@@ -31,6 +37,19 @@ int client_start_main(int argc, char **argv);
 int client_stop_main(int argc, char **argv);
 int client_version_main(int argc, char **argv);
 int client_wait_main(int argc, char **argv);
+/* client_ops.c */
+int client_info_main(int argc, char **argv);
+int client_pause_main(int argc, char **argv);
+int client_prune_main(int argc, char **argv);
+int client_rename_main(int argc, char **argv);
+int client_restart_main(int argc, char **argv);
+int client_top_main(int argc, char **argv);
+int client_unpause_main(int argc, char **argv);
+int client_update_main(int argc, char **argv);
+/* client_stats.c */
+int client_stats_main(int argc, char **argv);
+/* The version a running daemon reports (INFO), quietly; -1 when none answers. */
+int client_daemon_version(char *out, size_t cap);
 
 /* One authenticated connection to the daemon. */
 struct client {
@@ -86,11 +105,38 @@ int client_frame_error(const struct wire_frame *f, struct kerr *err);
  * its shim (SHIM_ATTACH, made certain with a SHIM_STATE round trip before anything
  * starts), starts it through the daemon (START, with a pipelined WAIT), relays DATA to
  * our stdout/stderr as it arrives, forwards SIGINT/SIGTERM/SIGHUP as KILL, and returns
- * the container's exit code at END. auto_remove: returns only once the daemon answered
- * the WAIT, which it does after removing the container. Without a shim to attach to
+ * the container's exit code at END, once the daemon has answered the WAIT too (it has
+ * then taken the exit in, and with --rm removed the container). Without a shim to attach to
  * (an exited container gets a new one at START) it starts first and attaches late.
  */
-int client_attach_start(struct client *cl, const char *id, bool auto_remove);
+int client_attach_start(struct client *cl, const char *id);
+
+/* ---- client_attach.c: terminal sessions (run -i/-t, start -a, attach, exec -t) ---- */
+
+#define CLIENT_DETACH_KEYS_MAX 16 /* keys in a detach sequence */
+
+struct client_session {
+	const char *id;				/* full container id; borrowed */
+	bool start;				/* START it through the daemon once attached */
+	bool auto_remove;			/* with start: also wait for WAIT (after --rm) */
+	bool want_stdin;			/* relay our stdin if the container takes input */
+	uint8_t detach[CLIENT_DETACH_KEYS_MAX]; /* detach sequence (with a terminal) */
+	size_t ndetach;				/* its length; 0: no detaching */
+};
+
+/* Attaches to the container's stream through its shim (SHIM_ATTACH, then SHIM_STATE as a
+ * barrier that also tells whether it has a terminal and a stdin), optionally starts it,
+ * and relays until END (its exit code), a detach (0) or a failure (printed). */
+int client_session_attach(struct client *cl, const struct client_session *o);
+/* The stream of a SHIM_EXEC already queued on shim under reqid: OK{PID} then END. */
+int client_session_exec(struct client *cl, struct ipc_conn *shim, const char *id, uint32_t reqid,
+			bool tty, bool want_stdin, const uint8_t *detach, size_t ndetach);
+/* docker's --detach-keys ("ctrl-p,ctrl-q", "a,ctrl-x"); "" disables detaching. */
+int client_detach_keys_parse(const char *spec, uint8_t *out, size_t *n, struct kerr *err);
+/* RESOLVE ref to a full id and require it running; otherwise prints "cannot <what>
+ * container `ref`: it is not running (status …)" and returns 125. */
+int client_resolve_running(struct client *cl, const char *ref, const char *what,
+			   char id[IDS_ID_LEN + 1]);
 
 /* Prints "kettle: <msg>" on stderr and returns code. */
 int client_fail(int code, const struct kerr *err);

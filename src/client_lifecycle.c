@@ -244,7 +244,7 @@ static int start_attached(const char *ref)
 	}
 	if (rc == 0) {
 		fflush(stdout);
-		rc = client_attach_start(&cl, r.id, false);
+		rc = client_attach_start(&cl, r.id);
 	}
 	client_close(&cl);
 	return rc;

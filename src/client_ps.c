@@ -3,7 +3,9 @@
  * table, ids only (-q), or one JSON object per line (--format json).
  *
  * The reply is a JSON array of {id, name, command, created, status, exit_code, started_at,
- * finished_at, pid} (the state's fields may also come nested as a status.h object).
+ * finished_at, pid, restart_count, restart_streak, next_start} (the state's fields may also
+ * come nested as a status.h object). A restarting container shows `Restarting (N) in 20s`
+ * and, from the second backoff delay of a crash loop on, `CrashLoopBackOff (N)`.
  * Rows are sorted newest first, as docker lists them. The table is laid out like docker's
  * tabwriter (minimum cell width 10, padding 3, widths counted in characters, the last
  * column unpadded); times are relative to now ("Up 3 minutes", "Exited (1) 2 minutes
@@ -29,7 +31,8 @@
 #define CELL_MAX     8192 /* bytes of one formatted cell */
 #define TAB_MINWIDTH 10	  /* docker ps: tabwriter.NewWriter(out, 10, 1, 3, ' ', 0) */
 #define TAB_PADDING  3	  /* spaces after the widest cell of a column */
-#define NCOLS	     6	  /* CONTAINER ID, NAMES, COMMAND, CREATED, STATUS, PID */
+#define NCOLS	     7	  /* CONTAINER ID, NAMES, COMMAND, CREATED, STATUS, RESTARTS, PID */
+#define CRASHLOOP    3	  /* from the second backoff delay of a streak on: CrashLoopBackOff */
 #define ELLIPSIS     "\xe2\x80\xa6"
 
 /* One container as LIST describes it. */
@@ -43,6 +46,9 @@ struct ps_row {
 	int64_t started_ns;	     /* last start; 0 never */
 	int64_t finished_ns;	     /* last exit; 0 never */
 	long long pid;		     /* container init's host pid; 0 when not running */
+	int64_t restarts;	     /* restarts done by the policy */
+	int64_t streak;		     /* restarts in the current crash loop */
+	int64_t next_start_ns;	     /* restarting: when it starts again; 0 unknown */
 };
 
 enum ps_format {
@@ -133,6 +139,10 @@ static int parse_row(const struct json_doc *d, int obj, struct ps_row *row, stru
 		return -1;
 	if (row->pid == 0 && src != obj && get_int(d, src, "pid", &v, err) == 0)
 		row->pid = v;
+	if (get_int(d, src, "restart_count", &row->restarts, err) < 0 ||
+	    get_int(d, src, "restart_streak", &row->streak, err) < 0 ||
+	    get_time(d, src, "next_start", &row->next_start_ns, err) < 0)
+		return -1;
 	if (row->kind != STATUS_RUNNING && row->kind != STATUS_PAUSED)
 		row->pid = 0;
 	return 0;
@@ -218,17 +228,31 @@ static void status_text(const struct ps_row *r, int64_t now, char *out, size_t c
 				     d, sizeof(d));
 		snprintf(out, cap, "Up %s%s", d, r->kind == STATUS_PAUSED ? " (Paused)" : "");
 		return;
-	case STATUS_RESTARTING:
-	case STATUS_EXITED: {
-		const char *what = r->kind == STATUS_EXITED ? "Exited" : "Restarting";
+	case STATUS_RESTARTING: {
+		/* The kubelet's word once the backoff has doubled; before, when it comes. */
+		if (r->streak >= CRASHLOOP) {
+			snprintf(out, cap, "CrashLoopBackOff (%lld)", (long long)r->restarts);
+			return;
+		}
+		int64_t left = r->next_start_ns > now ? r->next_start_ns - now : 0;
+		long long secs = (long long)((left + 999999999) / 1000000000);
 
+		if (secs >= 60)
+			snprintf(out, cap, "Restarting (%lld) in %lldm%llds",
+				 (long long)r->restarts, secs / 60, secs % 60);
+		else
+			snprintf(out, cap, "Restarting (%lld) in %llds", (long long)r->restarts,
+				 secs);
+		return;
+	}
+	case STATUS_EXITED: {
 		if (!r->finished_ns) {
-			snprintf(out, cap, "%s (%d)", what, r->exit_code);
+			snprintf(out, cap, "Exited (%d)", r->exit_code);
 			return;
 		}
 		char when[96];
 		ago(now, r->finished_ns, when, sizeof(when));
-		snprintf(out, cap, "%s (%d) %s", what, r->exit_code, when);
+		snprintf(out, cap, "Exited (%d) %s", r->exit_code, when);
 		return;
 	}
 	case STATUS_REMOVING:
@@ -268,11 +292,13 @@ static int row_cells(const struct ps_row *r, const struct ps_args *a, int64_t no
 	cells[3] = strdup(buf);
 	status_text(r, now, buf, sizeof(buf));
 	cells[4] = strdup(buf);
+	snprintf(buf, sizeof(buf), "%lld", (long long)r->restarts);
+	cells[5] = strdup(buf);
 	if (r->pid > 0)
 		snprintf(buf, sizeof(buf), "%lld", r->pid);
 	else
 		str_copy(buf, sizeof(buf), "-");
-	cells[5] = strdup(buf);
+	cells[6] = strdup(buf);
 	for (int c = 0; c < NCOLS; c++)
 		if (!cells[c])
 			return -1;
@@ -378,8 +404,8 @@ static int read_rows(const char *text, size_t len, struct ps_row **rows, size_t 
 
 static int show(const struct ps_args *a, struct ps_row *rows, size_t n)
 {
-	static const char *const header[NCOLS] = { "CONTAINER ID", "NAMES",  "COMMAND",
-						   "CREATED",	   "STATUS", "PID" };
+	static const char *const header[NCOLS] = { "CONTAINER ID", "NAMES",    "COMMAND", "CREATED",
+						   "STATUS",	   "RESTARTS", "PID" };
 	int64_t now = clock_wall_ns();
 	int rc = 0;
 

@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "client.h"
 #include "fd.h"
+#include "logfile.h"
 #include "record.h"
 #include "str.h"
 
@@ -45,6 +46,7 @@ struct run_args {
 	bool run;	   /* `run` (else `create`) */
 	bool help;	   /* --help was printed */
 	bool detach;	   /* -d */
+	const char *keys;  /* --detach-keys, or NULL for ctrl-p,ctrl-q */
 	const char *user;  /* -u as given; resolved once the rootfs is known */
 	struct record rec; /* the create request being built; owned */
 };
@@ -493,10 +495,21 @@ enum {
 	OPT_ROOTFS,
 	OPT_BUNDLE,
 	OPT_HELP,
+	OPT_RESTART,
+	OPT_RESTART_DELAY,
+	OPT_RESTART_MAX_DELAY,
+	OPT_RESTART_RESET,
+	OPT_DETACH_KEYS,
+	OPT_LOG_MAX_SIZE,
+	OPT_LOG_MAX_FILES,
+	OPT_INIT,
 };
 
 static const struct option run_opts[] = {
 	{ "detach", no_argument, NULL, 'd' },
+	{ "interactive", no_argument, NULL, 'i' },
+	{ "tty", no_argument, NULL, 't' },
+	{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
 	{ "rm", no_argument, NULL, OPT_RM },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "env", required_argument, NULL, 'e' },
@@ -519,8 +532,29 @@ static const struct option run_opts[] = {
 	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
 	{ "bundle", required_argument, NULL, OPT_BUNDLE },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "restart", required_argument, NULL, OPT_RESTART },
+	{ "restart-delay", required_argument, NULL, OPT_RESTART_DELAY },
+	{ "restart-max-delay", required_argument, NULL, OPT_RESTART_MAX_DELAY },
+	{ "restart-reset", required_argument, NULL, OPT_RESTART_RESET },
+	{ "log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE },
+	{ "log-max-files", required_argument, NULL, OPT_LOG_MAX_FILES },
+	{ "init", no_argument, NULL, OPT_INIT },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* --restart-delay and friends: a duration ("50ms", "10s", "5m"), at least 1 ms. */
+static int restart_duration(const char *usage, const char *flag, const char *val, uint64_t *out)
+{
+	struct kerr err;
+
+	if (str_parse_duration_ms(val, out, &err) < 0)
+		return client_usage_error(usage, "%s: %s", flag, err.msg);
+	if (*out == 0)
+		return client_usage_error(usage, "%s `%s` is zero, expected 1ms to 24h", flag, val);
+	if (*out > RESTART_DURATION_MAX)
+		return client_usage_error(usage, "%s `%s` is longer than 24h", flag, val);
+	return 0;
+}
 
 static int add_cap(const char *usage, struct record_strv *v, const char *flag, const char *val)
 {
@@ -567,6 +601,15 @@ static int run_option(const char *usage, struct run_args *a, int c, char *val, i
 			return client_usage_error(usage, "-d/--detach is for `kettle run`; `kettle "
 							 "create` never starts the container");
 		a->detach = true;
+		return 0;
+	case 'i':
+		r->stdin_open = true;
+		return 0;
+	case 't':
+		r->tty = true;
+		return 0;
+	case OPT_DETACH_KEYS:
+		a->keys = val;
 		return 0;
 	case OPT_RM:
 		r->auto_remove = true;
@@ -636,6 +679,9 @@ static int run_option(const char *usage, struct run_args *a, int c, char *val, i
 	case OPT_READ_ONLY:
 		r->read_only = true;
 		return 0;
+	case OPT_INIT:
+		r->init = true;
+		return 0;
 	case OPT_CAP_ADD:
 		return add_cap(usage, &r->cap_add, "--cap-add", val);
 	case OPT_CAP_DROP:
@@ -659,6 +705,37 @@ static int run_option(const char *usage, struct run_args *a, int c, char *val, i
 		fputs(usage, stdout);
 		a->help = true;
 		return 0;
+	case OPT_RESTART:
+		if (restart_parse(val, &r->restart, &err) < 0)
+			return client_usage_error(usage, "--restart: %s", err.msg);
+		return 0;
+	case OPT_RESTART_DELAY:
+		return restart_duration(usage, "--restart-delay", val, &r->restart_delay_ms);
+	case OPT_RESTART_MAX_DELAY:
+		return restart_duration(usage, "--restart-max-delay", val,
+					&r->restart_max_delay_ms);
+	case OPT_RESTART_RESET:
+		return restart_duration(usage, "--restart-reset", val, &r->restart_reset_ms);
+	case OPT_LOG_MAX_SIZE:
+		if (str_parse_size(val, &r->log_max_size, &err) < 0)
+			return client_usage_error(usage, "--log-max-size: %s", err.msg);
+		if (r->log_max_size < LOGFILE_MIN_SIZE || r->log_max_size > LOGFILE_MAX_SIZE)
+			return client_usage_error(usage,
+						  "--log-max-size `%s` is out of range, expected "
+						  "1k to 1t",
+						  val);
+		return 0;
+	case OPT_LOG_MAX_FILES: {
+		uint64_t n;
+
+		if (str_to_u64(val, LOGFILE_MAX_FILES, &n, &err) < 0 || n == 0)
+			return client_usage_error(usage,
+						  "--log-max-files `%s` is out of range, expected "
+						  "1..%u",
+						  val, LOGFILE_MAX_FILES);
+		r->log_max_files = (uint32_t)n;
+		return 0;
+	}
 	default:
 		return client_option_error(usage, c, argc, argv);
 	}
@@ -671,7 +748,7 @@ static int parse_run_args(int argc, char **argv, const char *usage, struct run_a
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:de:w:u:v:h:m:l:", run_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:dite:w:u:v:h:m:l:", run_opts, NULL)) != -1) {
 		int rc = run_option(usage, a, c, optarg, argc, argv);
 		if (rc != 0 || a->help)
 			return rc;
@@ -688,6 +765,17 @@ static int parse_run_args(int argc, char **argv, const char *usage, struct run_a
 			return CLIENT_EXIT_FAIL;
 	if (a->user && resolve_user(usage, a) != 0)
 		return CLIENT_EXIT_FAIL;
+	if (a->keys) {
+		uint8_t keys[CLIENT_DETACH_KEYS_MAX];
+		size_t n;
+
+		if (client_detach_keys_parse(a->keys, keys, &n, &err) < 0)
+			return client_usage_error(usage, "--detach-keys: %s", err.msg);
+	}
+	if (a->run && !a->detach && r->tty && r->stdin_open && !isatty(STDIN_FILENO))
+		return client_usage_error(usage,
+					  "the input device is not a TTY: -t with -i needs a "
+					  "terminal on stdin (use -i alone for pipes)");
 	if (record_validate(r, true, &err) < 0)
 		return client_usage_error(usage, "%s", err.msg);
 	return 0;
@@ -735,6 +823,26 @@ static int start_detached(struct client *cl, const char *id)
 	return client_call(cl, reqid, &reply);
 }
 
+/* run -i / -t in the foreground: the terminal session of client_attach.c. */
+static int run_session(struct client *cl, const struct run_args *a, const char *id)
+{
+	struct client_session o = {
+		.id = id,
+		.start = true,
+		.auto_remove = a->rec.auto_remove,
+		.want_stdin = a->rec.stdin_open,
+	};
+	struct kerr err;
+
+	if (client_detach_keys_parse(a->keys ? a->keys : "ctrl-p,ctrl-q", o.detach, &o.ndetach,
+				     &err) < 0) {
+		kerr_wrap(&err, "--detach-keys");
+		return client_fail(CLIENT_EXIT_FAIL, &err);
+	}
+	fflush(stdout);
+	return client_session_attach(cl, &o);
+}
+
 static int run_or_create(int argc, char **argv, const char *usage, bool run)
 {
 	struct run_args a = { .run = run };
@@ -761,9 +869,11 @@ static int run_or_create(int argc, char **argv, const char *usage, bool run)
 			rc = start_detached(&cl, id);
 			if (rc == 0)
 				printf("%s\n", id);
+		} else if (a.rec.tty || a.rec.stdin_open) {
+			rc = run_session(&cl, &a, id);
 		} else {
 			fflush(stdout);
-			rc = client_attach_start(&cl, id, a.rec.auto_remove);
+			rc = client_attach_start(&cl, id);
 		}
 	}
 	record_done(&a.rec);
@@ -780,6 +890,9 @@ static const char run_usage[] =
 	"\n"
 	"Options:\n"
 	"  -d, --detach            Run in the background and print the container's id\n"
+	"  -i, --interactive       Keep stdin open (and relay ours when in the foreground)\n"
+	"  -t, --tty               Allocate a terminal; ours goes raw while attached\n"
+	"      --detach-keys KEYS  Detach sequence with -t (default ctrl-p,ctrl-q)\n"
 	"      --rm                Remove the container when it exits\n"
 	"      --name NAME         Name the container (unique; generated when absent)\n"
 	"  -e, --env KEY=VALUE     Set a variable (KEY alone: take it from this environment)\n"
@@ -794,6 +907,8 @@ static const char run_usage[] =
 	"      --cpus N            CPU limit (e.g. 1.5)\n"
 	"      --pids-limit N      Process limit (-1 or 0: unlimited)\n"
 	"      --read-only         Mount the root filesystem read-only\n"
+	"      --init              Run kettle's init as PID 1: it reaps zombies and forwards\n"
+	"                          signals to the command (a read-only copy at /dev/init)\n"
 	"      --cap-add CAP       Add a capability (or ALL)\n"
 	"      --cap-drop CAP      Drop a capability (or ALL)\n"
 	"      --privileged        All capabilities, no masked paths, all devices\n"
@@ -801,6 +916,18 @@ static const char run_usage[] =
 	"      --runtime PATH      OCI runtime binary (default: the daemon's)\n"
 	"      --rootfs DIR        Root filesystem; kettle writes the bundle's config.json\n"
 	"      --bundle DIR        OCI bundle whose config.json is used as it is\n"
+	"      --restart POLICY    no (default), on-failure[:MAX], always or unless-stopped\n"
+	"                          (docker's meanings; the shim restarts it even while the\n"
+	"                          daemon is down; stop, kill and rm end supervision)\n"
+	"      --restart-delay D   Crash-loop backoff: the first restart is at once, the\n"
+	"                          next after D (default 10s), doubling each time...\n"
+	"      --restart-max-delay D  ...up to D (default 5m)...\n"
+	"      --restart-reset D   ...until a run lasts D (default 10m): the kubelet's\n"
+	"                          sequence, not docker's 100ms/1m/10s, so a container that\n"
+	"                          crashes after 11s is not restarted every 100ms forever.\n"
+	"                          Durations like 50ms, 10s, 5m; defaults set by the daemon\n"
+	"      --log-max-size SIZE Rotate ctr.log at SIZE (default 10m, set by the daemon)\n"
+	"      --log-max-files N   Log files kept, the current one included (default 3)\n"
 	"      --help              Print this help\n";
 
 int client_run_main(int argc, char **argv)

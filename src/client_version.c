@@ -1,8 +1,8 @@
 /*
  * client_version: `kettle version` and `kettle --version` (layer 3, client role).
  *
- * Prints the version of this binary and of the vendored parts it was built with; the
- * daemon's version joins it once `kettle info` exists.
+ * Prints the version of this binary; `kettle version` adds the version of the daemon of
+ * the state root ($KETTLE_ROOT) when one answers (INFO), and says nothing of it otherwise.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,7 +12,10 @@
 
 static const char usage[] = "Usage: kettle version\n"
 			    "\n"
-			    "Print kettle's version.\n";
+			    "Print kettle's version, and the running daemon's when one answers.\n"
+			    "\n"
+			    "Options:\n"
+			    "      --help   Print this help\n";
 
 int client_version_main(int argc, char **argv)
 {
@@ -20,6 +23,7 @@ int client_version_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char daemon[64];
 	int c;
 
 	if (argc == 1 && strcmp(argv[0], "--version") == 0) {
@@ -39,5 +43,7 @@ int client_version_main(int argc, char **argv)
 	if (optind < argc)
 		return client_usage_error(usage, "unexpected argument `%s`", argv[optind]);
 	printf("kettle %s\n", KETTLE_VERSION);
+	if (client_daemon_version(daemon, sizeof(daemon)) == 0)
+		printf("daemon %s\n", daemon);
 	return 0;
 }

@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "fd.h"
 #include "log.h"
+#include "logfile.h"
 #include "proc.h"
 #include "runtime.h"
 #include "store.h"
@@ -52,18 +53,74 @@ static const char usage[] =
 	")\n"
 	"  --log-level LEVEL  error, warn, info (default) or debug\n"
 	"  -d, --detach       Run in the background once ready; logs go to <root>/" DAEMON_LOG "\n"
+	"  --restart-delay D      Default crash-loop backoff of containers created from now on:\n"
+	"                         first restart at once, then D (10s), doubling...\n"
+	"  --restart-max-delay D  ...up to D (5m)...\n"
+	"  --restart-reset D      ...until a run lasts D (10m); the kubelet's numbers\n"
+	"  --log-max-size SIZE    Default size at which a container's ctr.log rotates (10m)\n"
+	"  --log-max-files N      Default number of log files kept, ctr.log included (3)\n"
 	"  --help             Print this help\n";
 
 static const char synopsis[] =
-	"Usage: kettle daemon [--root DIR] [--runtime PATH] [--log-level LEVEL] [-d]\n";
+	"Usage: kettle daemon [--root DIR] [--runtime PATH] [--log-level LEVEL] [-d] "
+	"[--restart-delay D] [--restart-max-delay D] [--restart-reset D] "
+	"[--log-max-size SIZE] [--log-max-files N]\n";
 
 struct daemon_args {
-	const char *root;    /* --root, or NULL */
-	const char *runtime; /* --runtime, or NULL */
-	const char *level;   /* --log-level name */
-	enum log_level lvl;  /* parsed level */
-	bool detach;	     /* -d */
+	const char *root;		/* --root, or NULL */
+	const char *runtime;		/* --runtime, or NULL */
+	const char *level;		/* --log-level name */
+	enum log_level lvl;		/* parsed level */
+	bool detach;			/* -d */
+	struct restart_backoff backoff; /* --restart-delay, --restart-max-delay, --restart-reset */
+	uint64_t log_max_size;		/* --log-max-size, bytes */
+	uint32_t log_max_files;		/* --log-max-files */
 };
+
+enum {
+	OPT_RESTART_DELAY = 256,
+	OPT_RESTART_MAX_DELAY,
+	OPT_RESTART_RESET,
+	OPT_LOG_MAX_SIZE,
+	OPT_LOG_MAX_FILES,
+};
+
+/* A backoff duration flag: 1 ms to 1 day. Returns 0 or the exit code after printing. */
+static int duration_flag(const char *flag, const char *val, uint64_t *ms)
+{
+	struct kerr err;
+
+	if (str_parse_duration_ms(val, ms, &err) < 0) {
+		fprintf(stderr, "%skettle daemon: %s: %s\n", synopsis, flag, err.msg);
+		return EXIT_USAGE;
+	}
+	if (*ms == 0 || *ms > RESTART_DURATION_MAX) {
+		fprintf(stderr, "%skettle daemon: %s `%s` is out of range, expected 1ms to 24h\n",
+			synopsis, flag, val);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* --log-max-size (size) or --log-max-files. Returns 0 or the exit code after printing. */
+static int log_flag(bool size, const char *val, struct daemon_args *a)
+{
+	struct kerr err;
+	uint64_t n;
+
+	if (size ? str_parse_size(val, &n, &err) == 0 && n >= LOGFILE_MIN_SIZE &&
+			    n <= LOGFILE_MAX_SIZE
+		 : str_to_u64(val, LOGFILE_MAX_FILES, &n, &err) == 0 && n > 0) {
+		if (size)
+			a->log_max_size = n;
+		else
+			a->log_max_files = (uint32_t)n;
+		return 0;
+	}
+	fprintf(stderr, "%skettle daemon: %s `%s` is out of range, expected %s\n", synopsis,
+		size ? "--log-max-size" : "--log-max-files", val, size ? "1k to 1t" : "1..100");
+	return EXIT_USAGE;
+}
 
 static int parse_args(int argc, char **argv, struct daemon_args *a)
 {
@@ -72,12 +129,23 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		{ "runtime", required_argument, NULL, 't' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "detach", no_argument, NULL, 'd' },
+		{ "restart-delay", required_argument, NULL, OPT_RESTART_DELAY },
+		{ "restart-max-delay", required_argument, NULL, OPT_RESTART_MAX_DELAY },
+		{ "restart-reset", required_argument, NULL, OPT_RESTART_RESET },
+		{ "log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE },
+		{ "log-max-files", required_argument, NULL, OPT_LOG_MAX_FILES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 
-	*a = (struct daemon_args){ .level = "info", .lvl = LOG_LVL_INFO };
+	*a = (struct daemon_args){
+		.level = "info",
+		.lvl = LOG_LVL_INFO,
+		.backoff = { RESTART_DELAY_MS, RESTART_MAX_DELAY_MS, RESTART_RESET_MS },
+		.log_max_size = LOGFILE_DEFAULT_MAX_SIZE,
+		.log_max_files = LOGFILE_DEFAULT_MAX_FILES,
+	};
 	opterr = 0;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, ":d", opts, NULL)) != -1) {
@@ -100,6 +168,23 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 			break;
 		case 'd':
 			a->detach = true;
+			break;
+		case OPT_RESTART_DELAY:
+			if (duration_flag("--restart-delay", optarg, &a->backoff.base_ms))
+				return EXIT_USAGE;
+			break;
+		case OPT_RESTART_MAX_DELAY:
+			if (duration_flag("--restart-max-delay", optarg, &a->backoff.max_ms))
+				return EXIT_USAGE;
+			break;
+		case OPT_RESTART_RESET:
+			if (duration_flag("--restart-reset", optarg, &a->backoff.reset_ms))
+				return EXIT_USAGE;
+			break;
+		case OPT_LOG_MAX_SIZE:
+		case OPT_LOG_MAX_FILES:
+			if (log_flag(ch == OPT_LOG_MAX_SIZE, optarg, a))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -262,6 +347,11 @@ static int start(struct daemon *d, const struct daemon_args *a, int *logfd, stru
 	    loop_add_signal(d->loop, SIGINT, on_stop_signal, d, err) < 0 ||
 	    loop_add_signal(d->loop, SIGCHLD, on_sigchld, d, err) < 0)
 		return -1;
+	d->restart_defaults = a->backoff;
+	d->log_max_size = a->log_max_size;
+	d->log_max_files = a->log_max_files;
+	if (daemon_events_init(d, err) < 0)
+		return -1;
 	if (daemon_registry_load(d, err) < 0)
 		return -1;
 	if (ipc_listen(d->rootfd, STORE_DAEMON_ADDR, name, &lfd, err) < 0)
@@ -276,6 +366,8 @@ static int start(struct daemon *d, const struct daemon_args *a, int *logfd, stru
 
 static void stop(struct daemon *d)
 {
+	/* END frames first, while the subscribers' connections are still there. */
+	daemon_events_free(d);
 	d->server = rpc_server_free(d->server);
 	daemon_registry_free(d);
 	/* Only while we hold the lock: the address is ours, and clients fail fast without. */

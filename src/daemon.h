@@ -22,6 +22,7 @@
 #include "kerr.h"
 #include "loop.h"
 #include "record.h"
+#include "restart.h"
 #include "rpc.h"
 #include "status.h"
 #include "wire.h"
@@ -45,6 +46,8 @@ enum daemon_pend_kind {
 	DAEMON_PEND_WAIT,     /* WAIT: the container's exit (or its removal with --rm) */
 	DAEMON_PEND_STATE,    /* internal SHIM_STATE: refresh the status */
 	DAEMON_PEND_INTERNAL, /* internal request whose reply only gets logged */
+	DAEMON_PEND_PAUSE,    /* PAUSE/UNPAUSE: SHIM_PAUSE/SHIM_RESUME (daemon_ops.c) */
+	DAEMON_PEND_UPDATE,   /* UPDATE: SHIM_UPDATE, whose echo is recorded (daemon_ops.c) */
 };
 
 struct daemon_pend {
@@ -69,6 +72,8 @@ struct daemon_ctr {
 	struct buf ready;	  /* bytes read from ready_fd so far */
 	uint64_t ready_timer;	  /* readiness deadline timer, 0 when none */
 	uint64_t gone_timer;	  /* shim dead but its connection still open: force close */
+	uint64_t restart_timer;	  /* lost shim: the policy's delay before a new one, or 0 */
+	bool spawn_restart;	  /* the next spawn is a policy restart (shim --restart) */
 	bool removing;		  /* REMOVE accepted: the dir goes once the shim is gone */
 	bool auto_removing;	  /* --rm container exited: the dir goes once the shim is gone */
 	size_t npend;		  /* entries of pend */
@@ -77,20 +82,24 @@ struct daemon_ctr {
 };
 
 struct daemon {
-	struct loop *loop;	       /* owned */
-	struct rpc_server *server;     /* owned; NULL before listening and after stop */
-	int rootfd;		       /* the state root; owned */
-	int lockfd;		       /* daemon.lock, held; owned */
-	char root[PATH_MAX];	       /* absolute state root */
-	char runc_root[PATH_MAX];      /* <root>/runc */
-	char runtime[PATH_MAX];	       /* default runtime as given (a name or a path) */
-	const char *log_level;	       /* level name passed on to shims */
-	char token[IPC_TOKEN_HEX + 1]; /* auth.token */
-	struct daemon_ctr **ctrs;      /* registry; owned, order of arrival */
-	size_t nctrs;		       /* entries of ctrs */
-	size_t cap;		       /* allocated entries of ctrs */
-	uint32_t next_reqid;	       /* last request id used towards shims */
-	bool stopping;		       /* SIGTERM/SIGINT seen */
+	struct loop *loop;			 /* owned */
+	struct rpc_server *server;		 /* owned; NULL before listening and after stop */
+	int rootfd;				 /* the state root; owned */
+	int lockfd;				 /* daemon.lock, held; owned */
+	char root[PATH_MAX];			 /* absolute state root */
+	char runc_root[PATH_MAX];		 /* <root>/runc */
+	char runtime[PATH_MAX];			 /* default runtime as given (a name or a path) */
+	const char *log_level;			 /* level name passed on to shims */
+	char token[IPC_TOKEN_HEX + 1];		 /* auth.token */
+	struct daemon_ctr **ctrs;		 /* registry; owned, order of arrival */
+	size_t nctrs;				 /* entries of ctrs */
+	size_t cap;				 /* allocated entries of ctrs */
+	uint32_t next_reqid;			 /* last request id used towards shims */
+	bool stopping;				 /* SIGTERM/SIGINT seen */
+	struct restart_backoff restart_defaults; /* --restart-delay/-max-delay/-reset, ms */
+	uint64_t log_max_size;			 /* --log-max-size: bytes per log file, default */
+	uint32_t log_max_files;			 /* --log-max-files: files kept, default */
+	struct daemon_events *events;		 /* owned; history and subscribers */
 };
 
 /* ---- daemon_registry.c ---- */
@@ -125,6 +134,7 @@ struct daemon_shim_req {
 	bool all;	     /* SHIM_KILL */
 	bool force;	     /* SHIM_DELETE */
 	uint64_t timeout_ms; /* SHIM_STOP; 0: not sent */
+	const char *json;    /* SHIM_UPDATE: the document, borrowed; NULL: not sent */
 };
 /* Sends req to c's shim (dialing again when the connection was lost) and returns its
  * request id in *reqid. */
@@ -145,7 +155,25 @@ void daemon_reply_ok(uint64_t client, uint32_t reqid);
 void daemon_reply_error(uint64_t client, uint32_t reqid, uint32_t code, const char *msg);
 void daemon_reply_exit(uint64_t client, uint32_t reqid, int exit_code);
 
+/* ---- daemon_events.c ---- */
+
+#define DAEMON_EVENTS_HISTORY 1024 /* events kept for --since */
+#define DAEMON_EVENTS_SUBS    256  /* `kettle events` streams at once */
+
+int daemon_events_init(struct daemon *d, struct kerr *err);
+/* Records one event of c (ns: when; 0 = now) and sends it to matching subscribers.
+ * attrs: extra JSON members without braces (`"exit_code":3,"reason":"exited"`), or NULL. */
+void daemon_events_publish(struct daemon *d, const struct daemon_ctr *c, const char *type,
+			   int64_t ns, const char *attrs);
+/* An EVENTS request: history since SINCE, then live events until UNTIL. */
+void daemon_events_subscribe(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+/* END to every subscriber; frees everything. */
+void daemon_events_free(struct daemon *d);
+
 /* ---- daemon_api.c ---- */
+
+/* Writes bundle/config.json (for --rootfs, with the --init copy) and record.json. */
+int daemon_write_container(struct daemon *d, const struct record *rec, struct kerr *err);
 
 /* An authenticated client frame. */
 void daemon_api_frame(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
@@ -160,5 +188,14 @@ bool daemon_api_shim_reply(struct daemon *d, struct daemon_ctr *c, struct daemon
 void daemon_api_exited(struct daemon *d, struct daemon_ctr *c);
 /* The shim is gone (c->st final). May forget c. */
 void daemon_api_shim_gone(struct daemon *d, struct daemon_ctr *c);
+
+/* ---- daemon_ops.c ---- */
+
+/* PAUSE, UNPAUSE, UPDATE, RENAME, INFO. */
+void daemon_ops_frame(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+/* The shim answered a DAEMON_PEND_PAUSE or DAEMON_PEND_UPDATE request (like
+ * daemon_api_shim_reply, whose contract it keeps). */
+bool daemon_ops_shim_reply(struct daemon *d, struct daemon_ctr *c, struct daemon_pend *p,
+			   const struct wire_frame *f);
 
 #endif

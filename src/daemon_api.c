@@ -23,6 +23,7 @@
 #include "json.h"
 #include "log.h"
 #include "runtime.h"
+#include "selfexe.h"
 #include "spec.h"
 #include "store.h"
 #include "str.h"
@@ -143,8 +144,7 @@ static int choose_identity(struct daemon *d, struct record *rec, struct kerr *er
 			NAME_TRIES);
 }
 
-/* Writes bundle/config.json (for --rootfs) and record.json. */
-static int write_container(struct daemon *d, const struct record *rec, struct kerr *err)
+int daemon_write_container(struct daemon *d, const struct record *rec, struct kerr *err)
 {
 	struct buf b;
 	char cgroups[sizeof("/kettle/") + IDS_ID_LEN];
@@ -160,6 +160,12 @@ static int write_container(struct daemon *d, const struct record *rec, struct ke
 		snprintf(cgroups, sizeof(cgroups), "/kettle/%s", rec->id);
 		if (bfd < 0)
 			rc = kerr_set(err, errno, "open `" STORE_BUNDLE "`");
+		/* --init: a private read-only copy, never the host's binary (spec.h). */
+		if (rc == 0 && rec->init &&
+		    faccessat(dirfd, SPEC_INIT_COPY, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    (selfexe_check_static("/proc/self/exe", err) < 0 ||
+		     selfexe_copy(dirfd, SPEC_INIT_COPY, err) < 0))
+			rc = -1;
 		if (rc == 0)
 			rc = spec_generate(rec, cgroups, &b, err);
 		if (rc == 0)
@@ -197,9 +203,22 @@ static void api_create(struct daemon *d, struct rpc_conn *conn, const struct wir
 	if (choose_identity(d, &rec, &err) < 0)
 		goto out_fail;
 	rec.created_ns = clock_wall_ns();
+	/* The daemon's backoff defaults are written into the record: the shim needs no
+	 * daemon to know them, and inspect shows what applies. */
+	if (!rec.restart_delay_ms)
+		rec.restart_delay_ms = d->restart_defaults.base_ms;
+	if (!rec.restart_max_delay_ms)
+		rec.restart_max_delay_ms = d->restart_defaults.max_ms;
+	if (!rec.restart_reset_ms)
+		rec.restart_reset_ms = d->restart_defaults.reset_ms;
+	/* Log rotation defaults likewise, so the shim finds them in the record. */
+	if (!rec.log_max_size)
+		rec.log_max_size = d->log_max_size;
+	if (!rec.log_max_files)
+		rec.log_max_files = d->log_max_files;
 	if (record_validate(&rec, false, &err) < 0)
 		goto out_fail;
-	if (write_container(d, &rec, &err) < 0) {
+	if (daemon_write_container(d, &rec, &err) < 0) {
 		struct kerr ignored;
 
 		kerr_wrap(&err, "create container `%.12s`", rec.id);
@@ -222,6 +241,7 @@ static void api_create(struct daemon *d, struct rpc_conn *conn, const struct wir
 		goto out_fail;
 	}
 	log_info("creating container %.12s `%s`", c->rec.id, c->rec.name);
+	daemon_events_publish(d, c, "create", c->rec.created_ns, NULL);
 	if (daemon_spawn_shim(d, c, &err) < 0 ||
 	    !daemon_pend_add(c, DAEMON_PEND_CREATE, 0, rpc_conn_id(conn), f->reqid, &err)) {
 		/* The spawn may have started: forgetting closes its pipe and its watch. */
@@ -311,7 +331,11 @@ static void api_stop(struct daemon *d, struct rpc_conn *conn, const struct wire_
 		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 		return;
 	}
-	if (!daemon_ctr_running(c)) {
+	/* A shim between an exit and its restart may look exited: it is told all the same,
+	 * or it would restart the container after the OK. */
+	bool supervised = daemon_ctr_shim_alive(c) && !daemon_ctr_spawning(c) &&
+			  c->rec.restart.policy != RESTART_NO;
+	if (!daemon_ctr_running(c) && !supervised) {
 		rpc_conn_send_ok(conn, f->reqid); /* docker: stopping a stopped one is fine */
 		return;
 	}
@@ -321,6 +345,7 @@ static void api_stop(struct daemon *d, struct rpc_conn *conn, const struct wire_
 		.timeout_ms = timeout ? timeout : 1,
 	};
 	uint32_t reqid;
+	daemon_events_publish(d, c, "stop", 0, NULL);
 	if (daemon_shim_send(d, c, &req, &reqid, &err) < 0 ||
 	    !daemon_pend_add(c, DAEMON_PEND_STOP, reqid, rpc_conn_id(conn), f->reqid, &err))
 		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
@@ -350,6 +375,9 @@ static void api_kill(struct daemon *d, struct rpc_conn *conn, const struct wire_
 	}
 	struct daemon_shim_req req = { .type = WIRE_T_SHIM_KILL, .signal = sig };
 	uint32_t reqid;
+	char attrs[32];
+	snprintf(attrs, sizeof(attrs), "\"signal\":%u", sig);
+	daemon_events_publish(d, c, "kill", 0, attrs);
 	if (daemon_shim_send(d, c, &req, &reqid, &err) < 0 ||
 	    !daemon_pend_add(c, DAEMON_PEND_KILL, reqid, rpc_conn_id(conn), f->reqid, &err))
 		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
@@ -521,6 +549,10 @@ static void api_list(struct daemon *d, struct rpc_conn *conn, const struct wire_
 		json_w_i64(&w, daemon_ctr_running(c) ? c->st.pid : 0);
 		json_w_key(&w, "restart_count");
 		json_w_u64(&w, c->st.restart_count);
+		json_w_key(&w, "restart_streak");
+		json_w_u64(&w, c->st.restart_streak);
+		put_time(&w, "next_start",
+			 c->st.kind == STATUS_RESTARTING ? c->st.next_start_ns : 0);
 		json_w_obj_end(&w);
 	}
 	json_w_arr_end(&w);
@@ -531,6 +563,20 @@ static void api_list(struct daemon *d, struct rpc_conn *conn, const struct wire_
 		reply_json(conn, f->reqid, NULL, &b);
 	}
 	buf_done(&b);
+}
+
+/* Bytes the container's log lost: the shim's latest word is state.json (it saves new
+ * drops at most once a second), newer than anything the daemon keeps. */
+static uint64_t log_dropped(struct daemon *d, const struct daemon_ctr *c)
+{
+	_cleanup_close_ int dirfd = -1;
+	struct status st;
+	struct kerr err;
+
+	if (store_open_container(d->rootfd, c->rec.id, false, &dirfd, &err) == 0 &&
+	    status_read(dirfd, STORE_STATE, &st, &err) == 0 && st.log_dropped > c->st.log_dropped)
+		return st.log_dropped;
+	return c->st.log_dropped;
 }
 
 static int inspect_json(struct daemon *d, const struct daemon_ctr *c, struct buf *out,
@@ -584,6 +630,11 @@ static int inspect_json(struct daemon *d, const struct daemon_ctr *c, struct buf
 	put_time(&w, "finished_at", s->finished_ns);
 	json_w_key(&w, "restart_count");
 	json_w_u64(&w, s->restart_count);
+	json_w_key(&w, "restart_streak");
+	json_w_u64(&w, s->restart_streak);
+	put_time(&w, "next_start", s->kind == STATUS_RESTARTING ? s->next_start_ns : 0);
+	json_w_key(&w, "stopped_by_user");
+	json_w_bool(&w, s->stopped_by_user);
 	json_w_obj_end(&w);
 	json_w_key(&w, "bundle");
 	if (c->rec.bundle) {
@@ -603,6 +654,8 @@ static int inspect_json(struct daemon *d, const struct daemon_ctr *c, struct buf
 		return -1;
 	json_w_key(&w, "log_path");
 	json_w_str(&w, path);
+	json_w_key(&w, "log_dropped_bytes");
+	json_w_u64(&w, log_dropped(d, c));
 	json_w_key(&w, "runtime");
 	json_w_str(&w, c->rec.runtime ? c->rec.runtime : d->runtime);
 	json_w_obj_end(&w);
@@ -707,6 +760,16 @@ void daemon_api_frame(struct daemon *d, struct rpc_conn *conn, const struct wire
 		break;
 	case WIRE_T_RESOLVE:
 		api_resolve(d, conn, f);
+		break;
+	case WIRE_T_EVENTS:
+		daemon_events_subscribe(d, conn, f);
+		break;
+	case WIRE_T_PAUSE:
+	case WIRE_T_UNPAUSE:
+	case WIRE_T_UPDATE:
+	case WIRE_T_RENAME:
+	case WIRE_T_INFO:
+		daemon_ops_frame(d, conn, f);
 		break;
 	default:
 		kerr_set(&err, 0, "the daemon does not serve %s requests (type %u)",
@@ -814,6 +877,9 @@ bool daemon_api_shim_reply(struct daemon *d, struct daemon_ctr *c, struct daemon
 			return true;
 		}
 		break;
+	case DAEMON_PEND_PAUSE:
+	case DAEMON_PEND_UPDATE:
+		return daemon_ops_shim_reply(d, c, p, f);
 	default:
 		break;
 	}

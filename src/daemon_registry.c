@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -38,6 +39,9 @@
 #define AMBIGUOUS_SHOWN 10   /* ids listed in an "ambiguous prefix" error */
 #define REF_SHOWN	128  /* bytes of a reference quoted in a message */
 #define READ_CHUNK	4096 /* bytes read from a ready pipe per call */
+#define RESTART_WAIT_MS 5000 /* a lost shim's container delete, waited for at most */
+#define RESTART_POLL_MS 50   /* how often that delete is checked */
+#define EVENT_ATTRS_MAX 2048 /* bytes of the attributes forwarded from a shim event */
 
 static void shim_on_frame(struct rpc_conn *conn, const struct wire_frame *f, void *data);
 static void shim_on_close(struct rpc_conn *conn, const struct kerr *why, void *data);
@@ -190,6 +194,8 @@ static void ctr_free(struct daemon *d, struct daemon_ctr *c, const char *why)
 		loop_cancel_timer(d->loop, c->ready_timer);
 	if (c->gone_timer)
 		loop_cancel_timer(d->loop, c->gone_timer);
+	if (c->restart_timer)
+		loop_cancel_timer(d->loop, c->restart_timer);
 	while (c->pend) {
 		struct daemon_pend *p = c->pend;
 
@@ -222,6 +228,7 @@ int daemon_ctr_remove(struct daemon *d, struct daemon_ctr *c, struct kerr *err)
 	char id[IDS_ID_LEN + 1];
 
 	str_copy(id, sizeof(id), c->rec.id);
+	daemon_events_publish(d, c, "destroy", 0, NULL);
 	int rc = store_remove_container(d->rootfd, id, err);
 	daemon_ctr_forget(d, c, "the container was removed");
 	if (rc < 0)
@@ -351,9 +358,11 @@ void daemon_ctr_refresh(struct daemon *d, struct daemon_ctr *c)
 	/*
 	 * state.json is the shim's current view and wins, except when it still claims a
 	 * running container that exit.json shows exited since its start: the shim writes
-	 * exit.json first and may have died before rewriting state.json.
+	 * exit.json first and may have died before rewriting state.json. An exit it already
+	 * knows of (restarting: the same finished time) is not newer.
 	 */
-	if (have_st && have_ex && kind_may_run(st.kind) && ex.finished_ns >= st.started_ns)
+	if (have_st && have_ex && kind_may_run(st.kind) && ex.finished_ns >= st.started_ns &&
+	    ex.finished_ns > st.finished_ns)
 		c->st = ex;
 	else if (have_st)
 		c->st = st;
@@ -415,6 +424,106 @@ static void shim_lost(struct daemon *d, struct daemon_ctr *c)
 	str_copy(c->st.reason, sizeof(c->st.reason), "shim lost");
 	if (write_status(d, c, &err) < 0)
 		log_error("container %.12s: record its exit: %s", c->rec.id, err.msg);
+	char attrs[96];
+	snprintf(attrs, sizeof(attrs), "\"exit_code\":%d,\"reason\":\"shim lost\"", SHIM_LOST_EXIT);
+	daemon_events_publish(d, c, "die", 0, attrs);
+}
+
+/* ---- the restart policy for containers without a shim ---- */
+
+static bool runtime_state_exists(struct daemon *d, const struct daemon_ctr *c);
+
+static void restart_timeout(struct loop *l, void *data)
+{
+	struct daemon_ctr *c = data;
+	struct daemon *d = c->d;
+	struct kerr err;
+
+	(void)l;
+	c->restart_timer = 0;
+	if (c->shim_pid > 0 || daemon_ctr_spawning(c) || c->removing)
+		return;
+	/* The forced delete of the lost shim's container must finish before runc can
+	 * create the same id again; it is bounded by RESTART_WAIT_MS. */
+	if (runtime_state_exists(d, c) &&
+	    clock_wall_ns() - c->st.finished_ns < RESTART_WAIT_MS * 1000000LL) {
+		c->restart_timer =
+			loop_add_timer(d->loop, RESTART_POLL_MS, restart_timeout, c, &err);
+		if (c->restart_timer)
+			return;
+	}
+	log_info("container %.12s: restarting it with a new shim (restart policy)", c->rec.id);
+	c->spawn_restart = true;
+	if (daemon_spawn_shim(d, c, &err) < 0) {
+		log_error("container %.12s: %s", c->rec.id, err.msg);
+		c->st.kind = STATUS_EXITED;
+		c->st.next_start_ns = 0;
+		str_copy(c->st.error, sizeof(c->st.error), err.msg);
+		if (write_status(d, c, &err) < 0)
+			log_error("container %.12s: %s", c->rec.id, err.msg);
+	}
+}
+
+/* Arms a new shim after delay_ms; the decision is on disk first (the shim reads it). */
+static void schedule_restart(struct daemon *d, struct daemon_ctr *c, unsigned streak,
+			     uint64_t delay_ms)
+{
+	struct kerr err;
+	char attrs[128];
+
+	c->st.restart_streak = streak;
+	c->st.kind = STATUS_RESTARTING;
+	c->st.next_start_ns = clock_wall_ns() + (int64_t)(delay_ms * 1000000u);
+	if (write_status(d, c, &err) < 0)
+		log_error("container %.12s: %s", c->rec.id, err.msg);
+	snprintf(attrs, sizeof(attrs), "\"attempt\":%u,\"delay_ms\":%llu,\"streak\":%u",
+		 c->st.restart_count + 1, (unsigned long long)delay_ms, streak);
+	daemon_events_publish(d, c, "restart", 0, attrs);
+	c->restart_timer = loop_add_timer(d->loop, delay_ms, restart_timeout, c, &err);
+	if (!c->restart_timer)
+		log_error("container %.12s: %s: not restarting it", c->rec.id, err.msg);
+}
+
+/* The shim died while its container ran: the policy decides, as the shim would have. */
+static void policy_after_loss(struct daemon *d, struct daemon_ctr *c)
+{
+	const struct record *r = &c->rec;
+	struct restart_backoff b = {
+		.base_ms = r->restart_delay_ms ? r->restart_delay_ms : d->restart_defaults.base_ms,
+		.max_ms = r->restart_max_delay_ms ? r->restart_max_delay_ms
+						  : d->restart_defaults.max_ms,
+		.reset_ms =
+			r->restart_reset_ms ? r->restart_reset_ms : d->restart_defaults.reset_ms,
+	};
+	int64_t ran = c->st.finished_ns - c->st.started_ns;
+	struct restart_input in = {
+		.exit_code = c->st.exit_code,
+		.stopped_by_user = c->st.stopped_by_user,
+		.run_ms = c->st.started_ns > 0 && ran > 0 ? (uint64_t)ran / 1000000u : 0,
+		.streak = c->st.restart_streak,
+		.count = c->st.restart_count,
+	};
+	struct restart_decision dec = restart_decide(&r->restart, &b, &in);
+
+	if (dec.restart && !c->removing && !c->rec.auto_remove)
+		schedule_restart(d, c, dec.streak, dec.delay_ms);
+}
+
+/*
+ * Daemon start without a shim and without runtime state (a host reboot, or the daemon
+ * restarted after the container ended): docker's rule, `always` containers come back,
+ * `unless-stopped` ones too unless a person stopped them. At once, as at boot.
+ */
+static void policy_at_boot(struct daemon *d, struct daemon_ctr *c)
+{
+	enum restart_policy p = c->rec.restart.policy;
+
+	if (c->st.started_ns == 0 || c->rec.auto_remove)
+		return; /* never started: nothing to bring back */
+	if (p == RESTART_ALWAYS || (p == RESTART_UNLESS_STOPPED && !c->st.stopped_by_user)) {
+		c->st.stopped_by_user = false;
+		schedule_restart(d, c, 0, 0);
+	}
 }
 
 /* Called when the shim might just have become fully gone. */
@@ -437,7 +546,15 @@ static void check_gone(struct daemon *d, struct daemon_ctr *c)
 	c->shim_pid = 0;
 	daemon_ctr_refresh(d, c);
 	if (!c->removing && kind_may_run(c->st.kind)) {
+		/* No runtime state left either: everything died at once (a reboot seen by a
+		 * daemon that came up before the old shims were reaped). */
+		bool rebooted = c->st.kind != STATUS_RESTARTING && !runtime_state_exists(d, c);
+
 		shim_lost(d, c);
+		if (rebooted)
+			policy_at_boot(d, c);
+		else
+			policy_after_loss(d, c);
 	} else if (!c->removing && c->st.kind == STATUS_CREATED && !c->st.error[0]) {
 		/* A created container without a shim: delete it so START can create it anew. */
 		runtime_delete(d, c);
@@ -512,6 +629,8 @@ static int encode_req(struct rpc_conn *conn, const struct daemon_shim_req *req, 
 		wire_enc_u32(&e, WIRE_F_FORCE, req->force ? 1 : 0);
 	if (req->timeout_ms)
 		wire_enc_u64(&e, WIRE_F_TIMEOUT_MS, req->timeout_ms);
+	if (req->json)
+		wire_enc_str(&e, WIRE_F_JSON, req->json);
 	return wire_enc_end(&e, err);
 }
 
@@ -574,6 +693,46 @@ int daemon_shim_send(struct daemon *d, struct daemon_ctr *c, const struct daemon
 	return 0;
 }
 
+/* Publishes a shim's event: its members but type and time, copied as the shim wrote them
+ * (json_parse accepted the document, so each member is well-formed JSON). */
+static void forward_event(struct daemon *d, struct daemon_ctr *c, const struct json_doc *doc,
+			  const char *type)
+{
+	char attrs[EVENT_ATTRS_MAX];
+	char stamp[CLOCK_RFC3339NANO_LEN + 8];
+	int64_t ns = 0;
+	size_t off = 0;
+	struct kerr err;
+	int k = 1;
+
+	for (int m = 0; m < doc->toks[0].size; m++) {
+		const struct json_tok *key = &doc->toks[k], *val = &doc->toks[k + 1];
+		int next = json_skip(doc, k + 1);
+
+		if (json_str_eq(doc, k, "time")) {
+			if (json_get_str(doc, k + 1, stamp, sizeof(stamp), &err) < 0 ||
+			    clock_parse_rfc3339(stamp, &ns, &err) < 0)
+				ns = 0;
+		} else if (!json_str_eq(doc, k, "type") && !json_str_eq(doc, k, "id") &&
+			   !json_str_eq(doc, k, "name")) {
+			/* From the key's opening quote to the value's last byte. */
+			int from = key->start - 1;
+			int to = val->end + (val->type == JSON_STRING ? 1 : 0);
+			size_t n = (size_t)(to - from);
+
+			if (off + n + 2 >= sizeof(attrs))
+				break;
+			if (off)
+				attrs[off++] = ',';
+			memcpy(attrs + off, doc->text + from, n);
+			off += n;
+		}
+		k = next;
+	}
+	attrs[off] = '\0';
+	daemon_events_publish(d, c, type, ns, attrs);
+}
+
 static void on_event(struct daemon *d, struct daemon_ctr *c, const struct wire_frame *f)
 {
 	struct json_tok toks[EVENT_TOKENS];
@@ -596,6 +755,7 @@ static void on_event(struct daemon *d, struct daemon_ctr *c, const struct wire_f
 		return;
 	}
 	log_debug("container %.12s: event `%s`", c->rec.id, type);
+	forward_event(d, c, &doc, type);
 	daemon_ctr_refresh(d, c);
 	if (strcmp(type, "start") == 0) {
 		if (c->st.kind == STATUS_CREATED || c->st.kind == STATUS_EXITED) {
@@ -890,11 +1050,19 @@ int daemon_spawn_shim(struct daemon *d, struct daemon_ctr *c, struct kerr *err)
 	_cleanup_close_ int rfd = p[0];
 	_cleanup_close_ int wfd = p[1];
 	char *argv[] = {
-		"kettle-shim", "--root",      d->root,
-		"--id",	       c->rec.id,     "--runtime",
-		rt.path,       "--log-level", (char *)d->log_level,
+		"kettle-shim",
+		"--root",
+		d->root,
+		"--id",
+		c->rec.id,
+		"--runtime",
+		rt.path,
+		"--log-level",
+		(char *)d->log_level,
+		c->spawn_restart ? "--restart" : NULL,
 		NULL,
 	};
+	c->spawn_restart = false;
 	struct proc_spawn sp = {
 		.path = "/proc/self/exe",
 		.argv = argv,
@@ -934,6 +1102,17 @@ static void adopt(struct daemon *d, struct daemon_ctr *c, pid_t holder)
 		return;
 	}
 	log_info("container %.12s: re-adopted its shim (pid %d)", c->rec.id, (int)holder);
+}
+
+/* Whether runc still has state for c (<root>/runc/<id>). */
+static bool runtime_state_exists(struct daemon *d, const struct daemon_ctr *c)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	if (snprintf(path, sizeof(path), "%s/%s", d->runc_root, c->rec.id) >= (int)sizeof(path))
+		return true;
+	return stat(path, &sb) == 0 || errno != ENOENT;
 }
 
 static int load_one(const char *id, void *data)
@@ -984,10 +1163,21 @@ static int load_one(const char *id, void *data)
 		log_warn("container %.12s: its shim lock is held by an unknown pid, assuming no "
 			 "shim",
 			 id);
-	if (kind_may_run(c->st.kind))
+	if (kind_may_run(c->st.kind)) {
+		/* Runtime state left: the shim alone died (its container may run on). None:
+		 * the host rebooted, and only docker's boot rule applies. */
+		bool rebooted = c->st.kind != STATUS_RESTARTING && !runtime_state_exists(d, c);
+
 		shim_lost(d, c);
-	else if (c->st.kind == STATUS_CREATED && !c->st.error[0] && c->st.shim_pid > 0)
+		if (rebooted)
+			policy_at_boot(d, c);
+		else
+			policy_after_loss(d, c);
+	} else if (c->st.kind == STATUS_CREATED && !c->st.error[0] && c->st.shim_pid > 0) {
 		runtime_delete(d, c);
+	} else if (c->st.kind == STATUS_EXITED) {
+		policy_at_boot(d, c);
+	}
 	if (c->rec.auto_remove && c->st.kind == STATUS_EXITED) {
 		if (daemon_ctr_remove(d, c, &err) < 0)
 			log_error("%s", err.msg);

@@ -4,8 +4,9 @@
  * Records are "<RFC3339Nano> <stdout|stderr> <F|P> <bytes>\n" with a fixed 40-byte
  * prefix. A line up to LOGFILE_LINE_MAX is one F record even when it arrives in several
  * reads; longer lines become P records and a final F; output without a trailing newline
- * is flushed as P when the stream ends. Rotation by size renames ctr.log -> ctr.log.1 ...
- * between records, never inside one. A failing write (ENOSPC, EIO) never blocks and
+ * is flushed as P when the stream ends. Rotation by size removes the oldest file, then
+ * renames ctr.log.(k-1) -> ctr.log.k ... ctr.log -> ctr.log.1, between records, never
+ * inside one. A failing write (ENOSPC, EIO) never blocks and
  * never fails the caller: the bytes are dropped and counted, and one marker record on
  * the stderr stream names how many once writing works again. A short write is cut back
  * (ftruncate) to the last whole record, so a reader never sees half a record. Allocates
@@ -28,6 +29,9 @@
 #define LOGFILE_PREFIX_LEN	  40		/* timestamp, stream and tag, with spaces */
 #define LOGFILE_DEFAULT_MAX_SIZE  (10u * 1024u * 1024u)
 #define LOGFILE_DEFAULT_MAX_FILES 3
+#define LOGFILE_MIN_SIZE	  1024u	       /* smallest --log-max-size accepted */
+#define LOGFILE_MAX_SIZE	  (1ull << 40) /* largest --log-max-size accepted */
+#define LOGFILE_MAX_FILES	  100	       /* largest --log-max-files accepted */
 
 enum logfile_stream {
 	LOGFILE_STDOUT = 0,
@@ -42,6 +46,7 @@ struct logfile_ops {
 	int (*openat)(int dirfd, const char *path, int flags, mode_t mode);
 	int (*renameat)(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
 	int (*ftruncate)(int fd, off_t len);
+	int (*unlinkat)(int dirfd, const char *path, int flags);
 };
 extern struct logfile_ops logfile_ops;
 

@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "json.h"
+#include "logfile.h"
 #include "record.h"
 #include "str.h"
 
@@ -386,6 +387,21 @@ static int check_identity(const struct record *r, bool request, struct kerr *err
 	return 0;
 }
 
+/* Log rotation (logfile.h); 0 leaves either to the daemon's default. */
+static int check_log(const struct record *r, struct kerr *err)
+{
+	if (r->log_max_size != 0 &&
+	    (r->log_max_size < LOGFILE_MIN_SIZE || r->log_max_size > LOGFILE_MAX_SIZE))
+		return kerr_set(err, 0,
+				"--log-max-size of %llu bytes is out of range, expected %u..%llu",
+				(unsigned long long)r->log_max_size, LOGFILE_MIN_SIZE,
+				(unsigned long long)LOGFILE_MAX_SIZE);
+	if (r->log_max_files > LOGFILE_MAX_FILES)
+		return kerr_set(err, 0, "--log-max-files %u is out of range, expected 1..%u",
+				r->log_max_files, LOGFILE_MAX_FILES);
+	return 0;
+}
+
 /* Restart policy and backoff durations (restart.h). */
 static int check_restart(const struct record *r, struct kerr *err)
 {
@@ -435,6 +451,10 @@ int record_validate(const struct record *r, bool request, struct kerr *err)
 	if (r->rootfs && r->args.n == 0)
 		return kerr_set(err, 0,
 				"no command given: kettle run --rootfs DIR needs a command");
+	if (r->init && !r->rootfs)
+		return kerr_set(
+			err, 0,
+			"--init needs --rootfs (a --bundle's config.json is used as it is)");
 	if (check_key_values("--env", &r->env, err) < 0)
 		return -1;
 	if (r->workdir && check_ctr_path("--workdir", r->workdir, err) < 0)
@@ -489,6 +509,8 @@ int record_validate(const struct record *r, bool request, struct kerr *err)
 	if (r->runtime && check_host_path("--runtime", r->runtime, err) < 0)
 		return -1;
 	if (check_restart(r, err) < 0)
+		return -1;
+	if (check_log(r, err) < 0)
 		return -1;
 	return 0;
 }
@@ -878,6 +900,8 @@ static int parse_member(const struct parse *p, int k, int v)
 		return get_bool_key(p, v, "tty", &r->tty);
 	if (json_str_eq(d, k, "stdin_open"))
 		return get_bool_key(p, v, "stdin_open", &r->stdin_open);
+	if (json_str_eq(d, k, "init"))
+		return get_bool_key(p, v, "init", &r->init);
 	if (json_str_eq(d, k, "cap_add"))
 		return get_strv(p, v, "cap_add", &r->cap_add);
 	if (json_str_eq(d, k, "cap_drop"))
@@ -894,6 +918,19 @@ static int parse_member(const struct parse *p, int k, int v)
 		return get_u64_key(p, v, "restart_max_delay_ms", &r->restart_max_delay_ms);
 	if (json_str_eq(d, k, "restart_reset_ms"))
 		return get_u64_key(p, v, "restart_reset_ms", &r->restart_reset_ms);
+	if (json_str_eq(d, k, "log_max_size"))
+		return get_u64_key(p, v, "log_max_size", &r->log_max_size);
+	if (json_str_eq(d, k, "log_max_files")) {
+		uint64_t files;
+
+		if (get_u64_key(p, v, "log_max_files", &files) < 0)
+			return -1;
+		if (files > LOGFILE_MAX_FILES)
+			return kerr_set(p->err, 0, "key `log_max_files`: %llu exceeds %u",
+					(unsigned long long)files, LOGFILE_MAX_FILES);
+		r->log_max_files = (uint32_t)files;
+		return 0;
+	}
 
 	size_t n = (size_t)(d->toks[k].end - d->toks[k].start);
 
@@ -1062,6 +1099,8 @@ int record_to_json(const struct record *r, struct buf *out, struct kerr *err)
 	json_w_bool(&w, r->tty);
 	json_w_key(&w, "stdin_open");
 	json_w_bool(&w, r->stdin_open);
+	json_w_key(&w, "init");
+	json_w_bool(&w, r->init);
 	w_strv(&w, "cap_add", &r->cap_add);
 	w_strv(&w, "cap_drop", &r->cap_drop);
 	w_strv(&w, "labels", &r->labels);
@@ -1075,6 +1114,10 @@ int record_to_json(const struct record *r, struct buf *out, struct kerr *err)
 	json_w_u64(&w, r->restart_max_delay_ms);
 	json_w_key(&w, "restart_reset_ms");
 	json_w_u64(&w, r->restart_reset_ms);
+	json_w_key(&w, "log_max_size");
+	json_w_u64(&w, r->log_max_size);
+	json_w_key(&w, "log_max_files");
+	json_w_u64(&w, r->log_max_files);
 	json_w_obj_end(&w);
 	if (json_w_end(&w, err) < 0)
 		return kerr_wrap(err, "container record");

@@ -67,6 +67,7 @@ struct record {
 	bool auto_remove;	       /* --rm */
 	bool tty;		       /* -t: process.terminal, a pty through the console socket */
 	bool stdin_open;	       /* -i: the container's stdin is a pipe the shim keeps open */
+	bool init;		       /* --init: kettle's own init runs as PID 1 (--rootfs only) */
 	struct record_strv cap_add;    /* canonical "CAP_X" or "ALL" */
 	struct record_strv cap_drop;   /* canonical "CAP_X" or "ALL" */
 	struct record_strv labels;     /* "KEY=VALUE" */
@@ -75,6 +76,8 @@ struct record {
 	uint64_t restart_delay_ms;     /* --restart-delay, ms; 0 = the daemon's default */
 	uint64_t restart_max_delay_ms; /* --restart-max-delay, ms; 0 = the daemon's default */
 	uint64_t restart_reset_ms;     /* --restart-reset, ms; 0 = the daemon's default */
+	uint64_t log_max_size;	       /* --log-max-size, bytes per log file; 0 = the daemon's */
+	uint32_t log_max_files;	       /* --log-max-files, ctr.log included; 0 = the daemon's */
 };
 
 void record_init(struct record *r);

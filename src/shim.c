@@ -41,6 +41,7 @@
 
 static const char usage[] =
 	"usage: kettle shim --root ROOT --id ID [--runtime PATH] [--log-level LEVEL]\n"
+	"                   [--restart]\n"
 	"\n"
 	"Supervises one container. Started by `kettle daemon` with its ready pipe on fd 3;\n"
 	"never run it by hand.\n"
@@ -48,16 +49,19 @@ static const char usage[] =
 	"  --root ROOT        state root (absolute)\n"
 	"  --id ID            container id (64 hex characters)\n"
 	"  --runtime PATH     OCI runtime when the record names none (default runc)\n"
-	"  --log-level LEVEL  error, warn, info or debug (default info)\n";
+	"  --log-level LEVEL  error, warn, info or debug (default info)\n"
+	"  --restart          a restart by the policy: carry the counters of the last exit on\n"
+	"                     and start the container once it is created\n";
 
-static const char synopsis[] =
-	"usage: kettle shim --root ROOT --id ID [--runtime PATH] [--log-level LEVEL]";
+static const char synopsis[] = "usage: kettle shim --root ROOT --id ID [--runtime PATH] "
+			       "[--log-level LEVEL] [--restart]";
 
 struct shim_args {
 	const char *root;     /* --root, borrowed from argv */
 	const char *id;	      /* --id, borrowed from argv */
 	const char *runtime;  /* --runtime or NULL, borrowed from argv */
 	enum log_level level; /* --log-level */
+	bool restart;	      /* --restart: started by the daemon's restart policy */
 };
 
 /* Returns 0 to go on, or the exit code (0 after --help). */
@@ -68,6 +72,7 @@ static int parse_args(int argc, char **argv, struct shim_args *a)
 		{ "id", required_argument, NULL, 'i' },
 		{ "runtime", required_argument, NULL, 'R' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "restart", no_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -95,6 +100,9 @@ static int parse_args(int argc, char **argv, struct shim_args *a)
 					synopsis, optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case 'x':
+			a->restart = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -325,7 +333,8 @@ static void before_sleep(struct loop *l, void *data)
 
 	compact_waiters(sh);
 
-	if (sh->exiting && shim_supervise_calls(sh) == 0 && all_flushed(sh))
+	if (sh->exiting && shim_supervise_calls(sh) == 0 && shim_exec_calls(sh) == 0 &&
+	    all_flushed(sh))
 		loop_stop(l);
 }
 
@@ -417,6 +426,9 @@ static void req_state(struct shim *sh, struct rpc_conn *c, const struct wire_fra
 	wire_enc_bytes(&e, WIRE_F_JSON, b.data, b.len);
 	wire_enc_u32(&e, WIRE_F_PID, (uint32_t)sh->st.pid);
 	wire_enc_str(&e, WIRE_F_STATUS, shim_state_name(sh->state));
+	/* What an attacher may use: a terminal, and stdin (bit 2) with -i or -t. */
+	wire_enc_u32(&e, WIRE_F_TTY, sh->rec.tty);
+	wire_enc_u32(&e, WIRE_F_STREAMS, (sh->rec.stdin_open || sh->rec.tty) ? 7u : 3u);
 	if (wire_enc_end(&e, &err) < 0)
 		rpc_conn_send_error(c, f->reqid, 125, err.msg);
 	else
@@ -431,6 +443,11 @@ static void feed(struct shim *sh, struct rpc_conn *c, const struct wire_frame *f
 	ev->conn = rpc_conn_id(c);
 	ev->reqid = f->reqid;
 	shim_supervise_event(sh, ev);
+	/* Frozen tasks cannot act on a signal, not even die of SIGKILL: stop, rm and kill -9
+	 * of a paused container thaw it once the signal is on its way (as docker does). */
+	if (ev->type == SHIM_E_STOP_REQ || ev->type == SHIM_E_DELETE_REQ ||
+	    (ev->type == SHIM_E_KILL_REQ && ev->signal == SIGKILL))
+		shim_ops_thaw_for_signal(sh);
 }
 
 static int get_signal(const struct wire_frame *f, int def, int *sig, struct kerr *err)
@@ -455,6 +472,37 @@ static int get_flag(const struct wire_frame *f, uint16_t tag, bool *out, struct 
 		return kerr_set(err, 0, "field %s is %u; allowed: 0 or 1", wire_tag_name(tag), v);
 	*out = v == 1;
 	return 0;
+}
+
+/* STDIN, RESIZE or SIGNAL for the container: STDIN only from a client attached with the
+ * stdin bit under that request id. */
+static int container_stream_frame(struct shim *sh, uint64_t conn, const struct wire_frame *f,
+				  struct kerr *err)
+{
+	const uint8_t *p = NULL;
+	size_t n = 0;
+	uint32_t rows, cols;
+
+	switch (f->type) {
+	case WIRE_T_STDIN:
+		for (size_t i = 0; i < sh->nwaiters; i++) {
+			const struct shim_waiter *w = &sh->waiters[i];
+
+			if (w->kind == SHIM_W_ATTACH && w->conn == conn && w->reqid == f->reqid &&
+			    (w->streams & 4u)) {
+				if (wire_get_bytes(f, WIRE_F_DATA, true, &p, &n, err) < 0)
+					return -1;
+				return shim_io_input(sh, p, n, conn, f->reqid, err);
+			}
+		}
+		return kerr_set(err, 0, "no attach with stdin under request id %u", f->reqid);
+	case WIRE_T_RESIZE:
+		if (shim_tty_get_resize(f, &rows, &cols, err) < 0)
+			return -1;
+		return shim_io_resize(sh, rows, cols, err);
+	default:
+		return kerr_set(err, 0, "signals go through SHIM_KILL");
+	}
 }
 
 static void on_frame(struct rpc_conn *c, const struct wire_frame *f, void *data)
@@ -498,6 +546,11 @@ static void on_frame(struct rpc_conn *c, const struct wire_frame *f, void *data)
 	case WIRE_T_SHIM_PIDS:
 		shim_supervise_pids(sh, id, f->reqid);
 		return;
+	case WIRE_T_SHIM_PAUSE:
+	case WIRE_T_SHIM_RESUME:
+	case WIRE_T_SHIM_UPDATE:
+		shim_ops_frame(sh, c, f);
+		return;
 	case WIRE_T_SHIM_WAIT:
 		if (sh->exit_told || sh->state == SHIM_S_GONE)
 			send_exit_code(sh, id, f->reqid, WIRE_T_OK);
@@ -521,17 +574,32 @@ static void on_frame(struct rpc_conn *c, const struct wire_frame *f, void *data)
 		if (wire_get_u32(f, WIRE_F_STREAMS, false, &streams, &err) < 0)
 			break;
 		if (streams & ~7u) {
-			kerr_set(&err, 0, "attach streams 0x%x; allowed bits: 1 stdout, 2 stderr",
+			kerr_set(&err, 0,
+				 "attach streams 0x%x; allowed bits: 1 stdout, 2 stderr, 4 stdin",
 				 streams);
 			break;
 		}
-		/* stdin (bit 2) arrives with issue 6's -i; until then it is ignored. */
+		/* stdin (bit 2) counts only for a container created with -i or -t. */
+		if (!sh->rec.stdin_open && !sh->rec.tty)
+			streams &= 3u;
 		if (sh->exit_told || sh->state == SHIM_S_GONE)
 			send_exit_code(sh, id, f->reqid, WIRE_T_END);
 		else
-			shim_wait_add(sh, SHIM_W_ATTACH, id, f->reqid, streams & 3u);
+			shim_wait_add(sh, SHIM_W_ATTACH, id, f->reqid, streams);
 		return;
 	}
+	case WIRE_T_SHIM_EXEC:
+		shim_exec_request(sh, c, f);
+		return;
+	case WIRE_T_STDIN:
+	case WIRE_T_RESIZE:
+	case WIRE_T_SIGNAL:
+		/* Stream frames: no reply; a bad one is logged, never answered. */
+		if (!shim_exec_stream_frame(sh, id, f) &&
+		    container_stream_frame(sh, id, f, &err) < 0)
+			log_debug("%s frame (id %u): %s, ignoring", wire_type_name(f->type),
+				  f->reqid, err.msg);
+		return;
 	case WIRE_T_EVENTS:
 		if (sh->exiting) {
 			struct wire_enc e;
@@ -665,7 +733,7 @@ static int setup(struct shim *sh, const struct shim_args *a, struct kerr *err)
 	if (shim_io_open(sh, err) < 0)
 		return EXIT_USAGE;
 	log_debug("listening on @%s, bundle %s, runtime %s", name, sh->bundle, sh->rt.path);
-	if (shim_supervise_start(sh, err) < 0)
+	if (shim_supervise_start(sh, a->restart, err) < 0)
 		return EXIT_USAGE;
 	return 0;
 }
@@ -673,6 +741,7 @@ static int setup(struct shim *sh, const struct shim_args *a, struct kerr *err)
 static void teardown(struct shim *sh)
 {
 	shim_supervise_done(sh);
+	shim_exec_done(sh);
 	shim_io_done(sh);
 	sh->server = rpc_server_free(sh->server);
 	sh->loop = loop_free(sh->loop);
@@ -724,6 +793,9 @@ int shim_main(int argc, char **argv)
 	sh->readyfd = READY_FD;
 	sh->io.out[0].rfd = sh->io.out[0].wfd = -1;
 	sh->io.out[1].rfd = sh->io.out[1].wfd = -1;
+	sh->io.stdin_rfd = -1;
+	shim_tty_init(&sh->io.console);
+	shim_input_init(&sh->io.in, sh);
 	record_init(&sh->rec);
 
 	rc = setup(sh, &a, &err);

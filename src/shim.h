@@ -25,6 +25,7 @@
 #include "kerr.h"
 #include "loop.h"
 #include "record.h"
+#include "restart.h"
 #include "rpc.h"
 #include "runtime.h"
 #include "status.h"
@@ -33,15 +34,22 @@ int shim_main(int argc, char **argv);
 
 #define SHIM_CALLS_MAX	     16		    /* runtime processes in flight at once */
 #define SHIM_WAITERS_MAX     256	    /* deferred replies and subscriptions, all kinds */
-#define SHIM_READ_BUF	     (64u * 1024u)  /* the one buffer container output is read into */
+#define SHIM_READ_BUF	     (128u * 1024u) /* the one buffer container output is read into */
+#define SHIM_PIPE_SIZE	     (1u << 20)	    /* kernel buffer of each output pipe (F_SETPIPE_SZ) */
 #define SHIM_DRAIN_MS	     1000	    /* wait for the pipes' EOF after the exit, at most */
 #define SHIM_FLUSH_MS	     1000	    /* flush replies before exiting, at most */
 #define SHIM_STOP_TIMEOUT_MS 10000	    /* SHIM_STOP grace period when none is given */
 #define SHIM_PS_OUT_MAX	     (512u * 1024u) /* `runc ps` output kept (bytes) */
+#define SHIM_DROPS_SAVE_MS   1000	    /* state.json for new log drops, at most this often */
+#define SHIM_INPUT_MAX	     (1u << 20)	    /* input a process has not read yet (bytes) */
+#define SHIM_INPUT_RETRY_MS  20		    /* retry of input the process did not take */
+#define SHIM_INPUT_ACKS	     64		    /* STDIN frames waiting to be written */
+#define SHIM_TTY_DIM_MAX     4096	    /* terminal rows or columns accepted */
+#define SHIM_EXECS_MAX	     64		    /* exec processes at once */
 
 /*
- * Lifecycle states (shim_supervise.c). Issue 4 slots BACKOFF (exited, restart timer
- * armed) between EXITED and CREATING, and health checks as events on RUNNING.
+ * Lifecycle states (shim_supervise.c). BACKOFF (exited and deleted, restart timer armed)
+ * sits between EXITED and CREATING: a policy restart goes EXITED -> BACKOFF -> CREATING.
  */
 enum shim_state {
 	SHIM_S_CREATING, /* `runc create` in flight */
@@ -50,6 +58,7 @@ enum shim_state {
 	SHIM_S_RUNNING,	 /* started, init alive */
 	SHIM_S_STOPPING, /* stop signal sent, grace timer armed */
 	SHIM_S_EXITED,	 /* init reaped: draining output, then `runc delete` of the corpse */
+	SHIM_S_BACKOFF,	 /* exited and deleted; the restart policy's timer is armed */
 	SHIM_S_DELETING, /* `runc delete` asked for by a person (DELETE/SHUTDOWN) in flight */
 	SHIM_S_GONE,	 /* nothing left to supervise: flushing replies, then exit */
 	SHIM_S_COUNT,
@@ -68,6 +77,7 @@ enum shim_event {
 	SHIM_E_DRAINED,	      /* both output pipes reached EOF, or the drain bound passed */
 	SHIM_E_DELETE_REQ,    /* SHIM_DELETE (ev.force) or SHIM_SHUTDOWN (force) */
 	SHIM_E_DELETE_DONE,   /* `runc delete` finished (ev.code 0, or failed with ev.msg) */
+	SHIM_E_RESTART_TIMER, /* the backoff delay is over: create and start again */
 	SHIM_E_COUNT,
 };
 
@@ -128,12 +138,52 @@ struct shim_stream {
 	unsigned idx; /* 0 stdout, 1 stderr: logfile stream and WIRE_F_STREAM - 1 */
 };
 
+/* A console socket for one runtime call with a terminal (shim_tty.c). */
+struct shim_console {
+	int lfd;		    /* owned; listening abstract socket, -1 when none */
+	char name[IPC_NAME_MAX];    /* abstract name without the leading NUL */
+	char arg[IPC_NAME_MAX + 1]; /* "@" + name: runc's --console-socket value */
+};
+
+/* Bytes from attached clients on their way to a pty master or a stdin pipe (shim_tty.c).
+ * Written without blocking; what the process has not read yet waits here (at most
+ * SHIM_INPUT_MAX) and is retried on a SHIM_INPUT_RETRY_MS timer. */
+/* One STDIN frame whose bytes are not all written yet: acknowledged (STDIN_ACK) once
+ * they are, which is the flow control that keeps a fast writer from overrunning us. */
+struct shim_input_ack {
+	uint64_t conn;	/* the writer's connection id */
+	uint32_t reqid; /* its stream's request id */
+	size_t len;	/* bytes the frame carried */
+	size_t left;	/* of them not yet written */
+};
+
+struct shim_input {
+	int fd;		       /* pty master (borrowed) or pipe write end (owned); -1 closed */
+	bool owned;	       /* fd is a pipe: closed at EOF and by shim_input_done */
+	bool close_when_empty; /* EOF asked for: close the pipe once pending is written */
+	struct buf pending;    /* not yet written, capped at SHIM_INPUT_MAX */
+	uint64_t timer;	       /* retry timer id, or 0 */
+	struct shim *sh;       /* borrowed; its loop arms the timer */
+	struct shim_input_ack acks[SHIM_INPUT_ACKS]; /* frames in pending, oldest first */
+	size_t nacks;				     /* used entries of acks */
+};
+
 struct shim_io {
 	struct shim_stream out[2]; /* stdout, stderr */
 	uint8_t *rbuf;		   /* owned; SHIM_READ_BUF bytes, allocated once */
 	struct logfile *log;	   /* owned; ctr.log */
 	bool watching;		   /* read ends are registered in the loop */
+	uint64_t drops_saved_ms;   /* monotonic ms of the last state.json for log drops */
+
+	/* input and terminal (-i, -t) */
+	struct shim_console console; /* rec.tty: `runc create`'s console socket */
+	int stdin_rfd;		     /* rec.stdin_open: read end until handed to runc, else -1 */
+	struct shim_input in;	     /* the container's input: pty master or stdin pipe */
+	uint32_t rows;		     /* terminal size last asked for (0: never) */
+	uint32_t cols;		     /* with rows */
 };
+
+struct shim_execs;
 
 struct shim {
 	char id[IDS_ID_LEN + 1];       /* container id */
@@ -164,6 +214,11 @@ struct shim {
 	uint64_t drain_timer;	  /* SHIM_DRAIN_MS timer id, or 0 */
 	uint64_t flush_timer;	  /* SHIM_FLUSH_MS timer id, or 0 */
 	bool exiting;		  /* GONE: stop the loop once flushed */
+	bool restarting;	  /* this create is a policy restart: start it once created */
+	uint64_t restart_timer;	  /* BACKOFF timer id, or 0 */
+	uint64_t run_start_ms;	  /* monotonic ms of the last start (the run's length) */
+	uint64_t run_ms;	  /* length of the run that ended last, ms (0: never started) */
+	struct restart_backoff backoff; /* the record's knobs, defaults filled in (ms) */
 
 	struct shim_call calls[SHIM_CALLS_MAX];	      /* runtime processes in flight */
 	struct shim_waiter waiters[SHIM_WAITERS_MAX]; /* deferred replies, subscriptions */
@@ -172,6 +227,7 @@ struct shim {
 	size_t nconns;				      /* entries of conns */
 	size_t conns_cap;			      /* allocated entries of conns */
 	struct shim_io io;			      /* the container's stdio */
+	struct shim_execs *execs; /* owned; `kettle exec` processes (shim_exec.c), or NULL */
 };
 
 /* ---- shim.c: replies, waiters, events ---- */
@@ -203,8 +259,10 @@ const char *shim_short_id(const struct shim *sh);
 const char *shim_state_name(enum shim_state s);
 /* Feeds one event through the state x event table. */
 void shim_supervise_event(struct shim *sh, const struct shim_ev *ev);
-/* Starts the first `runc create` (state CREATING). */
-int shim_supervise_start(struct shim *sh, struct kerr *err);
+/* Starts the first `runc create` (state CREATING). restart: started by the daemon to
+ * apply the restart policy (after a lost shim or a reboot): the counters of the last
+ * exit are carried on and the container is started as soon as it is created. */
+int shim_supervise_start(struct shim *sh, bool restart, struct kerr *err);
 /* SIGCHLD: reaps every exited child until none is left. */
 void shim_supervise_reap(struct shim *sh);
 /* Starts `runc ps` for a SHIM_PIDS request; the reply is sent when it completes. */
@@ -215,6 +273,21 @@ size_t shim_supervise_calls(const struct shim *sh);
 void shim_supervise_done(struct shim *sh);
 /* Writes state.json (never fails the caller: problems are logged). */
 void shim_supervise_save(struct shim *sh);
+/* One runtime call on behalf of a requester (shim_ops.c): done runs once it is reaped.
+ * Returns the call's slot, or NULL with err when it could not be started. */
+struct shim_call *shim_supervise_call(struct shim *sh, struct runtime_call *rc, shim_call_fn done,
+				      uint64_t conn, uint32_t reqid, struct kerr *err);
+/* True when the call failed; msg then holds the runtime's own error (or how it ended). */
+bool shim_supervise_failed(struct shim *sh, const struct shim_call *call, int status, char *msg,
+			   size_t cap);
+
+/* ---- shim_ops.c: pause, resume, live update ---- */
+
+/* SHIM_PAUSE, SHIM_RESUME, SHIM_UPDATE. */
+void shim_ops_frame(struct shim *sh, struct rpc_conn *c, const struct wire_frame *f);
+/* A paused container is about to be signalled (kill, stop, delete): thaw it so the
+ * signal can act (a frozen task cannot even die of SIGKILL under the v1 freezer). */
+void shim_ops_thaw_for_signal(struct shim *sh);
 
 /* ---- shim_io.c: the container's stdio ---- */
 
@@ -233,7 +306,57 @@ bool shim_io_drain(struct shim *sh);
 bool shim_io_eof(const struct shim *sh);
 /* Ends partial lines in the log and closes the read ends. */
 void shim_io_finish(struct shim *sh);
+/* Fresh pipes for a restart (the log stays open): the previous ones must have ended. */
+int shim_io_reopen(struct shim *sh, struct kerr *err);
 /* Closes everything; safe on a half-opened io. */
 void shim_io_done(struct shim *sh);
+/* rec.stdin_open: the read end of the stdin pipe for `runc create`, else -1. */
+int shim_io_stdin_rfd(const struct shim *sh);
+/* rec.tty: the --console-socket value for `runc create` (listening), else NULL. */
+const char *shim_io_console(const struct shim *sh);
+/* STDIN{DATA} for the container (empty DATA: EOF). */
+int shim_io_input(struct shim *sh, const uint8_t *p, size_t n, uint64_t conn, uint32_t reqid,
+		  struct kerr *err);
+/* RESIZE for the container's terminal; kept and applied when the master arrives. */
+int shim_io_resize(struct shim *sh, uint32_t rows, uint32_t cols, struct kerr *err);
+
+/* ---- shim_tty.c: console sockets, terminal size, input ---- */
+
+void shim_tty_init(struct shim_console *c);
+/* Binds a fresh "@kettle-console/<hex>" listener (closing any previous one). */
+int shim_tty_listen(struct shim_console *c, struct kerr *err);
+/* The --console-socket argument, or NULL when not listening. */
+const char *shim_tty_arg(const struct shim_console *c);
+/* Collects the pty master that runtime process runc_pid sent: 1 with *master (CLOEXEC,
+ * non-blocking, a character device), 0 when none has arrived, -1 on error. Connections
+ * from any other pid are closed. */
+int shim_tty_receive(struct shim_console *c, pid_t runc_pid, int *master, struct kerr *err);
+void shim_tty_close(struct shim_console *c);
+/* TIOCSWINSZ on master (only checks the size when master is -1). */
+int shim_tty_resize(int master, uint32_t rows, uint32_t cols, struct kerr *err);
+/* ROWS and COLS of a RESIZE frame, checked. */
+int shim_tty_get_resize(const struct wire_frame *f, uint32_t *rows, uint32_t *cols,
+			struct kerr *err);
+void shim_input_init(struct shim_input *in, struct shim *sh);
+/* Queues and writes one STDIN frame's bytes from (conn, reqid), acknowledged once written;
+ * n == 0 is EOF (a pipe closes, a terminal gets ^D). */
+int shim_input_write(struct shim_input *in, const uint8_t *p, size_t n, uint64_t conn,
+		     uint32_t reqid, struct kerr *err);
+void shim_input_done(struct shim_input *in);
+
+/* ---- shim_exec.c: `kettle exec` processes ---- */
+
+/* SHIM_EXEC: JSON {args, env, cwd, user, tty} plus 0, 2 (stdout, stderr) or 3 (stdin,
+ * stdout, stderr) descriptors; OK{PID} once runc exec returned, END{EXIT_CODE} at exit. */
+void shim_exec_request(struct shim *sh, struct rpc_conn *c, const struct wire_frame *f);
+/* STDIN, RESIZE, SIGNAL for an exec stream; false when reqid names no exec of conn. */
+bool shim_exec_stream_frame(struct shim *sh, uint64_t conn, const struct wire_frame *f);
+/* A reaped child that is neither init nor a supervise call: runc exec or an exec'd
+ * process (or an orphan kept briefly, in case it is one whose pid file is not read yet). */
+void shim_exec_reaped(struct shim *sh, pid_t pid, int status);
+/* Runtime exec calls in flight (the shim waits for them before exiting). */
+size_t shim_exec_calls(const struct shim *sh);
+/* Frees everything; for the final teardown. */
+void shim_exec_done(struct shim *sh);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "fd.h"
+#include "json.h"
 #include "log.h"
 #include "proc.h"
 #include "shim.h"
@@ -31,7 +32,7 @@
 /* Code of refusals and of kettle's own failures (docker's 125). */
 #define SHIM_ERR_CODE  125
 /* Longest JSON event text. */
-#define EVENT_JSON_MAX 160
+#define EVENT_JSON_MAX 512
 
 typedef void (*shim_action)(struct shim *sh, const struct shim_ev *ev);
 
@@ -39,7 +40,8 @@ static const char *const state_names[SHIM_S_COUNT] = {
 	[SHIM_S_CREATING] = "creating", [SHIM_S_CREATED] = "created",
 	[SHIM_S_STARTING] = "starting", [SHIM_S_RUNNING] = "running",
 	[SHIM_S_STOPPING] = "stopping", [SHIM_S_EXITED] = "exited",
-	[SHIM_S_DELETING] = "deleting", [SHIM_S_GONE] = "gone",
+	[SHIM_S_BACKOFF] = "backoff",	[SHIM_S_DELETING] = "deleting",
+	[SHIM_S_GONE] = "gone",
 };
 
 static const char *const event_names[SHIM_E_COUNT] = {
@@ -55,6 +57,7 @@ static const char *const event_names[SHIM_E_COUNT] = {
 	[SHIM_E_DRAINED] = "drained",
 	[SHIM_E_DELETE_REQ] = "delete-request",
 	[SHIM_E_DELETE_DONE] = "delete-done",
+	[SHIM_E_RESTART_TIMER] = "restart-timer",
 };
 
 const char *shim_state_name(enum shim_state s)
@@ -93,6 +96,12 @@ static const char *op_name(enum runtime_op op)
 		return "delete";
 	case RUNTIME_PS:
 		return "ps";
+	case RUNTIME_PAUSE:
+		return "pause";
+	case RUNTIME_RESUME:
+		return "resume";
+	case RUNTIME_UPDATE:
+		return "update";
 	default:
 		return "call";
 	}
@@ -465,6 +474,8 @@ static void container_exited(struct shim *sh, int status)
 	st->kind = STATUS_EXITED;
 	st->pid = 0;
 	st->finished_ns = clock_wall_ns();
+	sh->run_ms = sh->run_start_ms ? clock_mono_ms() - sh->run_start_ms : 0;
+	sh->run_start_ms = 0;
 	st->exit_code = proc_exit_code(status);
 	st->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	st->oom_killed = false;
@@ -493,15 +504,43 @@ static void container_exited(struct shim *sh, int status)
 	}
 }
 
-static void emit_event(struct shim *sh, const char *type, const char *key, long long value)
+/* One numeric attribute of an event. */
+struct ev_attr {
+	const char *key; /* JSON key; NULL ends the list */
+	long long value; /* its value */
+};
+
+/* Pushes {"type","time",attrs…,"reason"} to the EVENTS subscribers (the daemon). */
+static void emit_event(struct shim *sh, const char *type, const struct ev_attr *attrs,
+		       const char *reason)
 {
 	char ts[CLOCK_RFC3339NANO_LEN + 1];
-	char json[EVENT_JSON_MAX];
+	struct json_w w;
+	struct buf b;
+	struct kerr err;
 
 	clock_format_rfc3339nano(clock_wall_ns(), ts);
-	snprintf(json, sizeof(json), "{\"type\":\"%s\",\"time\":\"%s\",\"%s\":%lld}", type, ts, key,
-		 value);
-	shim_emit_event(sh, json);
+	buf_init(&b, EVENT_JSON_MAX);
+	json_w_init(&w, &b);
+	json_w_obj_begin(&w);
+	json_w_key(&w, "type");
+	json_w_str(&w, type);
+	json_w_key(&w, "time");
+	json_w_str(&w, ts);
+	for (; attrs && attrs->key; attrs++) {
+		json_w_key(&w, attrs->key);
+		json_w_i64(&w, attrs->value);
+	}
+	if (reason && reason[0]) {
+		json_w_key(&w, "reason");
+		json_w_str(&w, reason);
+	}
+	json_w_obj_end(&w);
+	if (json_w_end(&w, &err) < 0 || buf_append(&b, "", 1, &err) < 0)
+		log_warn("event `%s`: %s, not sent", type, err.msg);
+	else
+		shim_emit_event(sh, (const char *)b.data);
+	buf_done(&b);
 }
 
 /* ---- transitions ---- */
@@ -559,6 +598,23 @@ static void on_created(struct shim *sh, const struct shim_ev *ev)
 			delete_container(sh, SHIM_S_DELETING);
 			return;
 		}
+	if (!sh->restarting)
+		return;
+	if (sh->st.stopped_by_user) {
+		/* Stopped while the restart was being created: supervision ends here. */
+		sh->st.kind = STATUS_EXITED;
+		delete_container(sh, SHIM_S_DELETING);
+		return;
+	}
+	if (spawn_simple(sh, RUNTIME_START, start_done, 0, false, 0, 0, &err) < 0) {
+		struct shim_ev fail = { .type = SHIM_E_START_FAILED, .code = SHIM_ERR_CODE };
+
+		set_state(sh, SHIM_S_STARTING);
+		fail.msg = err.msg;
+		shim_supervise_event(sh, &fail);
+		return;
+	}
+	set_state(sh, SHIM_S_STARTING);
 }
 
 static void on_create_failed(struct shim *sh, const struct shim_ev *ev)
@@ -567,7 +623,7 @@ static void on_create_failed(struct shim *sh, const struct shim_ev *ev)
 	struct kerr err;
 
 	log_error("create failed: %s", ev->msg);
-	st->kind = STATUS_CREATED;
+	st->kind = sh->restarting ? STATUS_EXITED : STATUS_CREATED;
 	st->pid = 0;
 	st->exit_code = ev->code;
 	st->finished_ns = clock_wall_ns();
@@ -578,8 +634,10 @@ static void on_create_failed(struct shim *sh, const struct shim_ev *ev)
 	shim_supervise_save(sh);
 	shim_report_ready(sh, (uint32_t)ev->code, ev->msg);
 	shim_tell_exit(sh);
-	/* runc cleans up after itself; the forced delete makes sure nothing is left. */
-	delete_container(sh, SHIM_S_DELETING);
+	/* runc cleans up after itself; the forced delete makes sure nothing is left. A
+	 * restart that failed to create is an exit like any other: the policy decides. */
+	sh->run_ms = 0;
+	delete_container(sh, sh->restarting ? SHIM_S_EXITED : SHIM_S_DELETING);
 }
 
 static void on_start_req(struct shim *sh, const struct shim_ev *ev)
@@ -629,11 +687,18 @@ static void on_started(struct shim *sh, const struct shim_ev *ev)
 	(void)ev;
 	sh->st.kind = STATUS_RUNNING;
 	sh->st.started_ns = clock_wall_ns();
+	sh->st.next_start_ns = 0;
 	sh->st.pid = sh->init_pid;
+	sh->run_start_ms = clock_mono_ms();
+	sh->restarting = false;
 	set_state(sh, SHIM_S_RUNNING);
 	log_info("container started");
 	shim_wait_finish(sh, SHIM_W_START, 0, NULL);
-	emit_event(sh, "start", "pid", sh->init_pid);
+	emit_event(sh, "start",
+		   (const struct ev_attr[]){ { "pid", sh->init_pid },
+					     { "restart_count", sh->st.restart_count },
+					     { NULL, 0 } },
+		   NULL);
 	if (sh->init_reaped) {
 		container_exited(sh, sh->init_status);
 		return;
@@ -687,6 +752,8 @@ static void defer_stop(struct shim *sh, const struct shim_ev *ev)
 
 static void join_stop(struct shim *sh, const struct shim_ev *ev)
 {
+	/* Exited and about to apply the policy: a stop now still ends supervision. */
+	sh->st.stopped_by_user = true;
 	if (sh->exit_told)
 		shim_reply_ok(sh, ev->conn, ev->reqid);
 	else
@@ -727,8 +794,13 @@ static void on_drained(struct shim *sh, const struct shim_ev *ev)
 	sh->drain_timer = 0;
 	shim_io_finish(sh);
 	shim_tell_exit(sh);
-	emit_event(sh, "exit", "exit_code", sh->st.exit_code);
-	/* Issue 4's restart policy decides here, after the delete, instead of GONE. */
+	emit_event(sh, "exit",
+		   (const struct ev_attr[]){ { "exit_code", sh->st.exit_code },
+					     { "signal", sh->st.signal },
+					     { "run_ms", (long long)sh->run_ms },
+					     { NULL, 0 } },
+		   sh->st.reason);
+	/* The restart policy decides once the corpse is deleted (on_deleted). */
 	delete_container(sh, SHIM_S_EXITED);
 }
 
@@ -756,13 +828,167 @@ static void delete_running(struct shim *sh, const struct shim_ev *ev)
 	kill_quietly(sh, SIGKILL, true);
 }
 
+/* Supervision is over: tell everyone and exit. */
+static void finish(struct shim *sh)
+{
+	sh->restarting = false;
+	sh->st.next_start_ns = 0;
+	if (sh->st.kind == STATUS_RESTARTING)
+		sh->st.kind = STATUS_EXITED;
+	set_state(sh, SHIM_S_GONE);
+	shim_begin_exit(sh);
+}
+
+static void on_restart_timer(struct loop *l, void *data)
+{
+	struct shim *sh = data;
+	struct shim_ev ev = { .type = SHIM_E_RESTART_TIMER };
+
+	(void)l;
+	sh->restart_timer = 0;
+	shim_supervise_event(sh, &ev);
+}
+
+static bool delete_requested(const struct shim *sh)
+{
+	for (size_t i = 0; i < sh->nwaiters; i++)
+		if (sh->waiters[i].kind == SHIM_W_DELETE)
+			return true;
+	return false;
+}
+
+/* The exited container is deleted: the restart policy decides (STYLE rule 15). */
+static void apply_policy(struct shim *sh)
+{
+	struct status *st = &sh->st;
+	struct restart_input in = {
+		.exit_code = st->exit_code,
+		.stopped_by_user = st->stopped_by_user,
+		.run_ms = sh->run_ms,
+		.streak = st->restart_streak,
+		.count = st->restart_count,
+	};
+	struct restart_decision d = restart_decide(&sh->rec.restart, &sh->backoff, &in);
+	struct kerr err;
+
+	if (!d.restart || delete_requested(sh)) {
+		finish(sh);
+		return;
+	}
+	st->restart_streak = d.streak;
+	st->kind = STATUS_RESTARTING;
+	st->next_start_ns = clock_wall_ns() + (int64_t)(d.delay_ms * 1000000u);
+	log_info("restart policy: restart %u in %llu ms (streak %u)", st->restart_count + 1,
+		 (unsigned long long)d.delay_ms, d.streak);
+	set_state(sh, SHIM_S_BACKOFF);
+	emit_event(sh, "restart",
+		   (const struct ev_attr[]){ { "attempt", st->restart_count + 1 },
+					     { "delay_ms", (long long)d.delay_ms },
+					     { "streak", d.streak },
+					     { "exit_code", st->exit_code },
+					     { NULL, 0 } },
+		   NULL);
+	sh->restart_timer = loop_add_timer(sh->loop, d.delay_ms, on_restart_timer, sh, &err);
+	if (!sh->restart_timer) {
+		log_error("%s: not restarting", err.msg);
+		finish(sh);
+	}
+}
+
 static void on_deleted(struct shim *sh, const struct shim_ev *ev)
 {
 	if (ev->code)
 		log_warn("delete: %s", ev->msg);
+	if (sh->state == SHIM_S_EXITED) {
+		apply_policy(sh);
+		return;
+	}
 	shim_wait_finish(sh, SHIM_W_DELETE, (uint32_t)ev->code, ev->msg);
-	set_state(sh, SHIM_S_GONE);
-	shim_begin_exit(sh);
+	finish(sh);
+}
+
+static void spawn_create(struct shim *sh);
+
+/* BACKOFF is over: the same id, the same log, fresh pipes. */
+static void on_restart(struct shim *sh, const struct shim_ev *ev)
+{
+	struct kerr err;
+
+	(void)ev;
+	if (sh->restart_timer)
+		loop_cancel_timer(sh->loop, sh->restart_timer);
+	sh->restart_timer = 0;
+	sh->st.restart_count++;
+	sh->st.error[0] = '\0';
+	sh->st.reason[0] = '\0';
+	sh->exit_told = false;
+	sh->init_reaped = false;
+	sh->init_pid = 0;
+	sh->start_error_code = 0;
+	sh->stop_pending = false;
+	sh->restarting = true;
+	if (shim_io_reopen(sh, &err) < 0) {
+		struct shim_ev fail = { .type = SHIM_E_CREATE_FAILED, .code = SHIM_ERR_CODE };
+
+		log_error("%s", err.msg);
+		set_state(sh, SHIM_S_CREATING);
+		fail.msg = err.msg;
+		shim_supervise_event(sh, &fail);
+		return;
+	}
+	spawn_create(sh);
+}
+
+/* stop, kill or rm while waiting to restart: the person ends supervision. */
+static void end_backoff(struct shim *sh)
+{
+	struct kerr err;
+
+	if (sh->restart_timer)
+		loop_cancel_timer(sh->loop, sh->restart_timer);
+	sh->restart_timer = 0;
+	sh->st.stopped_by_user = true;
+	sh->st.kind = STATUS_EXITED;
+	sh->st.next_start_ns = 0;
+	/* unless-stopped after a reboot depends on this being on disk. */
+	if (status_write(sh->dirfd, STORE_EXIT, &sh->st, true, &err) < 0)
+		log_error("%s", err.msg);
+}
+
+static void stop_backoff(struct shim *sh, const struct shim_ev *ev)
+{
+	end_backoff(sh);
+	/* state.json says exited before the requester hears OK and reads it. */
+	finish(sh);
+	shim_reply_ok(sh, ev->conn, ev->reqid);
+}
+
+static void delete_backoff(struct shim *sh, const struct shim_ev *ev)
+{
+	end_backoff(sh);
+	if (shim_wait_add(sh, SHIM_W_DELETE, ev->conn, ev->reqid, 0))
+		shim_wait_finish(sh, SHIM_W_DELETE, 0, NULL);
+	finish(sh);
+}
+
+/* START while waiting: no reason to wait any longer. */
+static void start_backoff(struct shim *sh, const struct shim_ev *ev)
+{
+	if (!shim_wait_add(sh, SHIM_W_START, ev->conn, ev->reqid, 0))
+		return;
+	on_restart(sh, ev);
+}
+
+/* STOP while a restart is being created: it is not started once created, and the
+ * requester hears OK when the shim is done (shim_begin_exit tells STOP waiters). */
+static void stop_creating(struct shim *sh, const struct shim_ev *ev)
+{
+	if (!sh->restarting) {
+		shim_reply_ok(sh, ev->conn, ev->reqid);
+		return;
+	}
+	sh->st.stopped_by_user = true;
+	shim_wait_add(sh, SHIM_W_STOP, ev->conn, ev->reqid, 0);
 }
 
 static const shim_action actions[SHIM_S_COUNT][SHIM_E_COUNT] = {
@@ -771,7 +997,7 @@ static const shim_action actions[SHIM_S_COUNT][SHIM_E_COUNT] = {
 		[SHIM_E_CREATE_FAILED] = on_create_failed,
 		[SHIM_E_START_REQ] = refuse_creating,
 		[SHIM_E_KILL_REQ] = refuse_not_running,
-		[SHIM_E_STOP_REQ] = ok_now,
+		[SHIM_E_STOP_REQ] = stop_creating,
 		[SHIM_E_DELETE_REQ] = join_delete,
 	},
 	[SHIM_S_CREATED] = {
@@ -812,6 +1038,13 @@ static const shim_action actions[SHIM_S_COUNT][SHIM_E_COUNT] = {
 		[SHIM_E_DRAINED] = on_drained,
 		[SHIM_E_DELETE_REQ] = join_delete,
 		[SHIM_E_DELETE_DONE] = on_deleted,
+	},
+	[SHIM_S_BACKOFF] = {
+		[SHIM_E_START_REQ] = start_backoff,
+		[SHIM_E_KILL_REQ] = stop_backoff,
+		[SHIM_E_STOP_REQ] = stop_backoff,
+		[SHIM_E_DELETE_REQ] = delete_backoff,
+		[SHIM_E_RESTART_TIMER] = on_restart,
 	},
 	[SHIM_S_DELETING] = {
 		[SHIM_E_START_REQ] = refuse_exited,
@@ -855,31 +1088,76 @@ void shim_supervise_event(struct shim *sh, const struct shim_ev *ev)
 		 shim_state_name(sh->state));
 }
 
-int shim_supervise_start(struct shim *sh, struct kerr *err)
+/* `runc create` into state CREATING; a spawn failure becomes CREATE_FAILED. */
+static void spawn_create(struct shim *sh)
 {
 	struct runtime_call rc = {
 		.op = RUNTIME_CREATE,
 		.id = sh->id,
 		.bundle = sh->bundle,
 		.pid_file = sh->pid_file,
-		.stdio = { -1, shim_io_stdout_wfd(sh), shim_io_stderr_wfd(sh) },
+		.stdio = { shim_io_stdin_rfd(sh), shim_io_stdout_wfd(sh), shim_io_stderr_wfd(sh) },
+		.console_socket = shim_io_console(sh),
 	};
+	struct kerr err;
 	int r;
 
-	sh->state = SHIM_S_CREATING;
-	shim_supervise_save(sh);
+	set_state(sh, SHIM_S_CREATING);
 	/* A stale pid file from an earlier run must not be mistaken for this one's. */
 	(void)unlinkat(sh->dirfd, STORE_PID_FILE, 0);
-	r = call_spawn(sh, &rc, create_done, 0, 0, err) ? 0 : -1;
+	r = call_spawn(sh, &rc, create_done, 0, 0, &err) ? 0 : -1;
 	/* Only runc (and then the container) may hold the write ends: EOF must mean the
 	 * container's output has ended. */
 	shim_io_close_write_ends(sh);
 	if (r < 0) {
 		struct shim_ev ev = { .type = SHIM_E_CREATE_FAILED, .code = SHIM_ERR_CODE };
 
-		ev.msg = err->msg;
+		ev.msg = err.msg;
 		shim_supervise_event(sh, &ev);
 	}
+}
+
+/* The record's backoff knobs; the daemon fills its defaults in at CREATE, these are the
+ * last resort for a record that has none. */
+static void load_backoff(struct shim *sh)
+{
+	const struct record *r = &sh->rec;
+
+	sh->backoff = (struct restart_backoff){
+		.base_ms = r->restart_delay_ms ? r->restart_delay_ms : RESTART_DELAY_MS,
+		.max_ms = r->restart_max_delay_ms ? r->restart_max_delay_ms : RESTART_MAX_DELAY_MS,
+		.reset_ms = r->restart_reset_ms ? r->restart_reset_ms : RESTART_RESET_MS,
+	};
+}
+
+/* A policy restart by the daemon: the last exit and the counters go on (the daemon
+ * wrote its decision to exit.json before spawning us). */
+static void carry_counters(struct shim *sh)
+{
+	struct status last;
+	struct kerr err;
+
+	if (status_read(sh->dirfd, STORE_EXIT, &last, &err) < 0) {
+		log_warn("%s: restart counters start at 0", err.msg);
+		return;
+	}
+	sh->st.restart_count = last.restart_count + 1;
+	sh->st.restart_streak = last.restart_streak;
+	sh->st.started_ns = last.started_ns;
+	sh->st.finished_ns = last.finished_ns;
+	sh->st.exit_code = last.exit_code;
+	sh->st.signal = last.signal;
+}
+
+int shim_supervise_start(struct shim *sh, bool restart, struct kerr *err)
+{
+	(void)err;
+	load_backoff(sh);
+	if (restart) {
+		carry_counters(sh);
+		sh->restarting = true;
+	}
+	spawn_create(sh);
 	return 0;
 }
 
@@ -905,7 +1183,20 @@ void shim_supervise_reap(struct shim *sh)
 		if (call)
 			call_complete(sh, call, status);
 		else
-			log_debug("reaped orphan pid %d (code %d)", (int)pid,
-				  proc_exit_code(status));
+			shim_exec_reaped(sh, pid, status); /* runc exec, an exec'd process */
 	}
+}
+
+/* ---- runtime calls for shim_ops.c (pause, resume, update) ---- */
+
+struct shim_call *shim_supervise_call(struct shim *sh, struct runtime_call *rc, shim_call_fn done,
+				      uint64_t conn, uint32_t reqid, struct kerr *err)
+{
+	return call_spawn(sh, rc, done, conn, reqid, err);
+}
+
+bool shim_supervise_failed(struct shim *sh, const struct shim_call *call, int status, char *msg,
+			   size_t cap)
+{
+	return call_failed(sh, call, status, msg, cap);
 }

@@ -285,8 +285,20 @@ static void w_process_obj(struct json_w *w, const struct record *r)
 
 static void w_process(struct json_w *w, const struct record *r)
 {
+	/* --init: [SPEC_INIT_PATH, "--", args...], in config.json only (an exec runs its own
+	 * command). Borrowed pointers; args.n <= RECORD_LIST_MAX (record_validate). */
+	char *argv[RECORD_LIST_MAX + 2];
+	struct record t = *r;
+
+	if (r->init && r->args.n <= RECORD_LIST_MAX) {
+		argv[0] = (char *)SPEC_INIT_PATH;
+		argv[1] = (char *)"--";
+		for (size_t i = 0; i < r->args.n; i++)
+			argv[i + 2] = r->args.v[i];
+		t.args = (struct record_strv){ .v = argv, .n = r->args.n + 2 };
+	}
 	json_w_key(w, "process");
-	w_process_obj(w, r);
+	w_process_obj(w, &t);
 }
 
 static void w_mounts(struct json_w *w, const struct record *r)
@@ -311,6 +323,7 @@ static void w_mounts(struct json_w *w, const struct record *r)
 	static const char *const tmpfs_opts[] = { "rw", "noexec", "nosuid", "nodev", NULL };
 	static const char *const bind_rw[] = { "rbind", "rprivate", NULL };
 	static const char *const bind_ro[] = { "rbind", "rprivate", "ro", NULL };
+	static const char *const init_ro[] = { "bind", "rprivate", "ro", "nosuid", "nodev", NULL };
 
 	json_w_key(w, "mounts");
 	json_w_arr_begin(w);
@@ -326,6 +339,9 @@ static void w_mounts(struct json_w *w, const struct record *r)
 	for (size_t i = 0; i < r->nmounts; i++)
 		w_mount(w, r->mounts[i].destination, "bind", r->mounts[i].source,
 			r->mounts[i].readonly ? bind_ro : bind_rw);
+	/* --init: the per-container copy, read-only (runc CVE-2019-5736), after /dev. */
+	if (r->init)
+		w_mount(w, SPEC_INIT_PATH, "bind", SPEC_INIT_SOURCE, init_ro);
 	json_w_arr_end(w);
 }
 
@@ -676,9 +692,9 @@ int spec_exec_process(const struct record *r, const struct spec_exec *x, struct 
 	struct json_w w;
 
 	if (x->nargs == 0)
-		return kerr_set(err, EINVAL, "exec: no command given");
+		return kerr_set(err, 0, "exec: no command given");
 	if (x->nenv > RECORD_LIST_MAX || x->nargs > RECORD_LIST_MAX)
-		return kerr_set(err, E2BIG, "exec: more than %d arguments or variables",
+		return kerr_set(err, 0, "exec: more than %d arguments or variables",
 				RECORD_LIST_MAX);
 	/* Borrowed pointers only: t is never done, the record keeps its strings. */
 	_cleanup_free_ char **env = calloc(r->env.n + x->nenv + 1, sizeof(*env));
@@ -688,15 +704,14 @@ int spec_exec_process(const struct record *r, const struct spec_exec *x, struct 
 		env[i] = r->env.v[i];
 	for (size_t i = 0; i < x->nenv; i++) {
 		if (!strchr(x->env[i], '=') || x->env[i][0] == '=')
-			return kerr_set(err, EINVAL, "exec: variable `%s` is not KEY=VALUE",
-					x->env[i]);
+			return kerr_set(err, 0, "exec: variable `%s` is not KEY=VALUE", x->env[i]);
 		env[r->env.n + i] = x->env[i];
 	}
 	t.env = (struct record_strv){ .v = env, .n = r->env.n + x->nenv };
 	t.args = (struct record_strv){ .v = (char **)x->args, .n = x->nargs };
 	if (x->cwd) {
 		if (x->cwd[0] != '/')
-			return kerr_set(err, EINVAL,
+			return kerr_set(err, 0,
 					"exec: working directory `%s` is not absolute, expected "
 					"one starting with /",
 					x->cwd);

@@ -22,6 +22,14 @@
 #define SPEC_CONFIG	"config.json"
 #define SPEC_CONFIG_MAX (4u * 1024u * 1024u) /* a bundle's config.json (bytes) */
 
+/* --init: the daemon writes a read-only copy of kettle as <container dir>/init (the bundle's
+ * sibling; OCI resolves a relative bind source against the bundle) and the spec binds it
+ * read-only at SPEC_INIT_PATH, prepended to the command with "--". The host's own binary
+ * is never mounted (runc CVE-2019-5736). The basename "init" dispatches to `kettle init`. */
+#define SPEC_INIT_COPY	 "init"
+#define SPEC_INIT_SOURCE "../" SPEC_INIT_COPY
+#define SPEC_INIT_PATH	 "/dev/init"
+
 /* Appends the generated config.json for r (r->rootfs set) to out. cgroups_path is the
  * value for linux.cgroupsPath (e.g. "/kettle/<id>"). */
 int spec_generate(const struct record *r, const char *cgroups_path, struct buf *out,

@@ -20,7 +20,7 @@
 #include "str.h"
 
 /* Tokens of the largest valid status: 14 keys and values plus the object (and slack). */
-#define STATUS_TOKENS	 52
+#define STATUS_TOKENS	 56
 /* Largest status JSON accepted: every field at its maximum, all escaped, fits easily. */
 #define STATUS_JSON_MAX	 (16u * 1024u)
 /* Mode of state.json and exit.json: the shim and daemon run as the same user. */
@@ -165,6 +165,8 @@ int status_to_json(const struct status *s, struct buf *out, struct kerr *err)
 	put_text(&w, s->reason, sizeof(s->reason));
 	json_w_key(&w, "error");
 	put_text(&w, s->error, sizeof(s->error));
+	json_w_key(&w, "log_dropped_bytes");
+	json_w_u64(&w, s->log_dropped);
 	json_w_obj_end(&w);
 	if (json_w_end(&w, err) < 0)
 		return kerr_wrap(err, "encode status");
@@ -228,6 +230,7 @@ enum status_key {
 	K_STOPPED_BY_USER,
 	K_REASON,
 	K_ERROR,
+	K_LOG_DROPPED,
 	K_COUNT,
 };
 
@@ -247,6 +250,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_STOPPED_BY_USER] = "stopped_by_user",
 	[K_REASON] = "reason",
 	[K_ERROR] = "error",
+	[K_LOG_DROPPED] = "log_dropped_bytes",
 };
 
 /* Reads value token v of key k into s. */
@@ -313,6 +317,10 @@ static int get_field(const struct json_doc *d, int v, enum status_key k, struct 
 		return get_text(d, v, key, s->reason, sizeof(s->reason), err);
 	case K_ERROR:
 		return get_text(d, v, key, s->error, sizeof(s->error), err);
+	case K_LOG_DROPPED:
+		if (json_get_u64(d, v, &s->log_dropped, err) < 0)
+			return kerr_wrap(err, "key `%s`", key);
+		return 0;
 	case K_COUNT:
 		break;
 	}
@@ -325,13 +333,12 @@ static int unknown_key(const struct json_doc *d, int k, struct kerr *err)
 	char shown[68];
 
 	str_sanitize(shown, sizeof(shown), d->text + t->start, (size_t)(t->end - t->start));
-	return kerr_set(
-		err, EINVAL,
-		"unknown key `%s`, expected version, status, pid, shim_pid, started_at, "
-		"finished_at, exit_code, signal, oom_killed, restart_count, restart_streak, "
-		"next_start, "
-		"stopped_by_user, reason, error",
-		shown);
+	return kerr_set(err, EINVAL,
+			"unknown key `%s`, expected version, status, pid, shim_pid, started_at, "
+			"finished_at, exit_code, signal, oom_killed, restart_count, "
+			"restart_streak, next_start, stopped_by_user, reason, error, "
+			"log_dropped_bytes",
+			shown);
 }
 
 int status_from_json(struct status *s, const char *text, size_t len, struct kerr *err)

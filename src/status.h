@@ -44,6 +44,7 @@ struct status {
 	bool stopped_by_user;	      /* stop/kill asked for by a person (unless-stopped) */
 	char reason[64];	      /* why it ended: "exited", "killed", "shim lost", … */
 	char error[STATUS_ERROR_MAX]; /* runtime error shown to the person, verbatim */
+	uint64_t log_dropped;	      /* bytes of output ctr.log lost (disk full, I/O error) */
 };
 
 void status_init(struct status *s);

@@ -41,6 +41,9 @@ enum wire_type {
 	WIRE_T_RESIZE = 8, /* terminal size: ROWS, COLS */
 	WIRE_T_SIGNAL = 9, /* forward a signal to a stream's process: SIGNAL */
 
+	/* server -> client, in a stream */
+	WIRE_T_STDIN_ACK = 10, /* COUNT bytes of the stream's STDIN reached the process */
+
 	/* client -> daemon */
 	WIRE_T_CREATE = 32,  /* JSON (record request) -> OK: ID, NAME */
 	WIRE_T_START = 33,   /* REF -> OK */
@@ -104,6 +107,10 @@ enum wire_tag {
 	WIRE_F_STATUS = 25,    /* str */
 	WIRE_F_PREPARE = 26,   /* u32: START only sets the container up (a shim, runc create)
 				  and answers OK{ID,NAME}; a second START runs it */
+	WIRE_F_PRINTED = 27,   /* u32: 1 when MSG already reached the client's own stderr
+				  (runc wrote it to the fds an exec handed over) */
+	WIRE_F_TTY = 28,       /* u32: 1 when the container has a terminal (SHIM_STATE) */
+	WIRE_F_COUNT = 29,     /* u64: a byte count (STDIN_ACK) */
 };
 
 struct wire_field {

@@ -24,7 +24,8 @@ static bool same(const struct status *a, const struct status *b)
 	       a->exit_code == b->exit_code && a->signal == b->signal &&
 	       a->oom_killed == b->oom_killed && a->restart_count == b->restart_count &&
 	       a->next_start_ns == b->next_start_ns && a->stopped_by_user == b->stopped_by_user &&
-	       strcmp(a->reason, b->reason) == 0 && strcmp(a->error, b->error) == 0;
+	       strcmp(a->reason, b->reason) == 0 && strcmp(a->error, b->error) == 0 &&
+	       a->log_dropped == b->log_dropped;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -26,11 +26,11 @@ static const char full_json[] =
 	"\"tmpfs\":[\"/tmp\",\"/run\"],\"hostname\":\"box.example-1\","
 	"\"network\":\"ns:/run/netns/x\",\"memory\":67108864,\"cpus\":1500,"
 	"\"pids_limit\":-1,\"read_only\":true,\"privileged\":false,\"auto_remove\":true,"
-	"\"tty\":true,\"stdin_open\":false,"
+	"\"tty\":true,\"stdin_open\":false,\"init\":true,"
 	"\"cap_add\":[\"CAP_NET_ADMIN\",\"ALL\"],\"cap_drop\":[\"CAP_MKNOD\"],"
 	"\"labels\":[\"k=v\",\"a=b=c\"],\"runtime\":\"/usr/sbin/runc\","
 	"\"restart\":\"no\",\"restart_delay_ms\":50,\"restart_max_delay_ms\":400,"
-	"\"restart_reset_ms\":0}";
+	"\"restart_reset_ms\":0,\"log_max_size\":10485760,\"log_max_files\":5}";
 
 static int parse(struct record *r, const char *json, bool request, struct kerr *err)
 {
@@ -80,12 +80,15 @@ TEST(full_round_trip)
 	ASSERT_EQ(r.pids_limit, -1);
 	ASSERT(r.read_only && !r.privileged && r.auto_remove);
 	ASSERT(r.tty && !r.stdin_open);
+	ASSERT(r.init);
 	ASSERT_EQ(r.cap_add.n, 2);
 	ASSERT_STREQ(r.cap_drop.v[0], "CAP_MKNOD");
 	ASSERT_STREQ(r.labels.v[1], "a=b=c");
 	ASSERT_STREQ(r.runtime, "/usr/sbin/runc");
 	ASSERT_EQ(r.restart.policy, RESTART_NO);
 	ASSERT_U64_EQ(r.restart_delay_ms, 50);
+	ASSERT_U64_EQ(r.log_max_size, 10u << 20);
+	ASSERT_EQ(r.log_max_files, 5);
 	ASSERT_U64_EQ(r.restart_max_delay_ms, 400);
 
 	buf_init(&b, RECORD_JSON_MAX);
@@ -118,10 +121,12 @@ TEST(request_defaults_and_nulls)
 		"\"bundle\":null,\"args\":[\"sh\"],\"env\":[],\"workdir\":null,\"user\":null,"
 		"\"mounts\":[],\"tmpfs\":[],\"hostname\":null,\"network\":\"none\",\"memory\":0,"
 		"\"cpus\":0,\"pids_limit\":0,\"read_only\":false,\"privileged\":false,"
-		"\"auto_remove\":false,\"tty\":false,\"stdin_open\":false,\"cap_add\":[],"
+		"\"auto_remove\":false,\"tty\":false,\"stdin_open\":false,\"init\":false,"
+		"\"cap_add\":[],"
 		"\"cap_drop\":[],\"labels\":[],"
 		"\"runtime\":null,\"restart\":\"no\",\"restart_delay_ms\":0,"
-		"\"restart_max_delay_ms\":0,\"restart_reset_ms\":0}";
+		"\"restart_max_delay_ms\":0,\"restart_reset_ms\":0,\"log_max_size\":0,"
+		"\"log_max_files\":0}";
 
 	ASSERT_EQ(parse_req(&r, "", &err), 0);
 	ASSERT_EQ(r.network, RECORD_NET_NONE);
@@ -137,6 +142,34 @@ TEST(request_defaults_and_nulls)
 	ASSERT_EQ(record_from_json(&r, (const char *)b.data, b.len, false, &err), -1);
 	ASSERT_STREQ(err.msg, "container record has no id");
 	buf_done(&b);
+}
+
+TEST(restart_policy_round_trip)
+{
+	struct record r, r2;
+	struct kerr err;
+	struct buf b;
+
+	ASSERT_EQ(parse_req(&r, ",\"restart\":\"on-failure:3\",\"restart_delay_ms\":50", &err), 0);
+	ASSERT_EQ(r.restart.policy, RESTART_ON_FAILURE);
+	ASSERT_EQ(r.restart.max_retries, 3);
+	ASSERT_U64_EQ(r.restart_delay_ms, 50);
+	ASSERT_U64_EQ(r.restart_reset_ms, 0);
+	buf_init(&b, RECORD_JSON_MAX);
+	ASSERT_EQ(record_to_json(&r, &b, &err), 0);
+	ASSERT_EQ(buf_append(&b, "", 1, &err), 0);
+	ASSERT_CONTAINS((const char *)b.data,
+			"\"restart\":\"on-failure:3\",\"restart_delay_ms\":50,");
+	ASSERT_EQ(record_from_json(&r2, (const char *)b.data, b.len - 1, true, &err), 0);
+	ASSERT_EQ(r2.restart.policy, RESTART_ON_FAILURE);
+	ASSERT_EQ(r2.restart.max_retries, 3);
+	record_done(&r2);
+	/* A C-built record with max_retries on a policy that has none is refused. */
+	r.restart.policy = RESTART_ALWAYS;
+	ASSERT_EQ(record_validate(&r, true, &err), -1);
+	ASSERT_CONTAINS(err.msg, "only allowed with on-failure");
+	buf_done(&b);
+	record_done(&r);
 }
 
 TEST(request_vs_stored)
@@ -207,6 +240,11 @@ TEST(rejections_with_messages)
 		{ ",\"restart_delay_ms\":86400001",
 		  "--restart-delay of 86400001 ms exceeds the limit of 86400000 ms (1 day)" },
 		{ ",\"restart_reset_ms\":-5", "key `restart_reset_ms`: json number `-5`" },
+		{ ",\"log_max_size\":1023", "--log-max-size of 1023 bytes is out of range, "
+					    "expected 1024..1099511627776" },
+		{ ",\"log_max_size\":1099511627777", "--log-max-size of 1099511627777 bytes" },
+		{ ",\"log_max_files\":101", "key `log_max_files`: 101 exceeds 100" },
+		{ ",\"log_max_files\":-1", "key `log_max_files`: json number `-1`" },
 		{ ",\"read_only\":1", "key `read_only`: expected a boolean, found a number" },
 		{ ",\"env\":\"A=B\"", "key `env`: expected an array, found a string" },
 		{ ",\"env\":[1]", "key `env[0]`: expected a string, found a number" },
@@ -306,6 +344,11 @@ TEST(document_level_rejections)
 	/* A bundle needs no command: its config.json has one. */
 	ASSERT_EQ(parse(&r, "{\"version\":1,\"bundle\":\"/b\"}", true, &err), 0);
 	record_done(&r);
+	/* --init rewrites the process of a generated config.json only. */
+	ASSERT_EQ(parse(&r, "{\"version\":1,\"bundle\":\"/b\",\"init\":true}", true, &err), -1);
+	ASSERT_STREQ(err.msg, "--init needs --rootfs (a --bundle's config.json is used as it is)");
+	ASSERT_EQ(parse(&r, "{\"version\":1,\"bundle\":\"/b\",\"init\":1}", true, &err), -1);
+	ASSERT_CONTAINS(err.msg, "init");
 	/* Unknown keys are shown sanitized. */
 	ASSERT_EQ(parse(&r, "{\"version\":1,\"a\\u0001\":0}", true, &err), -1);
 	ASSERT_STREQ(err.msg, "unknown key `a\\\\u0001` in container record");
@@ -501,6 +544,7 @@ TEST(command_line_quoting_and_truncation)
 	ASSERT_STREQ(out, "");
 }
 
-RUN_TESTS(T(full_round_trip), T(request_defaults_and_nulls), T(request_vs_stored),
-	  T(rejections_with_messages), T(document_level_rejections), T(size_caps),
-	  T(validate_c_built_records), T(canonical_caps), T(command_line_quoting_and_truncation))
+RUN_TESTS(T(full_round_trip), T(request_defaults_and_nulls), T(restart_policy_round_trip),
+	  T(request_vs_stored), T(rejections_with_messages), T(document_level_rejections),
+	  T(size_caps), T(validate_c_built_records), T(canonical_caps),
+	  T(command_line_quoting_and_truncation))

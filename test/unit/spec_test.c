@@ -635,6 +635,151 @@ TEST(bundle_file_kinds)
 			      "or directory");
 }
 
+/* --init: the read-only copy is bound at /dev/init and runs the command after "--"; an exec
+ * into the same container runs its own command, unwrapped. */
+TEST(init_config)
+{
+	struct record r;
+	struct gen *g = calloc(1, sizeof(*g));
+	struct kerr err;
+	char *xargs[] = { "ls", NULL };
+	struct spec_exec x = { .args = xargs, .nargs = 1 };
+	struct buf b;
+
+	base_record(&r);
+	r.init = true;
+	ASSERT_EQ(generate(g, &r, &err), 0);
+	struct json_doc *d = &g->doc;
+	ASSERT_EQ(size_at(d, "process.args"), 5);
+	ASSERT_STREQ(str_at(d, "process.args.0"), "/dev/init");
+	ASSERT_STREQ(str_at(d, "process.args.1"), "--");
+	ASSERT_STREQ(str_at(d, "process.args.2"), "sh");
+	ASSERT_STREQ(str_at(d, "process.args.4"), "echo hi");
+	int n = size_at(d, "mounts");
+	char path[64];
+	snprintf(path, sizeof(path), "mounts.%d.destination", n - 1);
+	ASSERT_STREQ(str_at(d, path), SPEC_INIT_PATH);
+	snprintf(path, sizeof(path), "mounts.%d.source", n - 1);
+	ASSERT_STREQ(str_at(d, path), "../init");
+	snprintf(path, sizeof(path), "mounts.%d.options", n - 1);
+	ASSERT(has(d, path, "ro"));
+	ASSERT(!has(d, path, "noexec"));
+	buf_done(&g->b);
+	buf_init(&b, 1 << 20);
+	ASSERT_EQ(spec_exec_process(&r, &x, &b, &err), 0);
+	ASSERT(memmem(b.data, b.len, "\"args\":[\"ls\"]", 13) != NULL);
+	buf_done(&b);
+	/* Without --init nothing of it appears. */
+	r.init = false;
+	ASSERT_EQ(generate(g, &r, &err), 0);
+	ASSERT_STREQ(str_at(&g->doc, "process.args.0"), "sh");
+	ASSERT(memmem(g->b.data, g->b.len, "/dev/init", 9) == NULL);
+	buf_done(&g->b);
+	free(g);
+}
+
+TEST(tty_sets_terminal)
+{
+	struct record r;
+	struct gen *g = calloc(1, sizeof(*g));
+	struct kerr err;
+
+	base_record(&r);
+	r.tty = true;
+	ASSERT_EQ(generate(g, &r, &err), 0);
+	ASSERT(g->doc.text[g->doc.toks[at(&g->doc, "process.terminal")].start] == 't');
+	buf_done(&g->b);
+	free(g);
+}
+
+static int exec_process(struct gen *g, const struct record *r, const struct spec_exec *x,
+			struct kerr *err)
+{
+	buf_init(&g->b, 1 << 20);
+	if (spec_exec_process(r, x, &g->b, err) < 0)
+		return -1;
+	return json_parse(&g->doc, (const char *)g->b.data, g->b.len, g->toks, 4096, err);
+}
+
+TEST(exec_process_merges_the_record)
+{
+	static char *args[] = { "ls", "-l" };
+	static char *env[] = { "A=2", "NEW=x" };
+	static char *renv[] = { "A=1", "KEEP=k" };
+	struct record r;
+	struct gen *g = calloc(1, sizeof(*g));
+	struct kerr err;
+	struct spec_exec x = { .args = args, .nargs = 2, .env = env, .nenv = 2, .tty = true };
+
+	base_record(&r);
+	r.env = (struct record_strv){ .v = renv, .n = 2 };
+	r.workdir = "/work";
+	r.user_set = true;
+	r.uid = 5;
+	r.gid = 6;
+	ASSERT_EQ(exec_process(g, &r, &x, &err), 0);
+	struct json_doc *d = &g->doc;
+	/* The process object itself, not a config: runc exec --process reads it whole. */
+	ASSERT_EQ(at(d, "process"), -1);
+	ASSERT_STREQ(str_at(d, "args.0"), "ls");
+	ASSERT_STREQ(str_at(d, "args.1"), "-l");
+	ASSERT_EQ(size_at(d, "args"), 2);
+	ASSERT(d->text[d->toks[at(d, "terminal")].start] == 't');
+	ASSERT_STREQ(str_at(d, "cwd"), "/work");
+	ASSERT_EQ(num_at(d, "user.uid"), 5);
+	ASSERT_EQ(num_at(d, "user.gid"), 6);
+	/* The exec's variables win over the record's; the record's others stay. */
+	ASSERT(has(d, "env", "A=2") && !has(d, "env", "A=1"));
+	ASSERT(has(d, "env", "KEEP=k") && has(d, "env", "NEW=x"));
+	ASSERT(has(d, "env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+	ASSERT(has(d, "capabilities.bounding", "CAP_CHOWN"));
+	ASSERT_EQ(num_at(d, "oomScoreAdj"), 0);
+	buf_done(&g->b);
+
+	/* Overrides of cwd and user. */
+	x.cwd = "/tmp";
+	x.user_set = true;
+	x.uid = 0;
+	x.gid = 0;
+	x.tty = false;
+	ASSERT_EQ(exec_process(g, &r, &x, &err), 0);
+	ASSERT_STREQ(str_at(&g->doc, "cwd"), "/tmp");
+	ASSERT_EQ(num_at(&g->doc, "user.uid"), 0);
+	ASSERT(has(&g->doc, "env", "HOME=/root"));
+	ASSERT(g->doc.text[g->doc.toks[at(&g->doc, "terminal")].start] == 'f');
+	buf_done(&g->b);
+	free(g);
+}
+
+TEST(exec_process_refusals)
+{
+	static char *args[] = { "ls" };
+	static char *bad_env[] = { "NOEQUALS" };
+	static char *empty_key[] = { "=v" };
+	struct record r;
+	struct kerr err;
+	struct buf b;
+	struct spec_exec x = { .args = args, .nargs = 0 };
+
+	base_record(&r);
+	buf_init(&b, 1 << 20);
+	ASSERT_EQ(spec_exec_process(&r, &x, &b, &err), -1);
+	ASSERT_STREQ(err.msg, "exec: no command given");
+	x.nargs = 1;
+	x.env = bad_env;
+	x.nenv = 1;
+	ASSERT_EQ(spec_exec_process(&r, &x, &b, &err), -1);
+	ASSERT_STREQ(err.msg, "exec: variable `NOEQUALS` is not KEY=VALUE");
+	x.env = empty_key;
+	ASSERT_EQ(spec_exec_process(&r, &x, &b, &err), -1);
+	x.nenv = 0;
+	x.cwd = "relative";
+	ASSERT_EQ(spec_exec_process(&r, &x, &b, &err), -1);
+	ASSERT_CONTAINS(err.msg, "is not absolute");
+	buf_done(&b);
+}
+
 RUN_TESTS(T(generate_defaults), T(generate_env_user_mounts), T(capabilities), T(privileged_config),
 	  T(namespaces_by_network), T(cgroup_limits_and_rlimit), T(generate_refuses_bad_records),
-	  T(bundle_valid_and_args), T(bundle_rejections), T(bundle_file_kinds))
+	  T(bundle_valid_and_args), T(bundle_rejections), T(bundle_file_kinds), T(init_config),
+	  T(tty_sets_terminal), T(exec_process_merges_the_record), T(exec_process_refusals))

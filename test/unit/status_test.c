@@ -33,6 +33,7 @@ static struct status full_status(void)
 	s.restart_streak = 7;
 	s.next_start_ns = -1; /* 1969, one ns before the epoch: still a timestamp */
 	s.stopped_by_user = true;
+	s.log_dropped = 18446744073709551615ull;
 	snprintf(s.reason, sizeof(s.reason), "killed \"hard\"\n\t\\ é");
 	snprintf(s.error, sizeof(s.error), "exec: \"bahs\": executable file not found in $PATH");
 	return s;
@@ -46,7 +47,7 @@ static void expect_equal(const struct status *a, const struct status *b, int *ba
 	       a->oom_killed != b->oom_killed || a->restart_count != b->restart_count ||
 	       a->restart_streak != b->restart_streak || a->next_start_ns != b->next_start_ns ||
 	       a->stopped_by_user != b->stopped_by_user || strcmp(a->reason, b->reason) != 0 ||
-	       strcmp(a->error, b->error) != 0;
+	       strcmp(a->error, b->error) != 0 || a->log_dropped != b->log_dropped;
 }
 
 /* Parses text (NUL-terminated) and returns the result; the error goes to err. */
@@ -98,7 +99,7 @@ TEST(exact_json)
 		     "\"started_at\":\"2006-01-02T15:04:05.000000000Z\",\"finished_at\":null,"
 		     "\"exit_code\":0,\"signal\":0,\"oom_killed\":false,\"restart_count\":0,"
 		     "\"restart_streak\":0,\"next_start\":null,\"stopped_by_user\":false,"
-		     "\"reason\":\"\",\"error\":\"\"}");
+		     "\"reason\":\"\",\"error\":\"\",\"log_dropped_bytes\":0}");
 	buf_done(&out);
 }
 

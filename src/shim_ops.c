@@ -1,0 +1,298 @@
+/*
+ * shim_ops: pause, resume and live resource updates in the shim (role layer, shim).
+ *
+ * Each request becomes one runtime call (`runc pause`, `runc resume`, `runc update
+ * --resources FILE`) whose completion answers the requester; the lifecycle state of
+ * shim_supervise.c is untouched: a paused container stays RUNNING there and only its
+ * status says STATUS_PAUSED. SHIM_UPDATE carries {"resources": OCI LinuxResources,
+ * "restart": policy}: the resources go to the runtime when a container exists, the policy
+ * to the shim's own record once the runtime accepted them; the OK reply echoes the JSON,
+ * so the daemon records exactly what was applied. Invariants: nothing blocks; every
+ * request is answered once; a signal sent to a paused container is followed by a thaw.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "json.h"
+#include "log.h"
+#include "restart.h"
+#include "shim.h"
+#include "store.h"
+#include "str.h"
+#include "wire.h"
+
+#define OPS_ERR_CODE	125		 /* refusals and runtime failures (docker's 125) */
+#define UPDATE_JSON_MAX (64u * 1024u)	 /* a SHIM_UPDATE document (bytes) */
+#define UPDATE_TOKENS	256		 /* tokens of a SHIM_UPDATE document */
+#define RESOURCES_FILE	"resources.json" /* in the container directory, for runc update */
+#define EVENT_JSON_MAX	160		 /* one pause/unpause event */
+
+static void emit(struct shim *sh, const char *type)
+{
+	char ts[CLOCK_RFC3339NANO_LEN + 1];
+	char json[EVENT_JSON_MAX];
+
+	clock_format_rfc3339nano(clock_wall_ns(), ts);
+	snprintf(json, sizeof(json), "{\"type\":\"%s\",\"time\":\"%s\"}", type, ts);
+	shim_emit_event(sh, json);
+}
+
+static void refuse(struct shim *sh, uint64_t conn, uint32_t reqid, const char *what)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "container `%s` %s", shim_short_id(sh), what);
+	shim_reply_error(sh, conn, reqid, OPS_ERR_CODE, msg);
+}
+
+/* A runc container exists and its init has not been reaped. */
+static bool live(const struct shim *sh)
+{
+	return (sh->state == SHIM_S_RUNNING || sh->state == SHIM_S_STOPPING) && !sh->init_reaped;
+}
+
+/* ---- pause, resume ---- */
+
+static void pause_done(struct shim *sh, struct shim_call *call, int status)
+{
+	char msg[STATUS_ERROR_MAX];
+
+	if (shim_supervise_failed(sh, call, status, msg, sizeof(msg))) {
+		shim_reply_error(sh, call->conn, call->reqid, OPS_ERR_CODE, msg);
+		return;
+	}
+	if (sh->st.kind == STATUS_RUNNING && live(sh)) {
+		sh->st.kind = STATUS_PAUSED;
+		shim_supervise_save(sh);
+		log_info("container paused");
+		emit(sh, "pause");
+	}
+	shim_reply_ok(sh, call->conn, call->reqid);
+}
+
+static void resume_done(struct shim *sh, struct shim_call *call, int status)
+{
+	char msg[STATUS_ERROR_MAX];
+
+	if (shim_supervise_failed(sh, call, status, msg, sizeof(msg))) {
+		if (call->conn)
+			shim_reply_error(sh, call->conn, call->reqid, OPS_ERR_CODE, msg);
+		else
+			log_warn("thaw before a signal: %s, ignoring", msg);
+		return;
+	}
+	if (sh->st.kind == STATUS_PAUSED) {
+		sh->st.kind = STATUS_RUNNING;
+		shim_supervise_save(sh);
+		log_info("container resumed");
+		emit(sh, "unpause");
+	}
+	if (call->conn)
+		shim_reply_ok(sh, call->conn, call->reqid);
+}
+
+static void simple_call(struct shim *sh, enum runtime_op op, shim_call_fn done, uint64_t conn,
+			uint32_t reqid)
+{
+	struct runtime_call rc = { .op = op, .id = sh->id, .stdio = { -1, -1, -1 } };
+	struct kerr err;
+
+	if (!shim_supervise_call(sh, &rc, done, conn, reqid, &err)) {
+		if (conn)
+			shim_reply_error(sh, conn, reqid, OPS_ERR_CODE, err.msg);
+		else
+			log_error("%s", err.msg);
+	}
+}
+
+static void req_pause(struct shim *sh, uint64_t conn, uint32_t reqid)
+{
+	if (sh->st.kind == STATUS_PAUSED)
+		refuse(sh, conn, reqid, "is already paused");
+	else if (!live(sh) || sh->st.kind != STATUS_RUNNING)
+		refuse(sh, conn, reqid, "is not running");
+	else
+		simple_call(sh, RUNTIME_PAUSE, pause_done, conn, reqid);
+}
+
+static void req_resume(struct shim *sh, uint64_t conn, uint32_t reqid)
+{
+	if (sh->st.kind != STATUS_PAUSED)
+		refuse(sh, conn, reqid, "is not paused");
+	else
+		simple_call(sh, RUNTIME_RESUME, resume_done, conn, reqid);
+}
+
+void shim_ops_thaw_for_signal(struct shim *sh)
+{
+	if (sh->st.kind != STATUS_PAUSED)
+		return;
+	log_info("thawing the paused container so the signal can act");
+	simple_call(sh, RUNTIME_RESUME, resume_done, 0, 0);
+}
+
+/* ---- update ---- */
+
+/* What a SHIM_UPDATE document holds, as offsets into its text. */
+struct update_doc {
+	int res_start;		     /* byte offset of the resources object, -1 when absent */
+	int res_end;		     /* just past it */
+	bool has_restart;	     /* "restart" given */
+	struct restart_spec restart; /* with has_restart */
+};
+
+static int parse_update(const char *text, size_t len, struct update_doc *u, struct kerr *err)
+{
+	struct json_tok toks[UPDATE_TOKENS];
+	struct json_doc d;
+	char policy[RESTART_POLICY_LEN];
+
+	*u = (struct update_doc){ .res_start = -1, .res_end = -1 };
+	if (json_parse(&d, text, len, toks, UPDATE_TOKENS, err) < 0)
+		return kerr_wrap(err, "update document");
+	if (d.toks[0].type != JSON_OBJECT)
+		return kerr_set(err, 0, "update document is not an object");
+	for (int i = 1, n = 0; n < d.toks[0].size; n++) {
+		int v = i + 1;
+
+		if (json_str_eq(&d, i, "resources")) {
+			if (d.toks[v].type != JSON_OBJECT)
+				return kerr_set(err, 0, "update: `resources` is not an object");
+			u->res_start = d.toks[v].start;
+			u->res_end = d.toks[v].end;
+		} else if (json_str_eq(&d, i, "restart")) {
+			if (d.toks[v].type != JSON_STRING ||
+			    json_get_str(&d, v, policy, sizeof(policy), err) < 0 ||
+			    restart_parse(policy, &u->restart, err) < 0)
+				return kerr_wrap(err, "update: `restart`");
+			u->has_restart = true;
+		} else {
+			return kerr_set(err, 0,
+					"update: unknown key (allowed: `resources`, `restart`)");
+		}
+		i = json_skip(&d, v);
+	}
+	return 0;
+}
+
+/* Sends OK{JSON} echoing what was applied. */
+static void reply_echo(struct shim *sh, uint64_t conn, uint32_t reqid, const uint8_t *json,
+		       size_t len)
+{
+	struct rpc_conn *c = shim_conn(conn);
+	struct wire_enc e;
+	struct kerr err;
+
+	if (!c)
+		return;
+	wire_enc_begin(&e, rpc_conn_txbuf(c), WIRE_T_OK, reqid, 0);
+	wire_enc_bytes(&e, WIRE_F_JSON, json, len);
+	if (wire_enc_end(&e, &err) < 0)
+		shim_reply_error(sh, conn, reqid, OPS_ERR_CODE, err.msg);
+	else
+		rpc_conn_send(c);
+}
+
+static void apply_policy(struct shim *sh, const struct update_doc *u)
+{
+	char policy[RESTART_POLICY_LEN];
+
+	if (!u->has_restart)
+		return;
+	sh->rec.restart = u->restart;
+	restart_format(&u->restart, policy, sizeof(policy));
+	log_info("restart policy is now %s", policy);
+}
+
+/* The request's JSON rides in call->out (the call has no stdout of its own) so the
+ * completion can apply the policy and echo it once the runtime accepted the resources. */
+static void update_done(struct shim *sh, struct shim_call *call, int status)
+{
+	char msg[STATUS_ERROR_MAX];
+	struct update_doc u;
+	struct kerr err;
+
+	if (shim_supervise_failed(sh, call, status, msg, sizeof(msg))) {
+		shim_reply_error(sh, call->conn, call->reqid, OPS_ERR_CODE, msg);
+		return;
+	}
+	if (parse_update((const char *)call->out.data, call->out.len, &u, &err) < 0) {
+		shim_reply_error(sh, call->conn, call->reqid, OPS_ERR_CODE, err.msg);
+		return;
+	}
+	apply_policy(sh, &u);
+	log_info("resources updated");
+	reply_echo(sh, call->conn, call->reqid, call->out.data, call->out.len);
+}
+
+static void req_update(struct shim *sh, uint64_t conn, uint32_t reqid, const struct wire_frame *f)
+{
+	char path[PATH_MAX];
+	const uint8_t *json;
+	size_t len;
+	struct update_doc u;
+	struct kerr err;
+
+	if (wire_get_bytes(f, WIRE_F_JSON, true, &json, &len, &err) < 0) {
+		shim_reply_error(sh, conn, reqid, OPS_ERR_CODE, err.msg);
+		return;
+	}
+	if (len > UPDATE_JSON_MAX) {
+		kerr_set(&err, 0, "update document of %zu bytes exceeds the limit of %u", len,
+			 UPDATE_JSON_MAX);
+		shim_reply_error(sh, conn, reqid, OPS_ERR_CODE, err.msg);
+		return;
+	}
+	if (parse_update((const char *)json, len, &u, &err) < 0) {
+		shim_reply_error(sh, conn, reqid, OPS_ERR_CODE, err.msg);
+		return;
+	}
+	/* No container to change: the next start takes the limits from config.json. */
+	if (u.res_start < 0 || !live(sh)) {
+		apply_policy(sh, &u);
+		reply_echo(sh, conn, reqid, json, len);
+		return;
+	}
+	if (store_write_atomic(sh->dirfd, RESOURCES_FILE, json + u.res_start,
+			       (size_t)(u.res_end - u.res_start), 0600, false, &err) < 0 ||
+	    store_container_path(sh->root, sh->id, RESOURCES_FILE, path, sizeof(path), &err) < 0) {
+		shim_reply_error(sh, conn, reqid, OPS_ERR_CODE, err.msg);
+		return;
+	}
+	struct runtime_call rc = {
+		.op = RUNTIME_UPDATE,
+		.id = sh->id,
+		.file = path,
+		.stdio = { -1, -1, -1 },
+	};
+	struct shim_call *call = shim_supervise_call(sh, &rc, update_done, conn, reqid, &err);
+	if (!call || buf_append(&call->out, json, len, &err) < 0) {
+		/* A started call still completes; without its JSON it answers an error. */
+		if (!call)
+			shim_reply_error(sh, conn, reqid, OPS_ERR_CODE, err.msg);
+		return;
+	}
+}
+
+void shim_ops_frame(struct shim *sh, struct rpc_conn *c, const struct wire_frame *f)
+{
+	uint64_t conn = rpc_conn_id(c);
+
+	switch (f->type) {
+	case WIRE_T_SHIM_PAUSE:
+		req_pause(sh, conn, f->reqid);
+		break;
+	case WIRE_T_SHIM_RESUME:
+		req_resume(sh, conn, f->reqid);
+		break;
+	case WIRE_T_SHIM_UPDATE:
+		req_update(sh, conn, f->reqid, f);
+		break;
+	default:
+		refuse(sh, conn, f->reqid, "got a request shim_ops does not serve");
+		break;
+	}
+}
