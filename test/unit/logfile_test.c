@@ -162,11 +162,12 @@ TEST(one_line_is_one_f_record)
 	logfile_feed(lf, LOGFILE_STDOUT, (const uint8_t *)"ld\n", 3, T0);
 	logfile_feed(lf, LOGFILE_STDERR, (const uint8_t *)"oops", 4, T0);
 	logfile_end_stream(lf, LOGFILE_STDERR, T0);
-	logfile_close(lf);
+	/* On disk at once, before close: logs -f and the exit path read it right away. */
 	char *b = slurp(dirfd, "ctr.log", &n);
 	ASSERT_STREQ(b, T0_TEXT " stdout F hello\n" T0_TEXT " stdout F world\n" T0_TEXT
 				" stderr P oops\n");
 	free(b);
+	logfile_close(lf);
 	close(dirfd);
 	rm_tmp(path);
 }
