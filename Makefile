@@ -3,6 +3,7 @@
 #   STATIC=1      static musl build of ./kettle (default)
 #   SANITIZE=1    glibc build with ASan+UBSan under build/san (or a -fsanitize list)
 #   FUZZ=1        libFuzzer targets (clang) under build/fuzz
+#   OPT_CFLAGS=.. optimization flags (default -Os with function/data sections, GC'd at link)
 -include config.mak
 
 STATIC ?= 1
@@ -16,7 +17,11 @@ override SANITIZE := address,undefined
 endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
-BASE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -fno-strict-aliasing
+# -Os and section GC: 17% less text. The text every idle shim maps back in after its trim
+# (shim_trim.c) shrinks with it (VmRSS 413 -> 336 KiB), at no measurable cost in startup
+# latency or CPU (test/bench/README.md).
+OPT_CFLAGS ?= -Os -ffunction-sections -fdata-sections
+BASE_CFLAGS := -std=gnu11 $(OPT_CFLAGS) -g $(WARN) -D_GNU_SOURCE -fno-strict-aliasing
 
 ifneq ($(SANITIZE),)
 # Sanitizers need glibc's runtime: build a separate tree so the static binary is untouched.
@@ -32,9 +37,9 @@ FLAVOR := musl
 BUILD := build
 SAN_FLAGS :=
 ifeq ($(STATIC),1)
-LDFLAGS_EXTRA := -static
+LDFLAGS_EXTRA := -static -Wl,--gc-sections
 else
-LDFLAGS_EXTRA :=
+LDFLAGS_EXTRA := -Wl,--gc-sections
 endif
 KETTLE_BIN := kettle
 endif

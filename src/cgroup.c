@@ -583,6 +583,32 @@ int cgroup_read(const struct cgroup_mounts *m, const struct cgroup_loc *loc, str
 	return cgroup_read_v2(dir, s, err);
 }
 
+int cgroup_memory_dir(const struct cgroup_mounts *m, const struct cgroup_loc *loc, char *dir,
+		      size_t cap, bool *v2, struct kerr *err)
+{
+	*v2 = false;
+	if (m->v1[CGROUP_C_MEMORY][0] && loc->v1[CGROUP_C_MEMORY][0])
+		return v1_dir(m, loc, CGROUP_C_MEMORY, dir, cap, err);
+	if (!m->v2[0] || !loc->v2[0])
+		return kerr_set(err, ENOENT,
+				"the process has neither a v1 memory cgroup nor a v2 cgroup");
+	*v2 = true;
+	return join_dir(m->v2, loc->v2, dir, cap, err);
+}
+
+int cgroup_oom_kills(const char *dir, bool v2, uint64_t *n, struct kerr *err)
+{
+	_cleanup_free_ char *buf = malloc(CGROUP_FILE_MAX);
+
+	*n = 0;
+	if (!buf)
+		return kerr_set(err, ENOMEM, "read cgroup");
+	if (check_dir(dir, err) < 0)
+		return -1;
+	return read_keyed(dir, v2 ? "memory.events" : "memory.oom_control", "oom_kill", buf, n,
+			  err);
+}
+
 /* ---- the live host ---- */
 
 static int read_proc(const char *path, char **text, size_t *len, struct kerr *err)
@@ -609,6 +635,31 @@ int cgroup_host_mounts(struct cgroup_mounts *m, struct kerr *err)
 	if (cgroup_parse_mountinfo(text, len, m, err) < 0)
 		return kerr_wrap(err, "/proc/self/mountinfo");
 	return 0;
+}
+
+int cgroup_memory_dir_pid(pid_t pid, const char *expect, char *dir, size_t cap, bool *v2,
+			  struct kerr *err)
+{
+	_cleanup_free_ struct cgroup_mounts *m = malloc(sizeof(*m));
+	_cleanup_free_ struct cgroup_loc *loc = malloc(sizeof(*loc));
+	_cleanup_free_ char *text = NULL;
+	char path[64];
+	size_t len = 0;
+
+	if (!m || !loc)
+		return kerr_set(err, ENOMEM, "find the memory cgroup of pid %d", (int)pid);
+	if (pid <= 0)
+		return kerr_set(err, ESRCH, "pid %d is not a process", (int)pid);
+	if (cgroup_host_mounts(m, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (read_proc(path, &text, &len, err) < 0)
+		return -1;
+	if (cgroup_parse_proc(text, len, loc, err) < 0)
+		return kerr_wrap(err, "%s", path);
+	if (expect && !strstr(loc->v1[CGROUP_C_MEMORY], expect) && !strstr(loc->v2, expect))
+		return kerr_set(err, ESRCH, "pid %d is not in a cgroup of `%s`", (int)pid, expect);
+	return cgroup_memory_dir(m, loc, dir, cap, v2, err);
 }
 
 int cgroup_stats_pid(pid_t pid, const char *expect, bool net, struct cgroup_stats *s,

@@ -84,6 +84,18 @@ int cgroup_read_v2(const char *dir, struct cgroup_stats *s, struct kerr *err);
 int cgroup_read(const struct cgroup_mounts *m, const struct cgroup_loc *loc, struct cgroup_stats *s,
 		struct kerr *err);
 
+/* The memory cgroup directory cgroup_read would read: the v1 memory hierarchy's when the
+ * process has one there, else its v2 cgroup (*v2 set). ENOENT when it has neither. */
+int cgroup_memory_dir(const struct cgroup_mounts *m, const struct cgroup_loc *loc, char *dir,
+		      size_t cap, bool *v2, struct kerr *err);
+/* The same for a live process; expect as for cgroup_stats_pid. */
+int cgroup_memory_dir_pid(pid_t pid, const char *expect, char *dir, size_t cap, bool *v2,
+			  struct kerr *err);
+/* OOM kills the kernel has counted in a memory cgroup: "oom_kill" of v1's
+ * memory.oom_control or v2's memory.events. 0 when the file or the key is absent
+ * (kernels before 4.13); ENOENT when the directory itself is gone. */
+int cgroup_oom_kills(const char *dir, bool v2, uint64_t *n, struct kerr *err);
+
 /* Sums /proc/<pid>/net/dev text over every interface except lo. */
 int cgroup_parse_net_dev(const char *text, size_t len, uint64_t *rx, uint64_t *tx,
 			 struct kerr *err);

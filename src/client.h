@@ -118,7 +118,6 @@ int client_attach_start(struct client *cl, const char *id);
 struct client_session {
 	const char *id;				/* full container id; borrowed */
 	bool start;				/* START it through the daemon once attached */
-	bool auto_remove;			/* with start: also wait for WAIT (after --rm) */
 	bool want_stdin;			/* relay our stdin if the container takes input */
 	uint8_t detach[CLIENT_DETACH_KEYS_MAX]; /* detach sequence (with a terminal) */
 	size_t ndetach;				/* its length; 0: no detaching */

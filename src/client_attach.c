@@ -39,10 +39,9 @@ struct sess {
 	uint32_t req;	       /* the stream's request id (ATTACH or EXEC) */
 	uint32_t barrier_req;  /* SHIM_STATE awaited before going on, or 0 */
 	uint32_t start_req;    /* START on the daemon, or 0 */
-	uint32_t wait_req;     /* WAIT on the daemon (auto_remove), or 0 */
+	uint32_t wait_req;     /* WAIT on the daemon (when it starts the container), or 0 */
 	bool exec;	       /* the stream is an exec (OK{PID} first, SIGNAL frames) */
 	bool start;	       /* START once the barrier is passed */
-	bool auto_remove;      /* also wait for WAIT's reply */
 	bool want_stdin;       /* relay stdin if the process takes it */
 	bool tty;	       /* the process has a terminal */
 	bool relay_stdin;      /* reading our stdin now */
@@ -56,7 +55,7 @@ struct sess {
 	size_t matched;	       /* bytes of it typed so far (held back) */
 	bool ended;	       /* END arrived */
 	int end_code;	       /* its exit code, -1 when it had none */
-	bool waited;	       /* WAIT answered (auto_remove) */
+	bool waited;	       /* WAIT answered */
 	bool detached;	       /* the person detached */
 	int result;	       /* exit code once decided, else -1 */
 	bool out_closed[3];    /* our stdout/stderr refused a write */
@@ -254,12 +253,13 @@ static void on_shim_frame(struct sess *s, const struct wire_frame *f)
 				s->result = CLIENT_EXIT_FAIL;
 				return;
 			}
-			if (s->auto_remove) {
-				s->wait_req = client_begin(s->cl, &s->cl->conn, &e, WIRE_T_WAIT);
-				wire_enc_str(&e, WIRE_F_REF, s->id);
-				if (client_end(&e) != 0)
-					s->result = CLIENT_EXIT_FAIL;
-			}
+			/* WAIT too: END alone returns before the daemon has taken the exit in
+			 * (and, with --rm, removed the container), so the next command could
+			 * still see it running. */
+			s->wait_req = client_begin(s->cl, &s->cl->conn, &e, WIRE_T_WAIT);
+			wire_enc_str(&e, WIRE_F_REF, s->id);
+			if (client_end(&e) != 0)
+				s->result = CLIENT_EXIT_FAIL;
 		}
 		return;
 	}
@@ -528,7 +528,6 @@ int client_session_attach(struct client *cl, const struct client_session *o)
 		.shim = &shim,
 		.id = o->id,
 		.start = o->start,
-		.auto_remove = o->auto_remove,
 		.want_stdin = o->want_stdin,
 		.detach = o->detach,
 		.ndetach = o->ndetach,

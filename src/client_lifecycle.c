@@ -243,8 +243,16 @@ static int start_attached(const char *ref)
 			rc = client_fail(pr.rc, &pr.err);
 	}
 	if (rc == 0) {
+		/* The terminal session: raw mode and detach keys when the container has a
+		 * tty, plain stdout/stderr relay when it has not (docker's start -a). */
+		struct client_session o = { .id = r.id, .start = true };
+		struct kerr err;
+
+		if (client_detach_keys_parse("ctrl-p,ctrl-q", o.detach, &o.ndetach, &err) < 0)
+			rc = client_fail(CLIENT_EXIT_FAIL, &err);
 		fflush(stdout);
-		rc = client_attach_start(&cl, r.id);
+		if (rc == 0)
+			rc = client_session_attach(&cl, &o);
 	}
 	client_close(&cl);
 	return rc;

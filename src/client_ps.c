@@ -5,7 +5,8 @@
  * The reply is a JSON array of {id, name, command, created, status, exit_code, started_at,
  * finished_at, pid, restart_count, restart_streak, next_start} (the state's fields may also
  * come nested as a status.h object). A restarting container shows `Restarting (N) in 20s`
- * and, from the second backoff delay of a crash loop on, `CrashLoopBackOff (N)`.
+ * and, from the second backoff delay of a crash loop on, `CrashLoopBackOff (N)`; one with
+ * a health check `Up 3 minutes (healthy)`, `(unhealthy)` or `(health: starting)`.
  * Rows are sorted newest first, as docker lists them. The table is laid out like docker's
  * tabwriter (minimum cell width 10, padding 3, widths counted in characters, the last
  * column unpadded); times are relative to now ("Up 3 minutes", "Exited (1) 2 minutes
@@ -37,18 +38,19 @@
 
 /* One container as LIST describes it. */
 struct ps_row {
-	char id[IDS_ID_LEN + 1];     /* full id */
-	char name[IDS_NAME_MAX + 1]; /* name */
-	char command[CMD_MAX];	     /* the command line as the daemon renders it */
-	int64_t created_ns;	     /* wall clock ns; 0 unknown */
-	enum status_kind kind;	     /* state */
-	int exit_code;		     /* last exit code */
-	int64_t started_ns;	     /* last start; 0 never */
-	int64_t finished_ns;	     /* last exit; 0 never */
-	long long pid;		     /* container init's host pid; 0 when not running */
-	int64_t restarts;	     /* restarts done by the policy */
-	int64_t streak;		     /* restarts in the current crash loop */
-	int64_t next_start_ns;	     /* restarting: when it starts again; 0 unknown */
+	char id[IDS_ID_LEN + 1];	/* full id */
+	char name[IDS_NAME_MAX + 1];	/* name */
+	char command[CMD_MAX];		/* the command line as the daemon renders it */
+	int64_t created_ns;		/* wall clock ns; 0 unknown */
+	enum status_kind kind;		/* state */
+	int exit_code;			/* last exit code */
+	int64_t started_ns;		/* last start; 0 never */
+	int64_t finished_ns;		/* last exit; 0 never */
+	long long pid;			/* container init's host pid; 0 when not running */
+	int64_t restarts;		/* restarts done by the policy */
+	int64_t streak;			/* restarts in the current crash loop */
+	int64_t next_start_ns;		/* restarting: when it starts again; 0 unknown */
+	enum status_health_kind health; /* health check status; NONE without a check */
 };
 
 enum ps_format {
@@ -145,6 +147,19 @@ static int parse_row(const struct json_doc *d, int obj, struct ps_row *row, stru
 		return -1;
 	if (row->kind != STATUS_RUNNING && row->kind != STATUS_PAUSED)
 		row->pid = 0;
+	/* "health": the status's name, or status.h's health object holding it. */
+	int h = json_obj_get(d, src, "health");
+	if (h >= 0 && d->toks[h].type == JSON_OBJECT)
+		h = json_obj_get(d, h, "status");
+	if (h >= 0 && d->toks[h].type == JSON_STRING) {
+		char name[32];
+
+		if (json_get_str(d, h, name, sizeof(name), err) < 0)
+			return kerr_wrap(err, "`health`");
+		for (int i = STATUS_HEALTH_STARTING; i <= STATUS_HEALTH_UNHEALTHY; i++)
+			if (strcmp(name, status_health_name((enum status_health_kind)i)) == 0)
+				row->health = (enum status_health_kind)i;
+	}
 	return 0;
 }
 
@@ -226,7 +241,15 @@ static void status_text(const struct ps_row *r, int64_t now, char *out, size_t c
 	case STATUS_PAUSED:
 		clock_human_duration(r->started_ns && now > r->started_ns ? now - r->started_ns : 0,
 				     d, sizeof(d));
-		snprintf(out, cap, "Up %s%s", d, r->kind == STATUS_PAUSED ? " (Paused)" : "");
+		/* docker: a paused container says so instead of its health. */
+		if (r->kind == STATUS_PAUSED)
+			snprintf(out, cap, "Up %s (Paused)", d);
+		else if (r->health == STATUS_HEALTH_STARTING)
+			snprintf(out, cap, "Up %s (health: starting)", d);
+		else if (r->health != STATUS_HEALTH_NONE)
+			snprintf(out, cap, "Up %s (%s)", d, status_health_name(r->health));
+		else
+			snprintf(out, cap, "Up %s", d);
 		return;
 	case STATUS_RESTARTING: {
 		/* The kubelet's word once the backoff has doubled; before, when it comes. */

@@ -48,6 +48,7 @@ struct run_args {
 	bool detach;	   /* -d */
 	const char *keys;  /* --detach-keys, or NULL for ctrl-p,ctrl-q */
 	const char *user;  /* -u as given; resolved once the rootfs is known */
+	bool no_health;	   /* --no-healthcheck */
 	struct record rec; /* the create request being built; owned */
 };
 
@@ -503,6 +504,13 @@ enum {
 	OPT_LOG_MAX_SIZE,
 	OPT_LOG_MAX_FILES,
 	OPT_INIT,
+	OPT_HEALTH_CMD,
+	OPT_HEALTH_INTERVAL,
+	OPT_HEALTH_TIMEOUT,
+	OPT_HEALTH_RETRIES,
+	OPT_HEALTH_START_PERIOD,
+	OPT_HEALTH_ON_FAILURE,
+	OPT_NO_HEALTHCHECK,
 };
 
 static const struct option run_opts[] = {
@@ -539,6 +547,13 @@ static const struct option run_opts[] = {
 	{ "log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE },
 	{ "log-max-files", required_argument, NULL, OPT_LOG_MAX_FILES },
 	{ "init", no_argument, NULL, OPT_INIT },
+	{ "health-cmd", required_argument, NULL, OPT_HEALTH_CMD },
+	{ "health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL },
+	{ "health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT },
+	{ "health-retries", required_argument, NULL, OPT_HEALTH_RETRIES },
+	{ "health-start-period", required_argument, NULL, OPT_HEALTH_START_PERIOD },
+	{ "health-on-failure", required_argument, NULL, OPT_HEALTH_ON_FAILURE },
+	{ "no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -554,6 +569,57 @@ static int restart_duration(const char *usage, const char *flag, const char *val
 	if (*out > RESTART_DURATION_MAX)
 		return client_usage_error(usage, "%s `%s` is longer than 24h", flag, val);
 	return 0;
+}
+
+/* --health-interval and friends: a duration; 0 keeps docker's default. */
+static int health_duration(const char *usage, const char *flag, const char *val, uint64_t *out)
+{
+	struct kerr err;
+
+	if (str_parse_duration_ms(val, out, &err) < 0)
+		return client_usage_error(usage, "%s: %s", flag, err.msg);
+	if (*out > RECORD_HEALTH_DURATION_MAX)
+		return client_usage_error(usage, "%s `%s` is longer than 24h", flag, val);
+	return 0;
+}
+
+/* The --health-* options; 1 when c is none of them. */
+static int health_option(const char *usage, struct run_args *a, int c, const char *val)
+{
+	struct record *r = &a->rec;
+	struct kerr err;
+	uint64_t n;
+
+	switch (c) {
+	case OPT_HEALTH_CMD:
+		free(r->health_cmd);
+		r->health_cmd = strdup(val);
+		return r->health_cmd ? 0 : out_of_memory();
+	case OPT_HEALTH_INTERVAL:
+		return health_duration(usage, "--health-interval", val, &r->health_interval_ms);
+	case OPT_HEALTH_TIMEOUT:
+		return health_duration(usage, "--health-timeout", val, &r->health_timeout_ms);
+	case OPT_HEALTH_START_PERIOD:
+		return health_duration(usage, "--health-start-period", val,
+				       &r->health_start_period_ms);
+	case OPT_HEALTH_RETRIES:
+		if (str_to_u64(val, RECORD_HEALTH_RETRIES_MAX, &n, &err) < 0)
+			return client_usage_error(usage,
+						  "--health-retries `%s` is out of range, expected "
+						  "0..%u (0: the default, 3)",
+						  val, RECORD_HEALTH_RETRIES_MAX);
+		r->health_retries = (uint32_t)n;
+		return 0;
+	case OPT_HEALTH_ON_FAILURE:
+		if (record_health_action_parse(val, &r->health_on_failure, &err) < 0)
+			return client_usage_error(usage, "--health-on-failure: %s", err.msg);
+		return 0;
+	case OPT_NO_HEALTHCHECK:
+		a->no_health = true;
+		return 0;
+	default:
+		return 1;
+	}
 }
 
 static int add_cap(const char *usage, struct record_strv *v, const char *flag, const char *val)
@@ -736,8 +802,11 @@ static int run_option(const char *usage, struct run_args *a, int c, char *val, i
 		r->log_max_files = (uint32_t)n;
 		return 0;
 	}
-	default:
-		return client_option_error(usage, c, argc, argv);
+	default: {
+		int rc = health_option(usage, a, c, val);
+
+		return rc != 1 ? rc : client_option_error(usage, c, argc, argv);
+	}
 	}
 }
 
@@ -765,6 +834,11 @@ static int parse_run_args(int argc, char **argv, const char *usage, struct run_a
 			return CLIENT_EXIT_FAIL;
 	if (a->user && resolve_user(usage, a) != 0)
 		return CLIENT_EXIT_FAIL;
+	if (a->no_health &&
+	    (r->health_cmd || r->health_interval_ms || r->health_timeout_ms ||
+	     r->health_start_period_ms || r->health_retries || r->health_on_failure))
+		return client_usage_error(usage, "--no-healthcheck conflicts with --health-* "
+						 "options");
 	if (a->keys) {
 		uint8_t keys[CLIENT_DETACH_KEYS_MAX];
 		size_t n;
@@ -781,8 +855,10 @@ static int parse_run_args(int argc, char **argv, const char *usage, struct run_a
 	return 0;
 }
 
-/* CREATE; on success id and name are filled. Failures are printed; 126/127 pass on. */
-static int send_create(struct client *cl, const struct record *r, char id[IDS_ID_LEN + 1],
+/* CREATE; on success id and name are filled. Failures are printed; 126/127 pass on.
+ * run: RUN 1, the container is started at once by one `runc run` and held until our START
+ * (docs/PROTOCOL.md), which we send only once attached. */
+static int send_create(struct client *cl, const struct record *r, bool run, char id[IDS_ID_LEN + 1],
 		       char name[IDS_NAME_MAX + 1])
 {
 	struct wire_frame reply;
@@ -797,6 +873,8 @@ static int send_create(struct client *cl, const struct record *r, char id[IDS_ID
 	}
 	uint32_t reqid = client_begin(cl, &cl->conn, &e, WIRE_T_CREATE);
 	wire_enc_bytes(&e, WIRE_F_JSON, json.data, json.len);
+	if (run)
+		wire_enc_u32(&e, WIRE_F_RUN, 1);
 	buf_done(&json);
 	if (client_end(&e) != 0)
 		return CLIENT_EXIT_FAIL;
@@ -829,7 +907,6 @@ static int run_session(struct client *cl, const struct run_args *a, const char *
 	struct client_session o = {
 		.id = id,
 		.start = true,
-		.auto_remove = a->rec.auto_remove,
 		.want_stdin = a->rec.stdin_open,
 	};
 	struct kerr err;
@@ -861,7 +938,7 @@ static int run_or_create(int argc, char **argv, const char *usage, bool run)
 		record_done(&a.rec);
 		return rc;
 	}
-	rc = send_create(&cl, &a.rec, id, name);
+	rc = send_create(&cl, &a.rec, run, id, name);
 	if (rc == 0) {
 		if (!run) {
 			printf("%s\n", id);
@@ -928,6 +1005,17 @@ static const char run_usage[] =
 	"                          Durations like 50ms, 10s, 5m; defaults set by the daemon\n"
 	"      --log-max-size SIZE Rotate ctr.log at SIZE (default 10m, set by the daemon)\n"
 	"      --log-max-files N   Log files kept, the current one included (default 3)\n"
+	"      --health-cmd CMD    Health check, run in the container as `/bin/sh -c CMD` by\n"
+	"                          the shim (so it goes on while the daemon is down); exit 0\n"
+	"                          means healthy\n"
+	"      --health-interval D Time between checks (default 30s)\n"
+	"      --health-timeout D  A check running longer is killed and fails (default 30s)\n"
+	"      --health-retries N  Failures in a row that make it unhealthy (default 3)\n"
+	"      --health-start-period D  Failures in this time after a start do not count\n"
+	"                          until a check passed (default 0s)\n"
+	"      --health-on-failure ACTION  Once unhealthy: none (default), kill, restart\n"
+	"                          (through the restart backoff, whatever the policy) or stop\n"
+	"      --no-healthcheck    No health check (conflicts with --health-*)\n"
 	"      --help              Print this help\n";
 
 int client_run_main(int argc, char **argv)

@@ -59,12 +59,14 @@ static const char usage[] =
 	"  --restart-reset D      ...until a run lasts D (10m); the kubelet's numbers\n"
 	"  --log-max-size SIZE    Default size at which a container's ctr.log rotates (10m)\n"
 	"  --log-max-files N      Default number of log files kept, ctr.log included (3)\n"
+	"  --runtime-timeout D    A runtime (runc) call still running after D is killed and\n"
+	"                         fails (30s; 1ms to 1h)\n"
 	"  --help             Print this help\n";
 
 static const char synopsis[] =
 	"Usage: kettle daemon [--root DIR] [--runtime PATH] [--log-level LEVEL] [-d] "
 	"[--restart-delay D] [--restart-max-delay D] [--restart-reset D] "
-	"[--log-max-size SIZE] [--log-max-files N]\n";
+	"[--log-max-size SIZE] [--log-max-files N] [--runtime-timeout D]\n";
 
 struct daemon_args {
 	const char *root;		/* --root, or NULL */
@@ -75,6 +77,7 @@ struct daemon_args {
 	struct restart_backoff backoff; /* --restart-delay, --restart-max-delay, --restart-reset */
 	uint64_t log_max_size;		/* --log-max-size, bytes */
 	uint32_t log_max_files;		/* --log-max-files */
+	uint64_t runtime_timeout_ms;	/* --runtime-timeout, ms */
 };
 
 enum {
@@ -83,6 +86,7 @@ enum {
 	OPT_RESTART_RESET,
 	OPT_LOG_MAX_SIZE,
 	OPT_LOG_MAX_FILES,
+	OPT_RUNTIME_TIMEOUT,
 };
 
 /* A backoff duration flag: 1 ms to 1 day. Returns 0 or the exit code after printing. */
@@ -134,9 +138,11 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		{ "restart-reset", required_argument, NULL, OPT_RESTART_RESET },
 		{ "log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE },
 		{ "log-max-files", required_argument, NULL, OPT_LOG_MAX_FILES },
+		{ "runtime-timeout", required_argument, NULL, OPT_RUNTIME_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct kerr err;
 	int ch;
 
 	*a = (struct daemon_args){
@@ -145,6 +151,7 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		.backoff = { RESTART_DELAY_MS, RESTART_MAX_DELAY_MS, RESTART_RESET_MS },
 		.log_max_size = LOGFILE_DEFAULT_MAX_SIZE,
 		.log_max_files = LOGFILE_DEFAULT_MAX_FILES,
+		.runtime_timeout_ms = RUNTIME_TIMEOUT_MS,
 	};
 	opterr = 0;
 	optind = 1;
@@ -180,6 +187,17 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		case OPT_RESTART_RESET:
 			if (duration_flag("--restart-reset", optarg, &a->backoff.reset_ms))
 				return EXIT_USAGE;
+			break;
+		case OPT_RUNTIME_TIMEOUT:
+			if (str_parse_duration_ms(optarg, &a->runtime_timeout_ms, &err) < 0 ||
+			    a->runtime_timeout_ms == 0 ||
+			    a->runtime_timeout_ms > RUNTIME_TIMEOUT_MAX_MS) {
+				fprintf(stderr,
+					"%skettle daemon: --runtime-timeout `%s` is out of range, "
+					"expected 1ms to 1h\n",
+					synopsis, optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case OPT_LOG_MAX_SIZE:
 		case OPT_LOG_MAX_FILES:
@@ -309,8 +327,10 @@ static int check_runtime(struct daemon *d, const struct daemon_args *a, struct k
 	struct runtime rt;
 
 	str_copy(d->runtime, sizeof(d->runtime), a->runtime ? a->runtime : RUNTIME_DEFAULT);
-	if (runtime_init(&rt, d->runtime, d->runc_root, "/dev/null", err) == 0)
+	if (runtime_init(&rt, d->runtime, d->runc_root, "/dev/null", err) == 0) {
+		str_copy(d->runtime_path, sizeof(d->runtime_path), rt.path);
 		return 0;
+	}
 	if (a->runtime)
 		return kerr_wrap(err, "--runtime");
 	/* Only the default: containers may still name a runtime of their own. */
@@ -350,6 +370,7 @@ static int start(struct daemon *d, const struct daemon_args *a, int *logfd, stru
 	d->restart_defaults = a->backoff;
 	d->log_max_size = a->log_max_size;
 	d->log_max_files = a->log_max_files;
+	d->runtime_timeout_ms = a->runtime_timeout_ms;
 	if (daemon_events_init(d, err) < 0)
 		return -1;
 	if (daemon_registry_load(d, err) < 0)
@@ -466,6 +487,7 @@ int daemon_main(int argc, char **argv)
 	d.log_level = a.level;
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN); /* a file size limit fails a write (EFBIG), never the daemon */
 	raise_nofile();
 	log_setup("kettled", a.lvl, STDERR_FILENO);
 	drop_inherited_fds(false, -1);

@@ -74,8 +74,11 @@ struct daemon_ctr {
 	uint64_t gone_timer;	  /* shim dead but its connection still open: force close */
 	uint64_t restart_timer;	  /* lost shim: the policy's delay before a new one, or 0 */
 	bool spawn_restart;	  /* the next spawn is a policy restart (shim --restart) */
+	bool spawn_run;		  /* the next spawn runs it at once (CREATE RUN: shim --run) */
 	bool removing;		  /* REMOVE accepted: the dir goes once the shim is gone */
-	bool auto_removing;	  /* --rm container exited: the dir goes once the shim is gone */
+	bool auto_removing;	  /* --rm container exited: hidden (daemon_ctr_hidden), its
+				     dir goes once the shim is gone */
+	bool broken;		  /* record.json unreadable: listed as Dead; rm and inspect only */
 	size_t npend;		  /* entries of pend */
 	struct daemon_pend *pend; /* requests waiting on this container; owned */
 	struct daemon *d;	  /* the daemon; borrowed */
@@ -89,6 +92,8 @@ struct daemon {
 	char root[PATH_MAX];			 /* absolute state root */
 	char runc_root[PATH_MAX];		 /* <root>/runc */
 	char runtime[PATH_MAX];			 /* default runtime as given (a name or a path) */
+	char runtime_path[PATH_MAX];		 /* it resolved through PATH once, at startup; ""
+						    when it was not found then */
 	const char *log_level;			 /* level name passed on to shims */
 	char token[IPC_TOKEN_HEX + 1];		 /* auth.token */
 	struct daemon_ctr **ctrs;		 /* registry; owned, order of arrival */
@@ -99,6 +104,7 @@ struct daemon {
 	struct restart_backoff restart_defaults; /* --restart-delay/-max-delay/-reset, ms */
 	uint64_t log_max_size;			 /* --log-max-size: bytes per log file, default */
 	uint32_t log_max_files;			 /* --log-max-files: files kept, default */
+	uint64_t runtime_timeout_ms;		 /* --runtime-timeout, passed to every shim */
 	struct daemon_events *events;		 /* owned; history and subscribers */
 };
 
@@ -108,7 +114,16 @@ struct daemon {
 int daemon_registry_load(struct daemon *d, struct kerr *err);
 /* Forgets every container (closing shim connections, leaving shims running). */
 void daemon_registry_free(struct daemon *d);
-/* Name, then full id, then unique id prefix. On failure *code is the client exit code. */
+/* A --rm container that has exited: its exit code is known and told, so to every client it
+ * is already gone (LIST, INFO, names and references skip it) while its shim deletes it and
+ * the directory is removed in the background. daemon_find_id still finds it: its id
+ * names a directory that exists until then. */
+bool daemon_ctr_hidden(const struct daemon_ctr *c);
+/* The runtime binary for rec: its own (an absolute path), else the daemon's default as
+ * resolved at startup (no PATH walk per request), else the default's name. */
+const char *daemon_runtime_of(const struct daemon *d, const struct record *rec);
+/* Name, then full id, then unique id prefix (hidden containers are skipped). On failure
+ * *code is the client exit code. */
 struct daemon_ctr *daemon_resolve(struct daemon *d, const char *ref, uint32_t *code,
 				  struct kerr *err);
 struct daemon_ctr *daemon_find_name(struct daemon *d, const char *name);

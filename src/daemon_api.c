@@ -35,6 +35,8 @@
 #define SHOWN_PATH     256  /* bytes of a user path quoted in a message */
 #define JSON_REPLY_MAX (KETTLE_FRAME_MAX - 4096) /* a LIST/INSPECT document */
 
+#define STOP_TIMEOUT_MAX_MS (24ull * 3600 * 1000) /* longest grace period a STOP may ask */
+
 /* ---- small helpers ---- */
 
 static void reply_error(struct rpc_conn *conn, uint32_t reqid, uint32_t code,
@@ -42,6 +44,17 @@ static void reply_error(struct rpc_conn *conn, uint32_t reqid, uint32_t code,
 {
 	log_debug("request %u failed: %s", reqid, err->msg);
 	rpc_conn_send_error(conn, reqid, code, err->msg);
+}
+
+/* A 0-or-1 field (FORCE, ALL, PREPARE): anything else is refused, never taken as true. */
+static int get_flag(const struct wire_frame *f, uint16_t tag, uint32_t *out, struct kerr *err)
+{
+	if (wire_get_u32(f, tag, false, out, err) < 0)
+		return -1;
+	if (*out > 1)
+		return kerr_set(err, 0, "field %s is %u; allowed: 0 or 1", wire_tag_name(tag),
+				*out);
+	return 0;
 }
 
 /* Reads REF and resolves it; replies the error itself and returns NULL on failure. */
@@ -144,7 +157,9 @@ static int choose_identity(struct daemon *d, struct record *rec, struct kerr *er
 			NAME_TRIES);
 }
 
-int daemon_write_container(struct daemon *d, const struct record *rec, struct kerr *err)
+/* fresh: a new container's first write: config.json needs no fsync (below) and
+ * record.json is synced by the caller (sync_record), once the shim is on its way. */
+static int write_container(struct daemon *d, const struct record *rec, bool fresh, struct kerr *err)
 {
 	struct buf b;
 	char cgroups[sizeof("/kettle/") + IDS_ID_LEN];
@@ -168,16 +183,38 @@ int daemon_write_container(struct daemon *d, const struct record *rec, struct ke
 			rc = -1;
 		if (rc == 0)
 			rc = spec_generate(rec, cgroups, &b, err);
+		/* A new container's is not fsynced: it is derived from record.json, which
+		 * follows durably, and a crash that loses it leaves it missing or empty,
+		 * which the daemon repairs from the record (daemon_registry.c repair_config).
+		 * A changed one (UPDATE, RENAME) is: a stale old one would look intact. */
 		if (rc == 0)
-			rc = store_write_atomic(bfd, SPEC_CONFIG, b.data, b.len, 0600, true, err);
+			rc = store_write_atomic(bfd, SPEC_CONFIG, b.data, b.len, 0600, !fresh, err);
 		buf_clear(&b);
 	}
 	if (rc == 0)
 		rc = record_to_json(rec, &b, err);
 	if (rc == 0)
-		rc = store_write_atomic(dirfd, STORE_RECORD, b.data, b.len, 0600, true, err);
+		rc = store_write_atomic(dirfd, STORE_RECORD, b.data, b.len, 0600, !fresh, err);
 	buf_done(&b);
 	return rc;
+}
+
+/* A new container's record.json reaches the disk while its shim starts and runc runs: the
+ * fsyncs overlap with them instead of delaying the spawn, and they are done before anyone
+ * is told of the container (the reply waits for the shim's ready frame, a later turn). */
+static int sync_record(struct daemon *d, const char *id, struct kerr *err)
+{
+	_cleanup_close_ int dirfd = -1;
+
+	if (store_open_container(d->rootfd, id, false, &dirfd, err) < 0 ||
+	    store_sync(dirfd, STORE_RECORD, err) < 0)
+		return kerr_wrap(err, "create container `%.12s`", id);
+	return 0;
+}
+
+int daemon_write_container(struct daemon *d, const struct record *rec, struct kerr *err)
+{
+	return write_container(d, rec, false, err);
 }
 
 static void api_create(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
@@ -186,19 +223,24 @@ static void api_create(struct daemon *d, struct rpc_conn *conn, const struct wir
 	struct runtime rt;
 	const uint8_t *json;
 	size_t len;
+	uint32_t run = 0;
 	struct kerr err;
 
 	record_init(&rec);
-	if (wire_get_bytes(f, WIRE_F_JSON, true, &json, &len, &err) < 0)
+	if (wire_get_bytes(f, WIRE_F_JSON, true, &json, &len, &err) < 0 ||
+	    wire_get_u32(f, WIRE_F_RUN, false, &run, &err) < 0)
 		goto out_fail;
+	if (run > 1) {
+		kerr_set(&err, 0, "field RUN is %u; allowed: 0 or 1", run);
+		goto out_fail;
+	}
 	if (record_from_json(&rec, (const char *)json, len, true, &err) < 0)
 		goto out_fail;
 	if (rec.rootfs && check_rootfs(rec.rootfs, &err) < 0)
 		goto out_fail;
 	if (rec.bundle && spec_check_bundle(rec.bundle, rec.args.n ? NULL : &rec.args, &err) < 0)
 		goto out_fail;
-	if (runtime_init(&rt, rec.runtime ? rec.runtime : d->runtime, d->runc_root, "/dev/null",
-			 &err) < 0)
+	if (runtime_init(&rt, daemon_runtime_of(d, &rec), d->runc_root, "/dev/null", &err) < 0)
 		goto out_fail;
 	if (choose_identity(d, &rec, &err) < 0)
 		goto out_fail;
@@ -218,7 +260,7 @@ static void api_create(struct daemon *d, struct rpc_conn *conn, const struct wir
 		rec.log_max_files = d->log_max_files;
 	if (record_validate(&rec, false, &err) < 0)
 		goto out_fail;
-	if (daemon_write_container(d, &rec, &err) < 0) {
+	if (write_container(d, &rec, true, &err) < 0) {
 		struct kerr ignored;
 
 		kerr_wrap(&err, "create container `%.12s`", rec.id);
@@ -242,7 +284,9 @@ static void api_create(struct daemon *d, struct rpc_conn *conn, const struct wir
 	}
 	log_info("creating container %.12s `%s`", c->rec.id, c->rec.name);
 	daemon_events_publish(d, c, "create", c->rec.created_ns, NULL);
-	if (daemon_spawn_shim(d, c, &err) < 0 ||
+	/* `kettle run`: one `runc run` instead of create + start (docs/PROTOCOL.md). */
+	c->spawn_run = run == 1 && !c->rec.tty;
+	if (daemon_spawn_shim(d, c, &err) < 0 || sync_record(d, c->rec.id, &err) < 0 ||
 	    !daemon_pend_add(c, DAEMON_PEND_CREATE, 0, rpc_conn_id(conn), f->reqid, &err)) {
 		/* The spawn may have started: forgetting closes its pipe and its watch. */
 		daemon_ctr_remove(d, c, &(struct kerr){ 0 });
@@ -278,12 +322,18 @@ static void api_start(struct daemon *d, struct rpc_conn *conn, const struct wire
 
 	if (!c)
 		return;
-	if (wire_get_u32(f, WIRE_F_PREPARE, false, &prepare, &err) < 0) {
+	if (get_flag(f, WIRE_F_PREPARE, &prepare, &err) < 0) {
 		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 		return;
 	}
 	if (being_removed(c)) {
 		kerr_set(&err, 0, "container `%.12s` is being removed", c->rec.id);
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	if (c->broken) {
+		kerr_set(&err, 0, "container `%.12s` is broken (%s): remove it with rm -f",
+			 c->rec.id, c->st.error);
 		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 		return;
 	}
@@ -328,6 +378,12 @@ static void api_stop(struct daemon *d, struct rpc_conn *conn, const struct wire_
 	if (!c)
 		return;
 	if (wire_get_u64(f, WIRE_F_TIMEOUT_MS, false, &timeout, &err) < 0) {
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	if (timeout > STOP_TIMEOUT_MAX_MS) {
+		kerr_set(&err, 0, "stop timeout %llu ms exceeds the limit of %llu ms",
+			 (unsigned long long)timeout, STOP_TIMEOUT_MAX_MS);
 		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 		return;
 	}
@@ -407,7 +463,7 @@ static void api_remove(struct daemon *d, struct rpc_conn *conn, const struct wir
 
 	if (!c)
 		return;
-	if (wire_get_u32(f, WIRE_F_FORCE, false, &force, &err) < 0) {
+	if (get_flag(f, WIRE_F_FORCE, &force, &err) < 0) {
 		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 		return;
 	}
@@ -465,7 +521,8 @@ static void api_wait(struct daemon *d, struct rpc_conn *conn, const struct wire_
 	(void)d;
 	if (!c)
 		return;
-	/* With --rm the answer waits for the removal, so a waiter never sees it linger. */
+	/* With --rm the answer waits for the exit, when the container is hidden at once
+	 * (daemon_api_exited), so a waiter never sees it linger. */
 	if (has_exited(c) && !c->rec.auto_remove && !daemon_ctr_spawning(c)) {
 		daemon_reply_exit(rpc_conn_id(conn), f->reqid, c->st.exit_code);
 		return;
@@ -507,7 +564,7 @@ static void api_list(struct daemon *d, struct rpc_conn *conn, const struct wire_
 	char cmd[CMDLINE_MAX];
 	char stamp[CLOCK_RFC3339NANO_LEN + 1];
 
-	if (wire_get_u32(f, WIRE_F_ALL, false, &all, &err) < 0) {
+	if (get_flag(f, WIRE_F_ALL, &all, &err) < 0) {
 		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 		return;
 	}
@@ -519,7 +576,7 @@ static void api_list(struct daemon *d, struct rpc_conn *conn, const struct wire_
 	}
 	size_t n = 0;
 	for (size_t i = 0; i < d->nctrs; i++)
-		if (all || daemon_ctr_running(d->ctrs[i]))
+		if (!daemon_ctr_hidden(d->ctrs[i]) && (all || daemon_ctr_running(d->ctrs[i])))
 			v[n++] = d->ctrs[i];
 	qsort(v, n, sizeof(*v), by_created_desc);
 	buf_init(&b, JSON_REPLY_MAX);
@@ -553,6 +610,11 @@ static void api_list(struct daemon *d, struct rpc_conn *conn, const struct wire_
 		json_w_u64(&w, c->st.restart_streak);
 		put_time(&w, "next_start",
 			 c->st.kind == STATUS_RESTARTING ? c->st.next_start_ns : 0);
+		json_w_key(&w, "health");
+		if (c->st.health.kind == STATUS_HEALTH_NONE)
+			json_w_null(&w);
+		else
+			json_w_str(&w, status_health_name(c->st.health.kind));
 		json_w_obj_end(&w);
 	}
 	json_w_arr_end(&w);
@@ -577,6 +639,21 @@ static uint64_t log_dropped(struct daemon *d, const struct daemon_ctr *c)
 	    status_read(dirfd, STORE_STATE, &st, &err) == 0 && st.log_dropped > c->st.log_dropped)
 		return st.log_dropped;
 	return c->st.log_dropped;
+}
+
+/* Health checks: the shim rewrites state.json after every one (no event unless the status
+ * changes), so its latest results are there, newer than what the daemon keeps. */
+static void put_health(struct daemon *d, const struct daemon_ctr *c, struct json_w *w)
+{
+	_cleanup_close_ int dirfd = -1;
+	_cleanup_free_ struct status *st = malloc(sizeof(*st));
+	struct kerr err;
+
+	if (st && store_open_container(d->rootfd, c->rec.id, false, &dirfd, &err) == 0 &&
+	    status_read(dirfd, STORE_STATE, st, &err) == 0 && st->health.kind != STATUS_HEALTH_NONE)
+		status_health_json(w, &st->health);
+	else
+		status_health_json(w, &c->st.health);
 }
 
 static int inspect_json(struct daemon *d, const struct daemon_ctr *c, struct buf *out,
@@ -635,6 +712,8 @@ static int inspect_json(struct daemon *d, const struct daemon_ctr *c, struct buf
 	put_time(&w, "next_start", s->kind == STATUS_RESTARTING ? s->next_start_ns : 0);
 	json_w_key(&w, "stopped_by_user");
 	json_w_bool(&w, s->stopped_by_user);
+	json_w_key(&w, "health");
+	put_health(d, c, &w);
 	json_w_obj_end(&w);
 	json_w_key(&w, "bundle");
 	if (c->rec.bundle) {
@@ -901,7 +980,16 @@ void daemon_api_exited(struct daemon *d, struct daemon_ctr *c)
 	}
 	if (c->auto_removing)
 		return;
+	/*
+	 * --rm: the exit code is on disk (the shim wrote exit.json durably before its exit
+	 * event), so the container is finished for every client now: it is hidden (names,
+	 * references, LIST) and its waiters, `kettle run --rm` among them, are answered at
+	 * once. `runc delete`, the shim's exit and the directory's removal go on in the
+	 * background (daemon_api_shim_gone); a daemon stopped before that finishes removes
+	 * the leftover when it loads the root again.
+	 */
 	c->auto_removing = true;
+	answer_waiters(c);
 	/* The shim exits by itself after its exit; DELETE makes sure it does not linger. */
 	struct daemon_shim_req req = { .type = WIRE_T_SHIM_DELETE, .force = true };
 	uint32_t reqid;

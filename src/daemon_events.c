@@ -214,7 +214,8 @@ void daemon_events_publish(struct daemon *d, const struct daemon_ctr *c, const c
 	*e = (struct event){ .ns = ns, .json = json };
 	str_copy(e->id, sizeof(e->id), c->rec.id);
 	str_copy(e->name, sizeof(e->name), c->rec.name);
-	str_copy(e->type, sizeof(e->type), type);
+	/* docker: `--filter event=health_status` matches "health_status: healthy". */
+	str_copyn(e->type, sizeof(e->type), type, strcspn(type, ":"));
 	ev->head = (ev->head + 1) % DAEMON_EVENTS_HISTORY;
 	if (ev->n < DAEMON_EVENTS_HISTORY)
 		ev->n++;

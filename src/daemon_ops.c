@@ -55,8 +55,14 @@ static struct daemon_ctr *resolve(struct daemon *d, struct rpc_conn *conn,
 		return NULL;
 	}
 	struct daemon_ctr *c = daemon_resolve(d, ref, &code, &err);
-	if (!c)
+	if (!c) {
 		rpc_conn_send_error(conn, f->reqid, code, err.msg);
+	} else if (c->broken) {
+		kerr_set(&err, 0, "container `%.12s` is broken (%s): remove it with rm -f",
+			 c->rec.id, c->st.error);
+		rpc_conn_send_error(conn, f->reqid, DAEMON_FAIL_CODE, err.msg);
+		return NULL;
+	}
 	return c;
 }
 
@@ -456,9 +462,14 @@ static void api_info(struct daemon *d, struct rpc_conn *conn, const struct wire_
 	if (m && cgroup_host_mounts(m, &err) == 0)
 		cg = cgroup_version_of(m);
 	free(m);
+	size_t shown = 0;
 	for (size_t i = 0; i < d->nctrs; i++) {
 		const struct daemon_ctr *c = d->ctrs[i];
 		enum status_kind k = c->st.kind;
+
+		if (daemon_ctr_hidden(c))
+			continue; /* a --rm container being removed is gone already */
+		shown++;
 
 		/* A running kind under a dead shim is what ps shows: not running. */
 		if ((k == STATUS_RUNNING || k == STATUS_PAUSED || k == STATUS_RESTARTING) &&
@@ -487,7 +498,7 @@ static void api_info(struct daemon *d, struct rpc_conn *conn, const struct wire_
 	json_w_key(&w, "cgroup_version");
 	json_w_str(&w, cgroup_version_name(cg));
 	json_w_key(&w, "containers");
-	json_w_u64(&w, d->nctrs);
+	json_w_u64(&w, shown);
 	for (int k = 0; k <= STATUS_DEAD; k++) {
 		json_w_key(&w, status_kind_name((enum status_kind)k));
 		json_w_u64(&w, n[k]);

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "proc.h"
 #include "runtime.h"
+#include "spec.h"
 #include "store.h"
 #include "str.h"
 
@@ -223,11 +224,18 @@ void daemon_ctr_forget(struct daemon *d, struct daemon_ctr *c, const char *why)
 	ctr_free(d, c, why);
 }
 
+static void runtime_delete(struct daemon *d, struct daemon_ctr *c, bool log_in_dir);
+static bool runtime_state_exists(struct daemon *d, const struct daemon_ctr *c);
+
 int daemon_ctr_remove(struct daemon *d, struct daemon_ctr *c, struct kerr *err)
 {
 	char id[IDS_ID_LEN + 1];
 
 	str_copy(id, sizeof(id), c->rec.id);
+	/* Runtime state its shim could not delete (the shim died, or `runc delete` failed):
+	 * nothing may outlive the record. Logged to /dev/null: the directory goes now. */
+	if (c->shim_pid == 0 && runtime_state_exists(d, c))
+		runtime_delete(d, c, false);
 	daemon_events_publish(d, c, "destroy", 0, NULL);
 	int rc = store_remove_container(d->rootfd, id, err);
 	daemon_ctr_forget(d, c, "the container was removed");
@@ -246,10 +254,23 @@ void daemon_registry_free(struct daemon *d)
 	d->cap = 0;
 }
 
+const char *daemon_runtime_of(const struct daemon *d, const struct record *rec)
+{
+	if (rec->runtime)
+		return rec->runtime;
+	return d->runtime_path[0] ? d->runtime_path : d->runtime;
+}
+
+bool daemon_ctr_hidden(const struct daemon_ctr *c)
+{
+	return c->auto_removing;
+}
+
 struct daemon_ctr *daemon_find_name(struct daemon *d, const char *name)
 {
+	/* A --rm container that has exited gave its name back at its exit (daemon.h). */
 	for (size_t i = 0; i < d->nctrs; i++)
-		if (strcmp(d->ctrs[i]->rec.name, name) == 0)
+		if (!daemon_ctr_hidden(d->ctrs[i]) && strcmp(d->ctrs[i]->rec.name, name) == 0)
 			return d->ctrs[i];
 	return NULL;
 }
@@ -282,7 +303,8 @@ struct daemon_ctr *daemon_resolve(struct daemon *d, const char *ref, uint32_t *c
 		struct daemon_ctr *first = NULL;
 
 		for (size_t i = 0; i < d->nctrs; i++) {
-			if (strncmp(d->ctrs[i]->rec.id, ref, n) == 0) {
+			if (!daemon_ctr_hidden(d->ctrs[i]) &&
+			    strncmp(d->ctrs[i]->rec.id, ref, n) == 0) {
 				if (!first)
 					first = d->ctrs[i];
 				matches++;
@@ -295,7 +317,8 @@ struct daemon_ctr *daemon_resolve(struct daemon *d, const char *ref, uint32_t *c
 			size_t shown_n = 0, off = 0;
 
 			for (size_t i = 0; i < d->nctrs && shown_n < AMBIGUOUS_SHOWN; i++) {
-				if (strncmp(d->ctrs[i]->rec.id, ref, n) != 0)
+				if (daemon_ctr_hidden(d->ctrs[i]) ||
+				    strncmp(d->ctrs[i]->rec.id, ref, n) != 0)
 					continue;
 				off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%.12s",
 							shown_n ? ", " : "", d->ctrs[i]->rec.id);
@@ -345,16 +368,19 @@ void daemon_ctr_refresh(struct daemon *d, struct daemon_ctr *c)
 	struct kerr err;
 	_cleanup_close_ int dirfd = -1;
 
+	if (c->broken)
+		return; /* Dead with the record's damage as the reason, whatever else says */
 	if (store_open_container(d->rootfd, c->rec.id, false, &dirfd, &err) < 0) {
 		log_warn("container %.12s: %s, ignoring", c->rec.id, err.msg);
 		return;
 	}
+	char broken[STATUS_ERROR_MAX] = "";
 	bool have_st = status_read(dirfd, STORE_STATE, &st, &err) == 0;
 	if (!have_st && err.code != ENOENT)
-		log_warn("container %.12s: %s, ignoring", c->rec.id, err.msg);
+		str_copy(broken, sizeof(broken), err.msg);
 	bool have_ex = status_read(dirfd, STORE_EXIT, &ex, &err) == 0;
-	if (!have_ex && err.code != ENOENT)
-		log_warn("container %.12s: %s, ignoring", c->rec.id, err.msg);
+	if (!have_ex && err.code != ENOENT && !broken[0])
+		str_copy(broken, sizeof(broken), err.msg);
 	/*
 	 * state.json is the shim's current view and wins, except when it still claims a
 	 * running container that exit.json shows exited since its start: the shim writes
@@ -368,6 +394,17 @@ void daemon_ctr_refresh(struct daemon *d, struct daemon_ctr *c)
 		c->st = st;
 	else if (have_ex)
 		c->st = ex;
+	if (broken[0] && c->shim_pid == 0) {
+		/* Files are replaced atomically, so a torn one is damage, not a race: shown
+		 * as Dead with the reason until a shim writes it anew or `rm` removes it. */
+		log_warn("container %.12s is broken: %s", c->rec.id, broken);
+		c->st.kind = STATUS_DEAD;
+		c->st.pid = 0;
+		str_copy(c->st.error, sizeof(c->st.error), broken);
+		str_copy(c->st.reason, sizeof(c->st.reason), "broken");
+	} else if (broken[0]) {
+		log_warn("container %.12s: %s, ignoring", c->rec.id, broken);
+	}
 }
 
 static int write_status(struct daemon *d, struct daemon_ctr *c, struct kerr *err)
@@ -382,7 +419,7 @@ static int write_status(struct daemon *d, struct daemon_ctr *c, struct kerr *err
 }
 
 /* `runc delete --force ID`, reaped by the SIGCHLD handler. */
-static void runtime_delete(struct daemon *d, struct daemon_ctr *c)
+static void runtime_delete(struct daemon *d, struct daemon_ctr *c, bool log_in_dir)
 {
 	struct runtime rt;
 	struct kerr err;
@@ -395,10 +432,13 @@ static void runtime_delete(struct daemon *d, struct daemon_ctr *c)
 		.stdio = { -1, -1, -1 },
 	};
 
-	if (store_container_path(d->root, c->rec.id, STORE_RUNC_LOG, log_path, sizeof(log_path),
-				 &err) < 0 ||
-	    runtime_init(&rt, c->rec.runtime ? c->rec.runtime : d->runtime, d->runc_root, log_path,
-			 &err) < 0 ||
+	if (!log_in_dir)
+		str_copy(log_path, sizeof(log_path), "/dev/null");
+	else if (store_container_path(d->root, c->rec.id, STORE_RUNC_LOG, log_path,
+				      sizeof(log_path), &err) < 0)
+		log_path[0] = '\0';
+	if (!log_path[0] ||
+	    runtime_init(&rt, daemon_runtime_of(d, &c->rec), d->runc_root, log_path, &err) < 0 ||
 	    runtime_spawn(&rt, &call, &pid, &err) < 0) {
 		log_error("container %.12s: delete its runtime container: %s", c->rec.id, err.msg);
 		return;
@@ -414,7 +454,7 @@ static void shim_lost(struct daemon *d, struct daemon_ctr *c)
 	log_warn("container %.12s: its shim is gone while the container may still run: "
 		 "deleting it and recording exit %d",
 		 c->rec.id, SHIM_LOST_EXIT);
-	runtime_delete(d, c);
+	runtime_delete(d, c, true);
 	c->st.kind = STATUS_EXITED;
 	c->st.pid = 0;
 	c->st.shim_pid = 0;
@@ -430,8 +470,6 @@ static void shim_lost(struct daemon *d, struct daemon_ctr *c)
 }
 
 /* ---- the restart policy for containers without a shim ---- */
-
-static bool runtime_state_exists(struct daemon *d, const struct daemon_ctr *c);
 
 static void restart_timeout(struct loop *l, void *data)
 {
@@ -555,9 +593,14 @@ static void check_gone(struct daemon *d, struct daemon_ctr *c)
 			policy_at_boot(d, c);
 		else
 			policy_after_loss(d, c);
-	} else if (!c->removing && c->st.kind == STATUS_CREATED && !c->st.error[0]) {
-		/* A created container without a shim: delete it so START can create it anew. */
-		runtime_delete(d, c);
+	} else if (!c->removing && c->st.kind == STATUS_CREATED &&
+		   (!c->st.error[0] || runtime_state_exists(d, c))) {
+		/* A created container without a shim: delete it so START can create it anew
+		 * (also what a shim that died in the middle of its create left behind). */
+		runtime_delete(d, c, true);
+	} else if (!c->removing && c->st.kind == STATUS_EXITED && runtime_state_exists(d, c)) {
+		/* The shim died inside its own `runc delete`: finish it for the shim. */
+		runtime_delete(d, c, true);
 	}
 	daemon_api_shim_gone(d, c);
 }
@@ -866,6 +909,13 @@ static void shim_on_close(struct rpc_conn *conn, const struct kerr *why, void *d
 			next = p->next;
 			if (!p->shim_reqid)
 				continue;
+			if (p->kind == DAEMON_PEND_REMOVE) {
+				/* A SIGKILLed shim's socket closes before its pidfd turns
+				 * readable: keep the removal, daemon_api_shim_gone finishes it
+				 * once the shim is seen dead. */
+				p->shim_reqid = 0;
+				continue;
+			}
 			if (p->client)
 				daemon_reply_error(p->client, p->client_reqid, DAEMON_FAIL_CODE,
 						   "lost the connection to the container's shim");
@@ -1033,6 +1083,7 @@ int daemon_spawn_shim(struct daemon *d, struct daemon_ctr *c, struct kerr *err)
 {
 	struct runtime rt;
 	char runc_log[PATH_MAX];
+	char timeout[24];
 	int p[2];
 	pid_t pid;
 
@@ -1042,13 +1093,17 @@ int daemon_spawn_shim(struct daemon *d, struct daemon_ctr *c, struct kerr *err)
 	if (store_container_path(d->root, c->rec.id, STORE_RUNC_LOG, runc_log, sizeof(runc_log),
 				 err) < 0)
 		return -1;
-	if (runtime_init(&rt, c->rec.runtime ? c->rec.runtime : d->runtime, d->runc_root, runc_log,
-			 err) < 0)
+	if (runtime_init(&rt, daemon_runtime_of(d, &c->rec), d->runc_root, runc_log, err) < 0)
 		return -1;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return kerr_set(err, errno, "create the ready pipe of a shim");
 	_cleanup_close_ int rfd = p[0];
 	_cleanup_close_ int wfd = p[1];
+	snprintf(timeout, sizeof(timeout), "%llu", (unsigned long long)d->runtime_timeout_ms);
+	/* A policy restart, or `kettle run`'s CREATE: never both. */
+	char *mode = c->spawn_restart ? "--restart" : NULL;
+	if (!mode && c->spawn_run)
+		mode = "--run";
 	char *argv[] = {
 		"kettle-shim",
 		"--root",
@@ -1059,10 +1114,13 @@ int daemon_spawn_shim(struct daemon *d, struct daemon_ctr *c, struct kerr *err)
 		rt.path,
 		"--log-level",
 		(char *)d->log_level,
-		c->spawn_restart ? "--restart" : NULL,
+		"--runtime-timeout",
+		timeout,
+		mode,
 		NULL,
 	};
 	c->spawn_restart = false;
+	c->spawn_run = false;
 	struct proc_spawn sp = {
 		.path = "/proc/self/exe",
 		.argv = argv,
@@ -1079,7 +1137,11 @@ int daemon_spawn_shim(struct daemon *d, struct daemon_ctr *c, struct kerr *err)
 	if (loop_add_fd(d->loop, rfd, LOOP_READ, on_ready, c, err) < 0)
 		return -1;
 	c->ready_fd = take_fd(&rfd);
-	c->ready_timer = loop_add_timer(d->loop, DAEMON_READY_TIMEOUT_MS, ready_timeout, c, err);
+	/* The shim's own runtime timeout must fire first: its error names the cause. */
+	uint64_t ready_ms = d->runtime_timeout_ms + DAEMON_READY_TIMEOUT_MS - RUNTIME_TIMEOUT_MS;
+	if (ready_ms < DAEMON_READY_TIMEOUT_MS)
+		ready_ms = DAEMON_READY_TIMEOUT_MS;
+	c->ready_timer = loop_add_timer(d->loop, ready_ms, ready_timeout, c, err);
 	if (!c->ready_timer)
 		log_warn("container %.12s: %s, no readiness deadline", c->rec.id, err->msg);
 	log_debug("container %.12s: spawned shim pid %d", c->rec.id, (int)pid);
@@ -1115,6 +1177,27 @@ static bool runtime_state_exists(struct daemon *d, const struct daemon_ctr *c)
 	return stat(path, &sb) == 0 || errno != ENOENT;
 }
 
+/*
+ * bundle/config.json is written without fsync (daemon_write_container): after a crash of
+ * the machine it may be missing or empty while record.json, which is durable, is intact.
+ * It is derived from the record alone, so it is simply written again.
+ */
+static void repair_config(struct daemon *d, struct daemon_ctr *c, int dirfd)
+{
+	struct stat sb;
+	struct kerr err;
+
+	if (!c->rec.rootfs ||
+	    (fstatat(dirfd, STORE_BUNDLE "/" SPEC_CONFIG, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	     sb.st_size > 0))
+		return;
+	log_warn("container %.12s: its " STORE_BUNDLE "/" SPEC_CONFIG " is missing or empty "
+		 "(a crash before it reached the disk), writing it again",
+		 c->rec.id);
+	if (daemon_write_container(d, &c->rec, &err) < 0)
+		log_error("container %.12s: %s", c->rec.id, err.msg);
+}
+
 static int load_one(const char *id, void *data)
 {
 	struct daemon *d = data;
@@ -1136,11 +1219,28 @@ static int load_one(const char *id, void *data)
 	buf_done(&text);
 	if (rc == 0 && strcmp(rec.id, id) != 0)
 		rc = kerr_set(&err, 0, "record.json names container `%.12s`", rec.id);
-	if (rc == 0 && daemon_find_name(d, rec.name))
-		rc = kerr_set(&err, 0, "its name `%s` is taken by another container", rec.name);
 	if (rc < 0) {
-		log_warn("skipping container %.12s: %s", id, err.msg);
+		/* Listed as Dead with the reason, so a person sees it and `rm -f` can remove
+		 * it; it keeps no name (a torn one could collide) and is never started. */
+		char why[STATUS_ERROR_MAX];
+
+		snprintf(why, sizeof(why), "`%s`: %.480s", STORE_RECORD, err.msg);
+		log_warn("container %.12s is broken: %s", id, why);
 		record_done(&rec);
+		record_init(&rec);
+		str_copy(rec.id, sizeof(rec.id), id);
+		struct daemon_ctr *b = daemon_ctr_new(d, &rec);
+		if (!b || daemon_ctr_add(d, b, &err) < 0) {
+			log_error("skipping container %.12s: %s", id,
+				  b ? err.msg : "out of memory");
+			if (b)
+				ctr_free(d, b, "");
+			return 0;
+		}
+		b->broken = true;
+		b->st.kind = STATUS_DEAD;
+		str_copy(b->st.error, sizeof(b->st.error), why);
+		str_copy(b->st.reason, sizeof(b->st.reason), "broken");
 		return 0;
 	}
 	struct daemon_ctr *c = daemon_ctr_new(d, &rec);
@@ -1152,6 +1252,22 @@ static int load_one(const char *id, void *data)
 		return 0;
 	}
 	daemon_ctr_refresh(d, c);
+	repair_config(d, c, dirfd);
+	/* An exited --rm container left behind (the daemon stopped during its removal) is
+	 * hidden at once: its name may belong to a newer container already. */
+	if (c->rec.auto_remove && c->st.kind == STATUS_EXITED) {
+		c->auto_removing = true;
+	} else {
+		struct daemon_ctr *other = daemon_find_name(d, c->rec.name);
+
+		if (other && other != c) {
+			log_warn("skipping container %.12s: its name `%s` is taken by container "
+				 "%.12s",
+				 id, c->rec.name, other->rec.id);
+			daemon_ctr_forget(d, c, "");
+			return 0;
+		}
+	}
 	int held = ipc_lock_probe(dirfd, STORE_SHIM_LOCK, &holder, &err);
 	if (held < 0)
 		log_warn("container %.12s: %s, assuming no shim", id, err.msg);
@@ -1173,8 +1289,9 @@ static int load_one(const char *id, void *data)
 			policy_at_boot(d, c);
 		else
 			policy_after_loss(d, c);
-	} else if (c->st.kind == STATUS_CREATED && !c->st.error[0] && c->st.shim_pid > 0) {
-		runtime_delete(d, c);
+	} else if (c->st.kind == STATUS_CREATED &&
+		   ((!c->st.error[0] && c->st.shim_pid > 0) || runtime_state_exists(d, c))) {
+		runtime_delete(d, c, true);
 	} else if (c->st.kind == STATUS_EXITED) {
 		policy_at_boot(d, c);
 	}

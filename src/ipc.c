@@ -175,9 +175,10 @@ static int fsync_parent(int dirfd, const char *name, struct kerr *err)
 	return 0;
 }
 
-/* Creates dirfd/tmp exclusively with exactly `mode` (umask aside), writes and fsyncs it. */
+/* Creates dirfd/tmp exclusively with exactly `mode` (umask aside), writes and (durable)
+ * fsyncs it. */
 static int write_tmp(int dirfd, const char *tmp, const void *data, size_t len, mode_t mode,
-		     struct kerr *err)
+		     bool durable, struct kerr *err)
 {
 	_cleanup_close_ int fd =
 		openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
@@ -187,7 +188,7 @@ static int write_tmp(int dirfd, const char *tmp, const void *data, size_t len, m
 		return kerr_set(err, errno, "chmod `%s`", tmp);
 	if (fd_write_full(fd, data, len, err) < 0)
 		return kerr_wrap(err, "write `%s`", tmp);
-	if (fsync(fd) < 0)
+	if (durable && fsync(fd) < 0)
 		return kerr_set(err, errno, "fsync `%s`", tmp);
 	return 0;
 }
@@ -196,10 +197,10 @@ static int write_tmp(int dirfd, const char *tmp, const void *data, size_t len, m
  * Publishes data as dirfd/name (STYLE rule 16): a temporary in the same directory,
  * fsync, then renameat (replace) or linkat (never replace: fails with EEXIST when name
  * exists, so two racing creators cannot swap a secret under a reader), then fsync of
- * the directory.
+ * the directory. Without durable, no fsync: readers still see the old or the new file.
  */
 static int publish_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-			bool replace, struct kerr *err)
+			bool replace, bool durable, struct kerr *err)
 {
 	char rnd[2 * 8 + 1];
 	char tmp[PATH_MAX];
@@ -209,7 +210,7 @@ static int publish_file(int dirfd, const char *name, const void *data, size_t le
 	int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%s", name, rnd);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return kerr_set(err, ENAMETOOLONG, "temporary name for `%s`", name);
-	if (write_tmp(dirfd, tmp, data, len, mode, err) < 0) {
+	if (write_tmp(dirfd, tmp, data, len, mode, durable, err) < 0) {
 		(void)unlinkat(dirfd, tmp, 0);
 		return -1;
 	}
@@ -227,7 +228,7 @@ static int publish_file(int dirfd, const char *name, const void *data, size_t le
 		if (r < 0)
 			return kerr_set(err, saved, "link `%s` to `%s`", tmp, name);
 	}
-	return fsync_parent(dirfd, name, err);
+	return durable ? fsync_parent(dirfd, name, err) : 0;
 }
 
 int ipc_token_load(int dirfd, char token[IPC_TOKEN_HEX + 1], struct kerr *err)
@@ -301,7 +302,7 @@ int ipc_token_ensure(int dirfd, char token[IPC_TOKEN_HEX + 1], struct kerr *err)
 		return kerr_wrap(err, "generate auth token");
 	text[IPC_TOKEN_HEX] = '\n';
 	text[IPC_TOKEN_HEX + 1] = '\0';
-	int r = publish_file(dirfd, TOKEN_FILE, text, IPC_TOKEN_HEX + 1, 0600, false, err);
+	int r = publish_file(dirfd, TOKEN_FILE, text, IPC_TOKEN_HEX + 1, 0600, false, true, err);
 	explicit_bzero(text, sizeof(text));
 	/* EEXIST: another process created it first; theirs is the one everybody reads. */
 	if (r < 0 && (!err || err->code != EEXIST))
@@ -321,8 +322,8 @@ static socklen_t abstract_addr(struct sockaddr_un *sa, const char *name)
 	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
 }
 
-int ipc_listen(int dirfd, const char *addr_file, char name[IPC_NAME_MAX], int *lfd,
-	       struct kerr *err)
+static int listen_and_publish(int dirfd, const char *addr_file, char name[IPC_NAME_MAX], int *lfd,
+			      bool durable, struct kerr *err)
 {
 	char rnd[2 * NAME_RANDOM_BYTES + 1];
 	char text[IPC_NAME_MAX + PID_TEXT_MAX];
@@ -344,11 +345,23 @@ int ipc_listen(int dirfd, const char *addr_file, char name[IPC_NAME_MAX], int *l
 		return kerr_set(err, errno, "listen on @%s", chosen);
 	/* Recorded after listen: a client that reads the file can connect at once. */
 	int n = snprintf(text, sizeof(text), "%s\n%d\n", chosen, (int)getpid());
-	if (publish_file(dirfd, addr_file, text, (size_t)n, 0644, true, err) < 0)
+	if (publish_file(dirfd, addr_file, text, (size_t)n, 0644, true, durable, err) < 0)
 		return kerr_wrap(err, "record socket address in `%s`", addr_file);
 	memcpy(name, chosen, strlen(chosen) + 1);
 	*lfd = take_fd(&fd);
 	return 0;
+}
+
+int ipc_listen(int dirfd, const char *addr_file, char name[IPC_NAME_MAX], int *lfd,
+	       struct kerr *err)
+{
+	return listen_and_publish(dirfd, addr_file, name, lfd, true, err);
+}
+
+int ipc_listen_volatile(int dirfd, const char *addr_file, char name[IPC_NAME_MAX], int *lfd,
+			struct kerr *err)
+{
+	return listen_and_publish(dirfd, addr_file, name, lfd, false, err);
 }
 
 int ipc_accept(int lfd, int *cfd, struct kerr *err)

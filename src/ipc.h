@@ -43,6 +43,12 @@ int ipc_token_load(int dirfd, char token[IPC_TOKEN_HEX + 1], struct kerr *err);
  * records "<name>\n<pid>\n" in dirfd/addr_file by atomic replace. */
 int ipc_listen(int dirfd, const char *addr_file, char name[IPC_NAME_MAX], int *lfd,
 	       struct kerr *err);
+/* ipc_listen without fsync of the address file, for a name that outlives nothing: the
+ * abstract name dies with the process and a crash of the machine kills both, so a
+ * durable address file would only ever point at nothing (a shim's shim.addr: the lock
+ * says whether a shim exists). Readers still see the old or the new file, never half. */
+int ipc_listen_volatile(int dirfd, const char *addr_file, char name[IPC_NAME_MAX], int *lfd,
+			struct kerr *err);
 /* Returns 1 with a new non-blocking CLOEXEC fd, 0 when none is pending, -1 on error. */
 int ipc_accept(int lfd, int *cfd, struct kerr *err);
 /* Server side: the peer's uid is 0 or allowed_uid, it shares our pid namespace and our

@@ -38,7 +38,7 @@ _Static_assert((int)JSMN_OBJECT == (int)JSON_OBJECT && (int)JSMN_ARRAY == (int)J
 		       (int)JSMN_STRING == (int)JSON_STRING,
 	       "jsmn and json type codes");
 
-static const char *type_name(enum json_type t)
+const char *json_type_name(enum json_type t)
 {
 	switch (t) {
 	case JSON_OBJECT:
@@ -777,7 +777,8 @@ static int expect_type(const struct json_doc *doc, int i, enum json_type want, s
 				doc->ntoks);
 	if (doc->toks[i].type != want)
 		return kerr_set(err, 0, "json value at byte %d is %s, expected %s",
-				doc->toks[i].start, type_name(doc->toks[i].type), type_name(want));
+				doc->toks[i].start, json_type_name(doc->toks[i].type),
+				json_type_name(want));
 	return 0;
 }
 

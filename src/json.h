@@ -48,6 +48,8 @@ struct json_doc {
  * than JSON_DEPTH_MAX fail with err naming the byte offset. */
 int json_parse(struct json_doc *doc, const char *text, size_t len, struct json_tok *toks, int max,
 	       struct kerr *err);
+/* "an object", "a string", … for messages that say what was found and what was wanted. */
+const char *json_type_name(enum json_type t);
 /* Index of the token after the subtree rooted at i. */
 int json_skip(const struct json_doc *doc, int i);
 /* Value token of key in object obj, or -1 when absent (never fails). Keys are compared

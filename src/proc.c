@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -129,6 +130,10 @@ static _Noreturn void child_exec(const struct proc_spawn *spec, char *const *env
 	}
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	/* After the reset: a parent that died before the prctl is seen by getppid. */
+	if (spec->die_with && !spec->detach &&
+	    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != spec->die_with))
+		_exit(127);
 	if (spec->new_session && !spec->detach && setsid() < 0)
 		child_fail(errfd, SPAWN_SETSID, errno);
 	if (spec->cwd && chdir(spec->cwd) < 0)

@@ -26,6 +26,9 @@ struct proc_spawn {
 				  its pid is learned through the exec-error pipe protocol */
 	const char *cwd;   /* chdir in the child, or NULL */
 	int oom_score_adj; /* written to /proc/self/oom_score_adj unless 0 */
+	pid_t die_with;	   /* nonzero (the caller's pid, not with detach): the child is SIGKILLed
+			      when the caller dies (PR_SET_PDEATHSIG), or exits at once when it
+			      already has */
 };
 
 /* Starts the process. Returns its pid once it has exec'd; an exec failure is reported

@@ -141,6 +141,7 @@ void record_done(struct record *r)
 	strv_free(&r->cap_drop);
 	strv_free(&r->labels);
 	free(r->runtime);
+	free(r->health_cmd);
 	record_init(r);
 }
 
@@ -434,6 +435,78 @@ static int check_restart(const struct record *r, struct kerr *err)
 	return 0;
 }
 
+/* ---- health checks ---- */
+
+static const char *const health_actions[] = {
+	[RECORD_HEALTH_NONE] = "none",
+	[RECORD_HEALTH_KILL] = "kill",
+	[RECORD_HEALTH_RESTART] = "restart",
+	[RECORD_HEALTH_STOP] = "stop",
+};
+
+#define HEALTH_ACTIONS ((int)(sizeof(health_actions) / sizeof(health_actions[0])))
+
+const char *record_health_action_name(enum record_health_action a)
+{
+	if ((int)a < 0 || (int)a >= HEALTH_ACTIONS)
+		return "unknown";
+	return health_actions[a];
+}
+
+int record_health_action_parse(const char *s, enum record_health_action *a, struct kerr *err)
+{
+	char q[4 * SHOWN_MAX + 4];
+
+	for (int i = 0; i < HEALTH_ACTIONS; i++)
+		if (strcmp(s, health_actions[i]) == 0) {
+			*a = (enum record_health_action)i;
+			return 0;
+		}
+	return kerr_set(err, 0, "unknown action `%s`, expected none, kill, restart or stop",
+			shown(q, s));
+}
+
+/* docker's --health-* rules: the knobs need a command; durations 1 ms..1 day. */
+static int check_health(const struct record *r, struct kerr *err)
+{
+	const struct {
+		const char *flag;
+		uint64_t v;
+	} d[] = {
+		{ "--health-interval", r->health_interval_ms },
+		{ "--health-timeout", r->health_timeout_ms },
+		{ "--health-start-period", r->health_start_period_ms },
+	};
+
+	if ((int)r->health_on_failure < 0 || (int)r->health_on_failure >= HEALTH_ACTIONS)
+		return kerr_set(err, 0, "--health-on-failure action %d is unknown",
+				(int)r->health_on_failure);
+	if (r->health_retries > RECORD_HEALTH_RETRIES_MAX)
+		return kerr_set(err, 0, "--health-retries %u exceeds the limit of %u",
+				r->health_retries, RECORD_HEALTH_RETRIES_MAX);
+	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
+		if (d[i].v > RECORD_HEALTH_DURATION_MAX)
+			return kerr_set(err, 0,
+					"%s of %llu ms exceeds the limit of 1 day (%llu ms)",
+					d[i].flag, (unsigned long long)d[i].v,
+					(unsigned long long)RECORD_HEALTH_DURATION_MAX);
+	if (!r->health_cmd) {
+		if (r->health_interval_ms || r->health_timeout_ms || r->health_start_period_ms ||
+		    r->health_retries || r->health_on_failure != RECORD_HEALTH_NONE)
+			return kerr_set(err, 0,
+					"--health-* options need --health-cmd (kettle has no image "
+					"to take a check from)");
+		return 0;
+	}
+	if (r->health_cmd[0] == '\0')
+		return kerr_set(err, 0, "--health-cmd is empty, expected a shell command");
+	if (r->auto_remove && r->health_on_failure == RECORD_HEALTH_RESTART)
+		return kerr_set(err, 0,
+				"--health-on-failure restart and --rm cannot be used together "
+				"(allowed with --rm: none, kill, stop)");
+	return 0;
+}
+
 int record_validate(const struct record *r, bool request, struct kerr *err)
 {
 	if (check_identity(r, request, err) < 0)
@@ -512,29 +585,12 @@ int record_validate(const struct record *r, bool request, struct kerr *err)
 		return -1;
 	if (check_log(r, err) < 0)
 		return -1;
+	if (check_health(r, err) < 0)
+		return -1;
 	return 0;
 }
 
 /* ---- JSON in ---- */
-
-static const char *type_name(enum json_type t)
-{
-	switch (t) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_NUMBER:
-		return "a number";
-	case JSON_BOOL:
-		return "a boolean";
-	case JSON_NULL:
-		return "null";
-	}
-	return "an unknown value";
-}
 
 /* Everything a field parser needs. */
 struct parse {
@@ -552,8 +608,8 @@ static int want(const struct parse *p, int i, enum json_type t, const char *key)
 {
 	if (is_type(p, i, t))
 		return 0;
-	return kerr_set(p->err, 0, "key `%s`: expected %s, found %s", key, type_name(t),
-			type_name(p->doc->toks[i].type));
+	return kerr_set(p->err, 0, "key `%s`: expected %s, found %s", key, json_type_name(t),
+			json_type_name(p->doc->toks[i].type));
 }
 
 /* A fresh copy of the string token i (type already checked), at most RECORD_STR_MAX. */
@@ -811,6 +867,18 @@ static int f_restart(const struct parse *p, int i)
 	return 0;
 }
 
+static int f_health_on_failure(const struct parse *p, int i)
+{
+	char text[16];
+
+	if (want(p, i, JSON_STRING, "health_on_failure") < 0)
+		return -1;
+	if (json_get_str(p->doc, i, text, sizeof(text), p->err) < 0 ||
+	    record_health_action_parse(text, &p->r->health_on_failure, p->err) < 0)
+		return kerr_wrap(p->err, "key `health_on_failure`");
+	return 0;
+}
+
 static int f_created(const struct parse *p, int i)
 {
 	char *s = NULL;
@@ -932,6 +1000,22 @@ static int parse_member(const struct parse *p, int k, int v)
 		return 0;
 	}
 
+	if (json_str_eq(d, k, "health_cmd")) {
+		free(r->health_cmd);
+		r->health_cmd = NULL;
+		return get_opt_str(p, v, "health_cmd", &r->health_cmd);
+	}
+	if (json_str_eq(d, k, "health_interval_ms"))
+		return get_u64_key(p, v, "health_interval_ms", &r->health_interval_ms);
+	if (json_str_eq(d, k, "health_timeout_ms"))
+		return get_u64_key(p, v, "health_timeout_ms", &r->health_timeout_ms);
+	if (json_str_eq(d, k, "health_start_period_ms"))
+		return get_u64_key(p, v, "health_start_period_ms", &r->health_start_period_ms);
+	if (json_str_eq(d, k, "health_retries"))
+		return get_u32(p, v, "health_retries", &r->health_retries);
+	if (json_str_eq(d, k, "health_on_failure"))
+		return f_health_on_failure(p, v);
+
 	size_t n = (size_t)(d->toks[k].end - d->toks[k].start);
 
 	str_copyn(name, sizeof(name), d->text + d->toks[k].start, n < SHOWN_MAX ? n : SHOWN_MAX);
@@ -946,7 +1030,7 @@ static int parse_doc(struct parse *p)
 
 	if (d->toks[0].type != JSON_OBJECT)
 		return kerr_set(p->err, 0, "container record: expected an object, found %s",
-				type_name(d->toks[0].type));
+				json_type_name(d->toks[0].type));
 	/* The version first: a newer format gets one clear message, not unknown-key noise. */
 	v = json_obj_get(d, 0, "version");
 	if (v < 0)
@@ -1118,6 +1202,17 @@ int record_to_json(const struct record *r, struct buf *out, struct kerr *err)
 	json_w_u64(&w, r->log_max_size);
 	json_w_key(&w, "log_max_files");
 	json_w_u64(&w, r->log_max_files);
+	w_opt_str(&w, "health_cmd", r->health_cmd);
+	json_w_key(&w, "health_interval_ms");
+	json_w_u64(&w, r->health_interval_ms);
+	json_w_key(&w, "health_timeout_ms");
+	json_w_u64(&w, r->health_timeout_ms);
+	json_w_key(&w, "health_start_period_ms");
+	json_w_u64(&w, r->health_start_period_ms);
+	json_w_key(&w, "health_retries");
+	json_w_u64(&w, r->health_retries);
+	json_w_key(&w, "health_on_failure");
+	json_w_str(&w, record_health_action_name(r->health_on_failure));
 	json_w_obj_end(&w);
 	if (json_w_end(&w, err) < 0)
 		return kerr_wrap(err, "container record");

@@ -30,6 +30,21 @@ enum record_network {
 	RECORD_NET_NS,	     /* join the namespace at netns_path */
 };
 
+/* Health checks (docker's --health-* flags): defaults for the zero values. */
+#define RECORD_HEALTH_INTERVAL_MS  30000u	 /* docker: 30 s between checks */
+#define RECORD_HEALTH_TIMEOUT_MS   30000u	 /* docker: 30 s before a check is killed */
+#define RECORD_HEALTH_RETRIES	   3u		 /* docker: 3 failures make it unhealthy */
+#define RECORD_HEALTH_DURATION_MAX (86400000ull) /* longest interval/timeout/period (1 day) */
+#define RECORD_HEALTH_RETRIES_MAX  1000000u	 /* largest --health-retries */
+
+/* podman's --health-on-failure: what the shim does once the container turns unhealthy. */
+enum record_health_action {
+	RECORD_HEALTH_NONE = 0, /* nothing: the status says unhealthy (docker's behaviour) */
+	RECORD_HEALTH_KILL,	/* SIGKILL; the restart policy decides as after a crash */
+	RECORD_HEALTH_RESTART,	/* SIGKILL, then started again through the backoff, any policy */
+	RECORD_HEALTH_STOP,	/* stopped like `kettle stop`: no restart */
+};
+
 struct record_strv {
 	char **v; /* owned array of owned strings */
 	size_t n; /* entries */
@@ -78,6 +93,12 @@ struct record {
 	uint64_t restart_reset_ms;     /* --restart-reset, ms; 0 = the daemon's default */
 	uint64_t log_max_size;	       /* --log-max-size, bytes per log file; 0 = the daemon's */
 	uint32_t log_max_files;	       /* --log-max-files, ctr.log included; 0 = the daemon's */
+	char *health_cmd;	       /* owned; --health-cmd, run as `/bin/sh -c`; NULL: none */
+	uint64_t health_interval_ms;   /* --health-interval, ms; 0 = RECORD_HEALTH_INTERVAL_MS */
+	uint64_t health_timeout_ms;    /* --health-timeout, ms; 0 = RECORD_HEALTH_TIMEOUT_MS */
+	uint64_t health_start_period_ms; /* --health-start-period, ms; 0 = none */
+	uint32_t health_retries;	 /* --health-retries; 0 = RECORD_HEALTH_RETRIES */
+	enum record_health_action health_on_failure; /* --health-on-failure */
 };
 
 void record_init(struct record *r);
@@ -95,6 +116,9 @@ int record_canonical_cap(const char *in, char *out, size_t cap, struct kerr *err
 extern const char *const record_default_caps[];
 /* Every capability name runc knows, NULL-terminated. */
 extern const char *const record_all_caps[];
+/* "none", "kill", "restart", "stop" (podman's names) and back. */
+const char *record_health_action_name(enum record_health_action a);
+int record_health_action_parse(const char *s, enum record_health_action *a, struct kerr *err);
 /* The command as ps shows it: args joined by spaces, quoted when needed, truncated. */
 void record_command_line(const struct record *r, char *out, size_t cap);
 

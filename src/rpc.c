@@ -28,6 +28,7 @@
 #define RPC_CONNS_MAX	  4096 /* connections one server holds */
 #define REGISTRY_BUCKETS  256  /* hash buckets of the id registry */
 #define AUTH_ERROR_CODE	  125  /* CODE of the one error frame an unauthenticated peer gets */
+#define ACCEPT_PAUSE_MS	  100  /* listener off this long when we are out of descriptors */
 
 struct rpc_conn {
 	struct ipc_conn ipc;		/* socket and buffers; owned */
@@ -58,6 +59,7 @@ struct rpc_server {
 	void *data;			/* initial per-connection pointer */
 	struct rpc_conn *conns;		/* accepted, live or draining */
 	size_t nconns;			/* entries in conns */
+	uint64_t pause_timer;		/* accepting resumes when it fires; 0 when not paused */
 };
 
 static struct rpc_conn *registry[REGISTRY_BUCKETS];
@@ -360,7 +362,9 @@ static void auth_timeout(struct loop *l, void *data)
 
 	(void)l;
 	c->timer = 0;
-	kerr_set(&why, ETIMEDOUT, "authentication timed out after %d ms", IPC_AUTH_DEADLINE_MS);
+	/* Code set apart: the peer reads "timed out after 2000 ms", not strerror twice. */
+	kerr_set(&why, 0, "authentication timed out after %d ms", IPC_AUTH_DEADLINE_MS);
+	why.code = ETIMEDOUT;
 	refuse(c, 0, &why);
 }
 
@@ -424,6 +428,33 @@ struct rpc_conn *rpc_conn_dial(struct loop *l, int dirfd, const char *addr_file,
 	return c;
 }
 
+static void resume_accepting(struct loop *l, void *data)
+{
+	struct rpc_server *s = data;
+	struct kerr err;
+
+	s->pause_timer = 0;
+	if (s->lfd >= 0)
+		(void)loop_mod_fd(l, s->lfd, LOOP_READ, &err);
+}
+
+/*
+ * Out of descriptors (EMFILE/ENFILE): the pending connection stays in the backlog and the
+ * level-triggered listener would wake us at once, forever, while peers that hold our
+ * descriptors (say 1,000 that never authenticate) wait for their deadline. Stop listening
+ * for a moment instead of spinning; queued clients are accepted once descriptors free up.
+ */
+static void pause_accepting(struct rpc_server *s)
+{
+	struct kerr err;
+
+	if (s->pause_timer || loop_mod_fd(s->loop, s->lfd, 0, &err) < 0)
+		return;
+	s->pause_timer = loop_add_timer(s->loop, ACCEPT_PAUSE_MS, resume_accepting, s, &err);
+	if (!s->pause_timer)
+		(void)loop_mod_fd(s->loop, s->lfd, LOOP_READ, &err);
+}
+
 static void on_accept(struct loop *l, int lfd, uint32_t events, void *data)
 {
 	struct rpc_server *s = data;
@@ -434,6 +465,8 @@ static void on_accept(struct loop *l, int lfd, uint32_t events, void *data)
 		int fd;
 		int r = ipc_accept(lfd, &fd, &err);
 
+		if (r < 0 && (err.code == EMFILE || err.code == ENFILE))
+			pause_accepting(s);
 		if (r <= 0)
 			return; /* EAGAIN, or a transient accept error: try on the next wakeup */
 		if (s->nconns >= RPC_CONNS_MAX) {
@@ -488,6 +521,10 @@ void rpc_server_stop(struct rpc_server *s)
 {
 	if (!s || s->lfd < 0)
 		return;
+	if (s->pause_timer) {
+		loop_cancel_timer(s->loop, s->pause_timer);
+		s->pause_timer = 0;
+	}
 	loop_del_fd(s->loop, s->lfd);
 	s->lfd = fd_close(s->lfd);
 }

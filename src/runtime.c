@@ -181,6 +181,7 @@ int runtime_spawn(const struct runtime *rt, const struct runtime_call *call, pid
 		.stdio = { call->stdio[0], call->stdio[1], call->stdio[2] },
 		.keep_fd = -1,
 		.new_session = true,
+		.die_with = call->die_with_caller ? getpid() : 0,
 	};
 
 	if (build_argv(rt, call, av, sigbuf, err) < 0)

@@ -18,8 +18,11 @@
 
 #include "kerr.h"
 
-#define RUNTIME_DEFAULT	   "runc"
-#define RUNTIME_TIMEOUT_MS 30000 /* a runtime call still running after this is killed */
+/* A runtime call still running after RUNTIME_TIMEOUT_MS is killed: the default of
+ * `kettle daemon --runtime-timeout`, which accepts up to RUNTIME_TIMEOUT_MAX_MS. */
+#define RUNTIME_DEFAULT	       "runc"
+#define RUNTIME_TIMEOUT_MS     30000
+#define RUNTIME_TIMEOUT_MAX_MS 3600000
 
 enum runtime_op {
 	RUNTIME_CREATE, /* create --bundle B --pid-file P ID (stdio = the container's) */
@@ -52,6 +55,8 @@ struct runtime_call {
 	bool all;		    /* KILL --all */
 	bool force;		    /* DELETE --force */
 	bool detach;		    /* EXEC --detach */
+	bool die_with_caller;	    /* SIGKILLed if the caller dies mid-call (PR_SET_PDEATHSIG):
+				       a half-done call is left to the caller's successor */
 	int stdio[3];		    /* fds for the runtime's 0,1,2 (-1: /dev/null); for CREATE,
 				    RUN and EXEC they become the container process's stdio */
 };

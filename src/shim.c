@@ -41,7 +41,7 @@
 
 static const char usage[] =
 	"usage: kettle shim --root ROOT --id ID [--runtime PATH] [--log-level LEVEL]\n"
-	"                   [--restart]\n"
+	"                   [--runtime-timeout MS] [--restart] [--run]\n"
 	"\n"
 	"Supervises one container. Started by `kettle daemon` with its ready pipe on fd 3;\n"
 	"never run it by hand.\n"
@@ -50,11 +50,16 @@ static const char usage[] =
 	"  --id ID            container id (64 hex characters)\n"
 	"  --runtime PATH     OCI runtime when the record names none (default runc)\n"
 	"  --log-level LEVEL  error, warn, info or debug (default info)\n"
+	"  --runtime-timeout MS  a runtime call still running after MS is killed (default\n"
+	"                     30000; the daemon passes its --runtime-timeout)\n"
 	"  --restart          a restart by the policy: carry the counters of the last exit on\n"
-	"                     and start the container once it is created\n";
+	"                     and start the container once it is created\n"
+	"  --run              `kettle run`: create and start at once (runc run --detach); the\n"
+	"                     output and the exit wait for SHIM_START, the client's cue that\n"
+	"                     it is attached\n";
 
 static const char synopsis[] = "usage: kettle shim --root ROOT --id ID [--runtime PATH] "
-			       "[--log-level LEVEL] [--restart]";
+			       "[--log-level LEVEL] [--runtime-timeout MS] [--restart] [--run]";
 
 struct shim_args {
 	const char *root;     /* --root, borrowed from argv */
@@ -62,6 +67,8 @@ struct shim_args {
 	const char *runtime;  /* --runtime or NULL, borrowed from argv */
 	enum log_level level; /* --log-level */
 	bool restart;	      /* --restart: started by the daemon's restart policy */
+	bool run;	      /* --run: `runc run --detach`, held until SHIM_START */
+	uint64_t timeout_ms;  /* --runtime-timeout, ms */
 };
 
 /* Returns 0 to go on, or the exit code (0 after --help). */
@@ -73,12 +80,15 @@ static int parse_args(int argc, char **argv, struct shim_args *a)
 		{ "runtime", required_argument, NULL, 'R' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "restart", no_argument, NULL, 'x' },
+		{ "run", no_argument, NULL, 'u' },
+		{ "runtime-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct kerr err;
 	int c;
 
-	*a = (struct shim_args){ .level = LOG_LVL_INFO };
+	*a = (struct shim_args){ .level = LOG_LVL_INFO, .timeout_ms = RUNTIME_TIMEOUT_MS };
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -103,6 +113,18 @@ static int parse_args(int argc, char **argv, struct shim_args *a)
 			break;
 		case 'x':
 			a->restart = true;
+			break;
+		case 'u':
+			a->run = true;
+			break;
+		case 'T':
+			if (str_to_u64(optarg, RUNTIME_TIMEOUT_MAX_MS, &a->timeout_ms, &err) < 0 ||
+			    a->timeout_ms == 0) {
+				fprintf(stderr,
+					"%s\nkettle shim: --runtime-timeout `%s` is not %s\n",
+					synopsis, optarg, "a number of milliseconds in 1..3600000");
+				return EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -332,10 +354,11 @@ static void before_sleep(struct loop *l, void *data)
 	struct shim *sh = data;
 
 	compact_waiters(sh);
-
 	if (sh->exiting && shim_supervise_calls(sh) == 0 && shim_exec_calls(sh) == 0 &&
 	    all_flushed(sh))
 		loop_stop(l);
+	/* Last: what runs after a trim, up to epoll_wait, maps its pages back. */
+	shim_trim_before_sleep(sh);
 }
 
 static void on_flush_timer(struct loop *l, void *data)
@@ -415,7 +438,7 @@ static void req_state(struct shim *sh, struct rpc_conn *c, const struct wire_fra
 	struct wire_enc e;
 	struct kerr err;
 
-	buf_init(&b, 64u * 1024u);
+	buf_init(&b, STATUS_JSON_MAX);
 	sh->st.shim_pid = getpid();
 	if (status_to_json(&sh->st, &b, &err) < 0) {
 		rpc_conn_send_error(c, f->reqid, 125, err.msg);
@@ -682,7 +705,7 @@ static void protect_from_oom(void)
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0 || write(fd, SHIM_OOM_ADJ, strlen(SHIM_OOM_ADJ)) < 0)
-		log_debug("set oom_score_adj to %s: %m, ignoring", SHIM_OOM_ADJ);
+		log_warn("set oom_score_adj to %s: %m, ignoring", SHIM_OOM_ADJ);
 	fd_close(fd);
 }
 
@@ -708,6 +731,7 @@ static int setup(struct shim *sh, const struct shim_args *a, struct kerr *err)
 		return EXIT_LOCKED;
 	}
 	log_info("shim starting for container %s", sh->id);
+	sh->runtime_timeout_ms = a->timeout_ms;
 	if (read_record(sh, err) < 0 || setup_paths(sh, a, err) < 0 ||
 	    ipc_token_load(sh->rootfd, sh->token, err) < 0)
 		return EXIT_USAGE;
@@ -718,7 +742,8 @@ static int setup(struct shim *sh, const struct shim_args *a, struct kerr *err)
 	if (loop_add_signal(sh->loop, SIGCHLD, on_sigchld, sh, err) < 0)
 		return EXIT_USAGE;
 	loop_set_before_sleep(sh->loop, before_sleep, sh);
-	if (ipc_listen(sh->dirfd, STORE_SHIM_ADDR, name, &lfd, err) < 0)
+	/* Not fsynced: the name is meaningless once this shim is gone (ipc.h). */
+	if (ipc_listen_volatile(sh->dirfd, STORE_SHIM_ADDR, name, &lfd, err) < 0)
 		return EXIT_USAGE;
 	sh->server = rpc_server_new(sh->loop, lfd, sh->token, geteuid(), &shim_ops, sh, err);
 	if (!sh->server)
@@ -733,6 +758,7 @@ static int setup(struct shim *sh, const struct shim_args *a, struct kerr *err)
 	if (shim_io_open(sh, err) < 0)
 		return EXIT_USAGE;
 	log_debug("listening on @%s, bundle %s, runtime %s", name, sh->bundle, sh->rt.path);
+	sh->run_first = a->run && !a->restart && !sh->rec.tty;
 	if (shim_supervise_start(sh, a->restart, err) < 0)
 		return EXIT_USAGE;
 	return 0;
@@ -741,6 +767,7 @@ static int setup(struct shim *sh, const struct shim_args *a, struct kerr *err)
 static void teardown(struct shim *sh)
 {
 	shim_supervise_done(sh);
+	shim_health_done(sh);
 	shim_exec_done(sh);
 	shim_io_done(sh);
 	sh->server = rpc_server_free(sh->server);
@@ -783,6 +810,9 @@ int shim_main(int argc, char **argv)
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	/* A file size limit (RLIMIT_FSIZE) must make a log write fail with EFBIG, which
+	 * logfile.c drops and counts, not kill the shim and orphan its container. */
+	signal(SIGXFSZ, SIG_IGN);
 
 	sh = calloc(1, sizeof(*sh));
 	if (!sh) {

@@ -46,6 +46,9 @@ int shim_main(int argc, char **argv);
 #define SHIM_INPUT_ACKS	     64		    /* STDIN frames waiting to be written */
 #define SHIM_TTY_DIM_MAX     4096	    /* terminal rows or columns accepted */
 #define SHIM_EXECS_MAX	     64		    /* exec processes at once */
+#define SHIM_HOLD_MS	     10000	    /* --run: output and exit held for START, at most */
+#define SHIM_TRIM_MS	     2000	    /* idle this long: unused memory is given back */
+#define SHIM_EARLY_MAX	     8		    /* --run: unknown exits kept for the init's pid */
 
 /*
  * Lifecycle states (shim_supervise.c). BACKOFF (exited and deleted, restart timer armed)
@@ -78,6 +81,7 @@ enum shim_event {
 	SHIM_E_DELETE_REQ,    /* SHIM_DELETE (ev.force) or SHIM_SHUTDOWN (force) */
 	SHIM_E_DELETE_DONE,   /* `runc delete` finished (ev.code 0, or failed with ev.msg) */
 	SHIM_E_RESTART_TIMER, /* the backoff delay is over: create and start again */
+	SHIM_E_UNHEALTHY,     /* the health check turned unhealthy: --health-on-failure acts */
 	SHIM_E_COUNT,
 };
 
@@ -121,7 +125,7 @@ struct shim_call {
 	pid_t pid;	    /* runtime process; 0 when the slot is free */
 	enum runtime_op op; /* what it runs */
 	off_t log_off;	    /* runc.log size before the call: its errors come after */
-	uint64_t timer;	    /* RUNTIME_TIMEOUT_MS timer id; 0 once fired */
+	uint64_t timer;	    /* runtime_timeout_ms timer id; 0 once fired */
 	bool timed_out;	    /* the timer killed it */
 	shim_call_fn done;  /* completion, called once when reaped */
 	uint64_t conn;	    /* requester to answer (KILL, PIDS), or 0 */
@@ -170,10 +174,13 @@ struct shim_input {
 
 struct shim_io {
 	struct shim_stream out[2]; /* stdout, stderr */
-	uint8_t *rbuf;		   /* owned; SHIM_READ_BUF bytes, allocated once */
+	uint8_t *rbuf;		   /* owned; SHIM_READ_BUF bytes, allocated once; scratch that
+				      holds nothing between loop turns (shim_trim.c drops it) */
 	struct logfile *log;	   /* owned; ctr.log */
 	bool watching;		   /* read ends are registered in the loop */
 	uint64_t drops_saved_ms;   /* monotonic ms of the last state.json for log drops */
+	uint64_t drops_saved;	   /* the drop count state.json holds (written successfully) */
+	uint64_t drops_timer;	   /* timer saving a count not yet on disk, or 0 */
 
 	/* input and terminal (-i, -t) */
 	struct shim_console console; /* rec.tty: `runc create`'s console socket */
@@ -184,6 +191,14 @@ struct shim_io {
 };
 
 struct shim_execs;
+struct shim_health;
+
+/* The container's memory cgroup, for OOM kills (shim_oom.c). */
+struct shim_oom {
+	char dir[PATH_MAX]; /* its memory cgroup directory, "" when unknown */
+	bool v2;	    /* dir is a v2 cgroup (memory.events, else memory.oom_control) */
+	uint64_t base;	    /* the kernel's oom_kill count when this run was created */
+};
 
 struct shim {
 	char id[IDS_ID_LEN + 1];       /* container id */
@@ -197,6 +212,7 @@ struct shim {
 	char token[IPC_TOKEN_HEX + 1]; /* auth.token of the root */
 	struct record rec;	       /* owned; record.json */
 	struct runtime rt;	       /* runc path, root and JSON log */
+	uint64_t runtime_timeout_ms;   /* --runtime-timeout: a runtime call is killed after */
 	struct loop *loop;	       /* owned */
 	struct rpc_server *server;     /* owned; NULL once stopped and freed */
 
@@ -220,6 +236,20 @@ struct shim {
 	uint64_t run_ms;	  /* length of the run that ended last, ms (0: never started) */
 	struct restart_backoff backoff; /* the record's knobs, defaults filled in (ms) */
 
+	/* `kettle run` (--run, shim_supervise.c) and the idle trim (shim_trim.c) */
+	bool run_first;			  /* the first create is `runc run --detach` */
+	bool held;			  /* running but "created" until START: output unread,
+					     exit untold */
+	uint64_t hold_timer;		  /* SHIM_HOLD_MS while held (client lost), or 0 */
+	pid_t early_pid[SHIM_EARLY_MAX];  /* reaped before the pid file was read (the init
+					     may be among them); 0: free */
+	int early_status[SHIM_EARLY_MAX]; /* their wait statuses */
+	uint64_t turns;			  /* loop turns so far */
+	uint64_t trim_timer;		  /* SHIM_TRIM_MS idle timer, or 0 */
+	uint64_t trim_armed_turn;	  /* turns when it was armed: unchanged means idle */
+	uint64_t trim_done_turn;	  /* turns at the last trim */
+	bool trim_due;			  /* idle long enough: trim at the end of this turn */
+
 	struct shim_call calls[SHIM_CALLS_MAX];	      /* runtime processes in flight */
 	struct shim_waiter waiters[SHIM_WAITERS_MAX]; /* deferred replies, subscriptions */
 	size_t nwaiters;			      /* used entries of waiters[] */
@@ -227,7 +257,11 @@ struct shim {
 	size_t nconns;				      /* entries of conns */
 	size_t conns_cap;			      /* allocated entries of conns */
 	struct shim_io io;			      /* the container's stdio */
-	struct shim_execs *execs; /* owned; `kettle exec` processes (shim_exec.c), or NULL */
+	struct shim_execs *execs;   /* owned; `kettle exec` processes (shim_exec.c), or NULL */
+	struct shim_health *health; /* owned; health checks (shim_health.c), or NULL */
+	bool health_exit;	    /* --health-on-failure ended this run (reason "unhealthy") */
+	bool health_restart;	    /* ...with restart: start it again whatever the policy */
+	struct shim_oom oom;	    /* where OOM kills are counted */
 };
 
 /* ---- shim.c: replies, waiters, events ---- */
@@ -261,7 +295,9 @@ const char *shim_state_name(enum shim_state s);
 void shim_supervise_event(struct shim *sh, const struct shim_ev *ev);
 /* Starts the first `runc create` (state CREATING). restart: started by the daemon to
  * apply the restart policy (after a lost shim or a reboot): the counters of the last
- * exit are carried on and the container is started as soon as it is created. */
+ * exit are carried on and the container is started as soon as it is created. With
+ * sh->run_first (`--run`, for `kettle run`) it is `runc run --detach` instead, and the
+ * running container is held as "created" until SHIM_START (shim_supervise.c). */
 int shim_supervise_start(struct shim *sh, bool restart, struct kerr *err);
 /* SIGCHLD: reaps every exited child until none is left. */
 void shim_supervise_reap(struct shim *sh);
@@ -288,6 +324,12 @@ void shim_ops_frame(struct shim *sh, struct rpc_conn *c, const struct wire_frame
 /* A paused container is about to be signalled (kill, stop, delete): thaw it so the
  * signal can act (a frozen task cannot even die of SIGKILL under the v1 freezer). */
 void shim_ops_thaw_for_signal(struct shim *sh);
+
+/* ---- shim_trim.c: idle memory ---- */
+
+/* From the loop's before-sleep hook: after SHIM_TRIM_MS without an event, the pages the
+ * idle shim does not use (read-only segments, the read buffer, deep stack) are dropped. */
+void shim_trim_before_sleep(struct shim *sh);
 
 /* ---- shim_io.c: the container's stdio ---- */
 
@@ -358,5 +400,32 @@ void shim_exec_reaped(struct shim *sh, pid_t pid, int status);
 size_t shim_exec_calls(const struct shim *sh);
 /* Frees everything; for the final teardown. */
 void shim_exec_done(struct shim *sh);
+/* An exec on the shim's own behalf ended: status is its wait status, or msg says why it
+ * could not run. Called once per serial (not at all once the shim tears down). */
+typedef void (*shim_exec_fn)(struct shim *sh, void *data, unsigned serial, int status,
+			     const char *msg);
+/* Runs argv in the running container without a requester: stdin /dev/null, stdout and
+ * stderr on out_fd (borrowed; -1 for /dev/null). Returns the exec's serial (> 0), or 0
+ * with err when it could not be started (done is then never called). */
+unsigned shim_exec_internal(struct shim *sh, char *const *argv, size_t argc, int out_fd,
+			    shim_exec_fn done, void *data, struct kerr *err);
+/* SIGKILL to an internal exec, now or as soon as its pid is known; done still runs. */
+void shim_exec_kill(struct shim *sh, unsigned serial);
+
+/* ---- shim_health.c: health checks (--health-cmd) ---- */
+
+/* The container started: status starting, the first check after the interval. */
+void shim_health_start(struct shim *sh);
+/* The container exited: no more checks; a check in flight is forgotten. */
+void shim_health_stop(struct shim *sh);
+/* Frees everything; for the final teardown. */
+void shim_health_done(struct shim *sh);
+
+/* ---- shim_oom.c: OOM kills ---- */
+
+/* The container was created: find its memory cgroup and its oom_kill count so far. */
+void shim_oom_watch(struct shim *sh);
+/* The container exited: true when the kernel OOM-killed a process of it during the run. */
+bool shim_oom_check(struct shim *sh);
 
 #endif

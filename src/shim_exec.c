@@ -11,6 +11,8 @@
  * (ERROR, or OK{PID} then END{EXIT_CODE}); END waits for the exit and, with a terminal,
  * for the output's end (bounded by SHIM_DRAIN_MS). An exec'd process may exit before
  * runc's pid file is read: exits of unknown children are kept briefly to close that race.
+ * The shim's own execs (health checks) use the same slots without a requester: their
+ * outcome goes to a callback instead of frames.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +44,7 @@ struct shim_exec {
 	uint64_t conn;		      /* requester: OK, DATA, END go there; 0 once gone */
 	uint32_t reqid;		      /* requester's request id */
 	pid_t runc_pid;		      /* `runc exec` in flight, else 0 */
-	uint64_t runc_timer;	      /* RUNTIME_TIMEOUT_MS timer id, or 0 */
+	uint64_t runc_timer;	      /* runtime_timeout_ms timer id, or 0 */
 	bool runc_timed_out;	      /* the timer killed runc */
 	off_t log_off;		      /* runc.log size before the call */
 	uint64_t seq;		      /* orphan exits numbered from here may be ours */
@@ -59,6 +61,9 @@ struct shim_exec {
 	uint32_t rows;		      /* size asked for before the master arrived (0: none) */
 	uint32_t cols;		      /* with rows */
 	char files[2][EXEC_NAME_MAX]; /* process.json and pid file names in the dir */
+	shim_exec_fn done;	      /* internal exec: told the outcome instead of conn */
+	void *done_data;	      /* done's argument */
+	bool kill_asked;	      /* internal exec: SIGKILL it once its pid is known */
 };
 
 struct orphan {
@@ -92,7 +97,13 @@ static void exec_error(struct shim *sh, struct shim_exec *x, uint32_t code, cons
 	struct kerr err;
 
 	log_info("exec %u failed: %s", x->serial, msg);
-	(void)sh;
+	if (x->done) {
+		shim_exec_fn fn = x->done;
+
+		x->done = NULL;
+		fn(sh, x->done_data, x->serial, 0, msg);
+		return;
+	}
 	if (!c)
 		return;
 	wire_enc_begin(&e, rpc_conn_txbuf(c), WIRE_T_ERROR, x->reqid, 0);
@@ -155,7 +166,17 @@ static void maybe_finish(struct shim *sh, struct shim_exec *x)
 {
 	if (!x->reaped || x->runc_pid || (x->tty && x->master >= 0))
 		return;
-	int code = proc_exit_code(x->status);
+	int code = proc_exit_code(x->status), status = x->status;
+	unsigned serial = x->serial;
+	shim_exec_fn fn = x->done;
+	void *data = x->done_data;
+
+	if (fn) {
+		log_debug("exec %u (pid %d) exited with code %d", serial, (int)x->pid, code);
+		slot_free(sh, x);
+		fn(sh, data, serial, status, NULL);
+		return;
+	}
 	log_info("exec %u (pid %d) exited with code %d", x->serial, (int)x->pid, code);
 	send_frame_u32(x->conn, x->reqid, WIRE_T_END, WIRE_F_EXIT_CODE, (uint32_t)code);
 	slot_free(sh, x);
@@ -214,8 +235,8 @@ static void runc_timeout(struct loop *l, void *data)
 	(void)l;
 	x->runc_timer = 0;
 	x->runc_timed_out = true;
-	log_warn("runtime exec (pid %d) still running after %d ms, killing it", (int)x->runc_pid,
-		 RUNTIME_TIMEOUT_MS);
+	log_warn("runtime exec (pid %d) still running after its timeout, killing it",
+		 (int)x->runc_pid);
 	kill(x->runc_pid, SIGKILL); /* our unreaped child: the pid cannot be recycled */
 }
 
@@ -266,8 +287,8 @@ static void runc_done(struct shim *sh, struct shim_exec *x, int status)
 		bool printed = x->printed && WIFEXITED(status) && !x->runc_timed_out;
 
 		if (x->runc_timed_out) {
-			snprintf(msg, sizeof(msg), "runtime exec timed out after %d ms",
-				 RUNTIME_TIMEOUT_MS);
+			snprintf(msg, sizeof(msg), "runtime exec timed out after %llu ms",
+				 (unsigned long long)sh->runtime_timeout_ms);
 		} else {
 			if (runtime_read_error(&sh->rt, x->log_off, msg, sizeof(msg), &err) < 0)
 				log_warn("%s, ignoring", err.msg);
@@ -306,7 +327,12 @@ static void runc_done(struct shim *sh, struct shim_exec *x, int status)
 	x->runc_pid = 0;
 	unlink_files(sh, x);
 	claim_orphan(sh->execs, x);
-	log_info("exec %u started as pid %d", x->serial, (int)x->pid);
+	if (x->done)
+		log_debug("exec %u started as pid %d", x->serial, (int)x->pid);
+	else
+		log_info("exec %u started as pid %d", x->serial, (int)x->pid);
+	if (x->kill_asked && !x->reaped)
+		kill(x->pid, SIGKILL); /* reparented to us and not reaped: still this process */
 	send_frame_u32(x->conn, x->reqid, WIRE_T_OK, WIRE_F_PID, (uint32_t)x->pid);
 	if (x->reaped && x->tty && x->master >= 0) {
 		x->drain_timer = loop_add_timer(sh->loop, SHIM_DRAIN_MS, on_drain_timer, x, &err);
@@ -535,7 +561,7 @@ static int start_exec(struct shim *sh, struct shim_exec *x, const struct exec_re
 	x->seq = sh->execs->seq + 1;
 	if (runtime_spawn(&sh->rt, &rc, &x->runc_pid, err) < 0)
 		return -1;
-	x->runc_timer = loop_add_timer(sh->loop, RUNTIME_TIMEOUT_MS, runc_timeout, x, err);
+	x->runc_timer = loop_add_timer(sh->loop, sh->runtime_timeout_ms, runc_timeout, x, err);
 	if (!x->runc_timer)
 		log_warn("%s: runtime exec has no timeout, ignoring", err->msg);
 	return 0;
@@ -604,6 +630,49 @@ out_refuse:
 		fd_close(got[i]);
 	req_done(&q);
 	shim_reply_error(sh, rpc_conn_id(c), f->reqid, (uint32_t)code, err.msg);
+}
+
+/* ---- the shim's own execs ---- */
+
+unsigned shim_exec_internal(struct shim *sh, char *const *argv, size_t argc, int out_fd,
+			    shim_exec_fn done, void *data, struct kerr *err)
+{
+	struct exec_req q = { .args = { .v = (char **)argv, .n = argc } };
+	int fds[3] = { -1, out_fd, out_fd };
+	struct shim_exec *x;
+
+	if (sh->state != SHIM_S_RUNNING) {
+		kerr_set(err, 0, "container `%s` is not running (it is %s)", shim_short_id(sh),
+			 shim_state_name(sh->state));
+		return 0;
+	}
+	x = slot_new(sh, err);
+	if (!x)
+		return 0;
+	x->done = done;
+	x->done_data = data;
+	if (start_exec(sh, x, &q, fds, err) < 0) {
+		slot_free(sh, x);
+		return 0;
+	}
+	return x->serial;
+}
+
+void shim_exec_kill(struct shim *sh, unsigned serial)
+{
+	if (!sh->execs || !serial)
+		return;
+	for (size_t i = 0; i < SHIM_EXECS_MAX; i++) {
+		struct shim_exec *x = &sh->execs->x[i];
+
+		if (!x->used || x->serial != serial || !x->done)
+			continue;
+		if (x->pid > 0 && !x->reaped)
+			kill(x->pid, SIGKILL); /* our unreaped child: the pid is still its */
+		else
+			x->kill_asked = true;
+		return;
+	}
 }
 
 /* ---- stream frames ---- */

@@ -202,20 +202,41 @@ static void fan_out(struct shim *sh, unsigned idx, const uint8_t *p, size_t n)
 	}
 }
 
+static void note_drops(struct shim *sh);
+
+static void on_drops_timer(struct loop *l, void *data)
+{
+	struct shim *sh = data;
+
+	(void)l;
+	sh->io.drops_timer = 0;
+	note_drops(sh);
+}
+
 /* Bytes the log lost go to state.json (inspect's log_dropped_bytes), at most once per
- * SHIM_DROPS_SAVE_MS while they grow; every later save carries the final count. */
+ * SHIM_DROPS_SAVE_MS. A count not on disk yet (saved too recently, or the save failed:
+ * the disk that fills the log fills state.json's too) is saved again by a timer, so the
+ * daemon learns the final count once space returns, not only at the next transition. */
 static void note_drops(struct shim *sh)
 {
-	uint64_t d = logfile_dropped(sh->io.log), now;
+	uint64_t now = clock_mono_ms();
+	struct kerr err;
 
-	if (d == sh->st.log_dropped)
+	sh->st.log_dropped = logfile_dropped(sh->io.log);
+	if (sh->st.log_dropped == sh->io.drops_saved || sh->io.drops_timer)
 		return;
-	sh->st.log_dropped = d;
-	now = clock_mono_ms();
-	if (now - sh->io.drops_saved_ms < SHIM_DROPS_SAVE_MS)
-		return;
-	sh->io.drops_saved_ms = now;
-	shim_supervise_save(sh);
+	if (now - sh->io.drops_saved_ms >= SHIM_DROPS_SAVE_MS) {
+		sh->io.drops_saved_ms = now;
+		sh->st.shim_pid = getpid();
+		if (status_write(sh->dirfd, STORE_STATE, &sh->st, false, &err) == 0) {
+			sh->io.drops_saved = sh->st.log_dropped;
+			return;
+		}
+		log_warn("%s, retrying in %d ms", err.msg, SHIM_DROPS_SAVE_MS);
+	}
+	sh->io.drops_timer = loop_add_timer(sh->loop, SHIM_DROPS_SAVE_MS, on_drops_timer, sh, &err);
+	if (!sh->io.drops_timer)
+		log_warn("%s, ignoring", err.msg);
 }
 
 /* End of one stream: unregister, close, end a partial line in the log. */
@@ -368,6 +389,9 @@ void shim_io_done(struct shim *sh)
 		io->out[i].wfd = fd_close(io->out[i].wfd);
 	}
 	io->watching = false;
+	if (io->drops_timer)
+		loop_cancel_timer(sh->loop, io->drops_timer);
+	io->drops_timer = 0;
 	io->stdin_rfd = fd_close(io->stdin_rfd);
 	shim_input_done(&io->in);
 	shim_tty_close(&io->console);

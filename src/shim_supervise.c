@@ -5,7 +5,7 @@
  * as s6-supervise does; a NULL entry means the event cannot happen in that state (an
  * internal event is logged and ignored, a request is refused). Runtime calls are
  * asynchronous: each is a slot in sh->calls keyed by the runtime's pid, with a
- * RUNTIME_TIMEOUT_MS timer that SIGKILLs a hung runtime and a completion that turns its
+ * runtime_timeout_ms timer that SIGKILLs a hung runtime and a completion that turns its
  * result into the next event. Invariants: exit.json is written (durably) before anyone
  * is told of an exit; the container's output is drained to EOF (bounded by
  * SHIM_DRAIN_MS) before END frames go out; nothing here waits or sleeps.
@@ -58,6 +58,7 @@ static const char *const event_names[SHIM_E_COUNT] = {
 	[SHIM_E_DELETE_REQ] = "delete-request",
 	[SHIM_E_DELETE_DONE] = "delete-done",
 	[SHIM_E_RESTART_TIMER] = "restart-timer",
+	[SHIM_E_UNHEALTHY] = "unhealthy",
 };
 
 const char *shim_state_name(enum shim_state s)
@@ -74,10 +75,16 @@ void shim_supervise_save(struct shim *sh)
 		log_warn("%s, ignoring", err.msg);
 }
 
-static void set_state(struct shim *sh, enum shim_state s)
+/* The transition alone; the caller saves state.json when it is due (set_state). */
+static void enter_state(struct shim *sh, enum shim_state s)
 {
 	log_debug("%s -> %s", shim_state_name(sh->state), shim_state_name(s));
 	sh->state = s;
+}
+
+static void set_state(struct shim *sh, enum shim_state s)
+{
+	enter_state(sh, s);
 	shim_supervise_save(sh);
 }
 
@@ -88,6 +95,8 @@ static const char *op_name(enum runtime_op op)
 	switch (op) {
 	case RUNTIME_CREATE:
 		return "create";
+	case RUNTIME_RUN:
+		return "run";
 	case RUNTIME_START:
 		return "start";
 	case RUNTIME_KILL:
@@ -114,8 +123,8 @@ static void call_timeout(struct loop *l, void *data)
 	(void)l;
 	call->timer = 0;
 	call->timed_out = true;
-	log_warn("runtime %s (pid %d) still running after %d ms, killing it", op_name(call->op),
-		 (int)call->pid, RUNTIME_TIMEOUT_MS);
+	log_warn("runtime %s (pid %d) still running after its timeout, killing it",
+		 op_name(call->op), (int)call->pid);
 	/* Still our unreaped child, so the pid cannot have been recycled. */
 	kill(call->pid, SIGKILL);
 }
@@ -182,6 +191,9 @@ static struct shim_call *call_spawn(struct shim *sh, struct runtime_call *rc, sh
 		return NULL;
 	}
 	off_t off = runtime_log_offset(&sh->rt);
+	/* A shim that dies mid-call takes the call with it: its container is then lost and
+	 * deleted by the daemon (shim_lost), never created or started behind its back. */
+	rc->die_with_caller = true;
 	if (runtime_spawn(&sh->rt, rc, &pid, err) < 0)
 		return NULL;
 	*call = (struct shim_call){
@@ -194,7 +206,7 @@ static struct shim_call *call_spawn(struct shim *sh, struct runtime_call *rc, sh
 		.out_fd = -1,
 	};
 	buf_init(&call->out, SHIM_PS_OUT_MAX);
-	call->timer = loop_add_timer(sh->loop, RUNTIME_TIMEOUT_MS, call_timeout, call, err);
+	call->timer = loop_add_timer(sh->loop, sh->runtime_timeout_ms, call_timeout, call, err);
 	if (!call->timer)
 		log_warn("%s: runtime %s has no timeout, ignoring", err->msg, op_name(rc->op));
 	log_debug("runtime %s started as pid %d", op_name(rc->op), (int)pid);
@@ -211,8 +223,8 @@ static bool call_failed(struct shim *sh, const struct shim_call *call, int statu
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !call->timed_out)
 		return false;
 	if (call->timed_out) {
-		snprintf(msg, cap, "runtime %s timed out after %d ms and was killed",
-			 op_name(call->op), RUNTIME_TIMEOUT_MS);
+		snprintf(msg, cap, "runtime %s timed out after %llu ms and was killed",
+			 op_name(call->op), (unsigned long long)sh->runtime_timeout_ms);
 		return true;
 	}
 	if (runtime_read_error(&sh->rt, call->log_off, msg, cap, &err) < 0)
@@ -286,7 +298,16 @@ static void create_done(struct shim *sh, struct shim_call *call, int status)
 		ev.type = SHIM_E_CREATE_FAILED;
 		ev.code = SHIM_ERR_CODE;
 		ev.msg = msg;
+	} else {
+		/* `runc run` returns after the start: a quick init may be reaped already. */
+		for (size_t i = 0; i < SHIM_EARLY_MAX; i++) {
+			if (sh->early_pid[i] == sh->init_pid) {
+				sh->init_reaped = true;
+				sh->init_status = sh->early_status[i];
+			}
+		}
 	}
+	memset(sh->early_pid, 0, sizeof(sh->early_pid));
 	shim_supervise_event(sh, &ev);
 }
 
@@ -386,11 +407,32 @@ static void kill_quietly(struct shim *sh, int sig, bool all)
 		log_error("%s", err.msg);
 }
 
+/*
+ * --run holds a running container as "created" until START, its output unread, so that
+ * the client attached before START sees every byte (the pipes, SHIM_PIPE_SIZE deep,
+ * are the buffer). The hold ends at START, at a delete, or after SHIM_HOLD_MS when the
+ * client that created it never came back; reading then starts with the first byte.
+ */
+static void release_hold(struct shim *sh)
+{
+	struct kerr err;
+
+	if (!sh->held)
+		return;
+	if (sh->hold_timer)
+		loop_cancel_timer(sh->loop, sh->hold_timer);
+	sh->hold_timer = 0;
+	sh->held = false;
+	if (sh->state != SHIM_S_CREATING && shim_io_watch(sh, &err) < 0)
+		log_error("%s", err.msg);
+}
+
 /* `runc delete --force`; when it cannot even start there is nothing left to wait for. */
 static void delete_container(struct shim *sh, enum shim_state next)
 {
 	struct kerr err;
 
+	release_hold(sh);
 	set_state(sh, next);
 	if (spawn_simple(sh, RUNTIME_DELETE, delete_done, 0, true, 0, 0, &err) < 0) {
 		struct shim_ev ev = { .type = SHIM_E_DELETE_DONE, .code = SHIM_ERR_CODE };
@@ -462,6 +504,10 @@ static void on_drain_timer(struct loop *l, void *data)
 	shim_supervise_event(sh, &ev);
 }
 
+struct ev_attr;
+static void emit_event(struct shim *sh, const char *type, const struct ev_attr *attrs,
+		       const char *reason);
+
 /* Records the exit durably, then drains output; DRAINED tells everyone. */
 static void container_exited(struct shim *sh, int status)
 {
@@ -480,6 +526,12 @@ static void container_exited(struct shim *sh, int status)
 	st->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	st->oom_killed = false;
 	str_copy(st->reason, sizeof(st->reason), st->signal ? "killed" : "exited");
+	if (sh->health_exit)
+		str_copy(st->reason, sizeof(st->reason), "unhealthy");
+	sh->health_exit = false;
+	shim_health_stop(sh);
+	/* Read before `runc delete` removes the cgroup (docker's OOMKilled). */
+	st->oom_killed = shim_oom_check(sh);
 	if (sh->start_error_code) {
 		st->exit_code = sh->start_error_code;
 		str_copy(st->reason, sizeof(st->reason), "start failed");
@@ -489,6 +541,9 @@ static void container_exited(struct shim *sh, int status)
 	if (status_write(sh->dirfd, STORE_EXIT, st, true, &err) < 0)
 		log_error("%s", err.msg);
 	set_state(sh, SHIM_S_EXITED);
+	/* Before the exit event (on_drained), as docker sends oom before die. */
+	if (st->oom_killed)
+		emit_event(sh, "oom", NULL, NULL);
 	if (shim_io_drain(sh)) {
 		struct shim_ev ev = { .type = SHIM_E_DRAINED };
 
@@ -579,25 +634,52 @@ static void ok_now(struct shim *sh, const struct shim_ev *ev)
 	shim_reply_ok(sh, ev->conn, ev->reqid);
 }
 
+/* Held for SHIM_HOLD_MS and nobody started it: the client that ran it is gone, and the
+ * container runs on as it was asked to (a START with nobody to answer). */
+static void on_hold_timer(struct loop *l, void *data)
+{
+	struct shim *sh = data;
+	struct shim_ev ev = { .type = SHIM_E_START_REQ };
+
+	(void)l;
+	sh->hold_timer = 0;
+	if (!sh->held || sh->state != SHIM_S_CREATED)
+		return;
+	log_warn("no START within %d ms of `runc run`: starting to read its output", SHIM_HOLD_MS);
+	shim_supervise_event(sh, &ev);
+}
+
 static void on_created(struct shim *sh, const struct shim_ev *ev)
 {
 	struct kerr err;
 
 	(void)ev;
-	sh->init_reaped = false;
 	sh->st.kind = STATUS_CREATED;
 	sh->st.pid = sh->init_pid;
-	set_state(sh, SHIM_S_CREATED);
-	log_info("container created, init pid %d", (int)sh->init_pid);
-	if (shim_io_watch(sh, &err) < 0)
+	shim_oom_watch(sh);
+	enter_state(sh, SHIM_S_CREATED);
+	log_info("container %s, init pid %d", sh->held ? "running, held until START" : "created",
+		 (int)sh->init_pid);
+	if (!sh->held && shim_io_watch(sh, &err) < 0)
 		log_error("%s", err.msg);
+	/* The daemon learns "created" from the ready frame itself: state.json follows, off
+	 * the path of the client waiting for it (no request is read before it is written). */
 	shim_report_ready(sh, 0, NULL);
+	shim_supervise_save(sh);
 	/* A DELETE that arrived while creating. */
 	for (size_t i = 0; i < sh->nwaiters; i++)
 		if (sh->waiters[i].kind == SHIM_W_DELETE) {
 			delete_container(sh, SHIM_S_DELETING);
 			return;
 		}
+	if (sh->held) {
+		sh->hold_timer = loop_add_timer(sh->loop, SHIM_HOLD_MS, on_hold_timer, sh, &err);
+		if (!sh->hold_timer) {
+			log_error("%s: releasing the container at once", err.msg);
+			on_hold_timer(sh->loop, sh);
+		}
+		return;
+	}
 	if (!sh->restarting)
 		return;
 	if (sh->st.stopped_by_user) {
@@ -623,6 +705,7 @@ static void on_create_failed(struct shim *sh, const struct shim_ev *ev)
 	struct kerr err;
 
 	log_error("create failed: %s", ev->msg);
+	sh->held = false;
 	st->kind = sh->restarting ? STATUS_EXITED : STATUS_CREATED;
 	st->pid = 0;
 	st->exit_code = ev->code;
@@ -644,6 +727,18 @@ static void on_start_req(struct shim *sh, const struct shim_ev *ev)
 {
 	struct kerr err;
 
+	if (sh->held) {
+		/* `runc run` started it already: the requester (attached by now) only
+		 * releases it. */
+		struct shim_ev done = { .type = SHIM_E_START_DONE };
+
+		if (!shim_wait_add(sh, SHIM_W_START, ev->conn, ev->reqid, 0))
+			return;
+		/* STARTING lasts no time here: on_started saves RUNNING at once. */
+		sh->state = SHIM_S_STARTING;
+		shim_supervise_event(sh, &done);
+		return;
+	}
 	if (spawn_simple(sh, RUNTIME_START, start_done, 0, false, 0, 0, &err) < 0) {
 		shim_reply_error(sh, ev->conn, ev->reqid, SHIM_ERR_CODE, err.msg);
 		return;
@@ -691,7 +786,14 @@ static void on_started(struct shim *sh, const struct shim_ev *ev)
 	sh->st.pid = sh->init_pid;
 	sh->run_start_ms = clock_mono_ms();
 	sh->restarting = false;
-	set_state(sh, SHIM_S_RUNNING);
+	shim_health_start(sh);
+	/* An init that is gone already: container_exited saves its exit next, and nobody
+	 * can read a "running" state.json in between. */
+	if (sh->init_reaped)
+		enter_state(sh, SHIM_S_RUNNING);
+	else
+		set_state(sh, SHIM_S_RUNNING);
+	release_hold(sh);
 	log_info("container started");
 	shim_wait_finish(sh, SHIM_W_START, 0, NULL);
 	emit_event(sh, "start",
@@ -767,9 +869,44 @@ static void on_stop_timeout(struct shim *sh, const struct shim_ev *ev)
 	kill_quietly(sh, SIGKILL, true);
 }
 
+/* --health-on-failure (podman's actions), once the check turned unhealthy. */
+static void on_unhealthy(struct shim *sh, const struct shim_ev *ev)
+{
+	(void)ev;
+	switch (sh->rec.health_on_failure) {
+	case RECORD_HEALTH_KILL:
+		/* Not a person's kill: the restart policy decides as after a crash. */
+		log_info("unhealthy: killing the container (--health-on-failure kill)");
+		sh->health_exit = true;
+		kill_quietly(sh, SIGKILL, true);
+		return;
+	case RECORD_HEALTH_RESTART:
+		log_info("unhealthy: restarting the container (--health-on-failure restart)");
+		sh->health_exit = true;
+		sh->health_restart = true;
+		kill_quietly(sh, SIGKILL, true);
+		return;
+	case RECORD_HEALTH_STOP:
+		/* `kettle stop` with its default grace: supervision ends. */
+		log_info("unhealthy: stopping the container (--health-on-failure stop)");
+		sh->health_exit = true;
+		begin_stop(sh, SIGTERM, SHIM_STOP_TIMEOUT_MS);
+		return;
+	case RECORD_HEALTH_NONE:
+		return;
+	}
+}
+
 static void on_exit_running(struct shim *sh, const struct shim_ev *ev)
 {
 	container_exited(sh, ev->status);
+}
+
+/* Held (--run): the exit waits for START like the output (on_started tells it). */
+static void on_exit_created(struct shim *sh, const struct shim_ev *ev)
+{
+	if (!sh->held)
+		on_exit_running(sh, ev);
 }
 
 /* The init exited before `runc start` returned: told after START_DONE/FAILED. */
@@ -870,6 +1007,15 @@ static void apply_policy(struct shim *sh)
 	};
 	struct restart_decision d = restart_decide(&sh->rec.restart, &sh->backoff, &in);
 	struct kerr err;
+
+	if (!d.restart && sh->health_restart) {
+		/* --health-on-failure restart: the same backoff as a crash, whatever the
+		 * policy (a person's stop or kill meanwhile still ends it). */
+		const struct restart_spec always = { .policy = RESTART_ALWAYS };
+
+		d = restart_decide(&always, &sh->backoff, &in);
+	}
+	sh->health_restart = false;
 
 	if (!d.restart || delete_requested(sh)) {
 		finish(sh);
@@ -1004,7 +1150,7 @@ static const shim_action actions[SHIM_S_COUNT][SHIM_E_COUNT] = {
 		[SHIM_E_START_REQ] = on_start_req,
 		[SHIM_E_KILL_REQ] = refuse_not_running,
 		[SHIM_E_STOP_REQ] = ok_now,
-		[SHIM_E_EXIT] = on_exit_running,
+		[SHIM_E_EXIT] = on_exit_created,
 		[SHIM_E_DELETE_REQ] = on_delete_req,
 	},
 	[SHIM_S_STARTING] = {
@@ -1022,6 +1168,7 @@ static const shim_action actions[SHIM_S_COUNT][SHIM_E_COUNT] = {
 		[SHIM_E_STOP_REQ] = on_stop_req,
 		[SHIM_E_EXIT] = on_exit_running,
 		[SHIM_E_DELETE_REQ] = delete_running,
+		[SHIM_E_UNHEALTHY] = on_unhealthy,
 	},
 	[SHIM_S_STOPPING] = {
 		[SHIM_E_START_REQ] = refuse_running,
@@ -1092,7 +1239,7 @@ void shim_supervise_event(struct shim *sh, const struct shim_ev *ev)
 static void spawn_create(struct shim *sh)
 {
 	struct runtime_call rc = {
-		.op = RUNTIME_CREATE,
+		.op = sh->run_first ? RUNTIME_RUN : RUNTIME_CREATE,
 		.id = sh->id,
 		.bundle = sh->bundle,
 		.pid_file = sh->pid_file,
@@ -1102,10 +1249,17 @@ static void spawn_create(struct shim *sh)
 	struct kerr err;
 	int r;
 
-	set_state(sh, SHIM_S_CREATING);
+	sh->held = sh->run_first;
+	sh->run_first = false;
+	sh->init_pid = 0;
+	sh->init_reaped = false;
+	memset(sh->early_pid, 0, sizeof(sh->early_pid));
+	enter_state(sh, SHIM_S_CREATING);
 	/* A stale pid file from an earlier run must not be mistaken for this one's. */
 	(void)unlinkat(sh->dirfd, STORE_PID_FILE, 0);
 	r = call_spawn(sh, &rc, create_done, 0, 0, &err) ? 0 : -1;
+	/* Saved while the runtime starts, not before: nobody reads it before it returns. */
+	shim_supervise_save(sh);
 	/* Only runc (and then the container) may hold the write ends: EOF must mean the
 	 * container's output has ended. */
 	shim_io_close_write_ends(sh);
@@ -1180,10 +1334,20 @@ void shim_supervise_reap(struct shim *sh)
 		for (size_t i = 0; i < SHIM_CALLS_MAX && !call; i++)
 			if (sh->calls[i].pid == pid)
 				call = &sh->calls[i];
-		if (call)
+		if (call) {
 			call_complete(sh, call, status);
-		else
-			shim_exec_reaped(sh, pid, status); /* runc exec, an exec'd process */
+			continue;
+		}
+		if (sh->held && sh->init_pid == 0) {
+			/* `runc run` in flight: this may be the init, its pid file unread. */
+			memmove(sh->early_pid, sh->early_pid + 1,
+				(SHIM_EARLY_MAX - 1) * sizeof(sh->early_pid[0]));
+			memmove(sh->early_status, sh->early_status + 1,
+				(SHIM_EARLY_MAX - 1) * sizeof(sh->early_status[0]));
+			sh->early_pid[SHIM_EARLY_MAX - 1] = pid;
+			sh->early_status[SHIM_EARLY_MAX - 1] = status;
+		}
+		shim_exec_reaped(sh, pid, status); /* runc exec, an exec'd process */
 	}
 }
 

@@ -501,25 +501,6 @@ int spec_generate(const struct record *r, const char *cgroups_path, struct buf *
 
 /* ---- --bundle ---- */
 
-static const char *type_name(enum json_type t)
-{
-	switch (t) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_NUMBER:
-		return "a number";
-	case JSON_BOOL:
-		return "a boolean";
-	case JSON_NULL:
-		return "null";
-	}
-	return "an unknown value";
-}
-
 /* Value of key in obj, which must exist and be of type t. */
 static int need(const struct json_doc *d, int obj, const char *key, enum json_type t,
 		struct kerr *err)
@@ -527,10 +508,10 @@ static int need(const struct json_doc *d, int obj, const char *key, enum json_ty
 	int v = json_obj_get(d, obj, key);
 
 	if (v < 0)
-		return kerr_set(err, 0, "`%s` is missing, expected %s", key, type_name(t));
+		return kerr_set(err, 0, "`%s` is missing, expected %s", key, json_type_name(t));
 	if (d->toks[v].type != t)
-		return kerr_set(err, 0, "`%s` is %s, expected %s", key, type_name(d->toks[v].type),
-				type_name(t));
+		return kerr_set(err, 0, "`%s` is %s, expected %s", key,
+				json_type_name(d->toks[v].type), json_type_name(t));
 	return v;
 }
 
@@ -541,7 +522,7 @@ static int check_doc(const struct json_doc *d, struct record_strv *args, struct 
 
 	if (d->toks[0].type != JSON_OBJECT)
 		return kerr_set(err, 0, "the document is %s, expected an object",
-				type_name(d->toks[0].type));
+				json_type_name(d->toks[0].type));
 	if (need(d, 0, "ociVersion", JSON_STRING, err) < 0)
 		return -1;
 	root = need(d, 0, "root", JSON_OBJECT, err);
@@ -572,7 +553,7 @@ static int check_doc(const struct json_doc *d, struct record_strv *args, struct 
 
 		if (t->type != JSON_STRING)
 			return kerr_set(err, 0, "process: `args[%d]` is %s, expected a string", e,
-					type_name(t->type));
+					json_type_name(t->type));
 		if (args) {
 			char *s = malloc(raw + 1);
 

@@ -19,10 +19,9 @@
 #include "store.h"
 #include "str.h"
 
-/* Tokens of the largest valid status: 14 keys and values plus the object (and slack). */
-#define STATUS_TOKENS	 56
-/* Largest status JSON accepted: every field at its maximum, all escaped, fits easily. */
-#define STATUS_JSON_MAX	 (16u * 1024u)
+/* Tokens of the largest valid status: 17 keys and values, the object, and the health
+ * object with its full log (7 + 1 + 5 * 9), with slack. */
+#define STATUS_TOKENS	 128
 /* Mode of state.json and exit.json: the shim and daemon run as the same user. */
 #define STATUS_FILE_MODE 0600
 
@@ -102,7 +101,8 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
  */
 static void put_text(struct json_w *w, const char *s, size_t cap)
 {
-	char clean[STATUS_ERROR_MAX];
+	char clean[STATUS_HEALTH_OUT_MAX + 1 > STATUS_ERROR_MAX ? STATUS_HEALTH_OUT_MAX + 1
+								: STATUS_ERROR_MAX];
 	size_t n = strnlen(s, cap - 1);
 	const unsigned char *u = (const unsigned char *)s;
 
@@ -130,6 +130,36 @@ static void put_time(struct json_w *w, const char *key, int64_t ns)
 	}
 	clock_format_rfc3339nano(ns, ts);
 	json_w_str(w, ts);
+}
+
+/* docker's State.Health. */
+void status_health_json(struct json_w *w, const struct status_health *h)
+{
+	if (h->kind == STATUS_HEALTH_NONE) {
+		json_w_null(w);
+		return;
+	}
+	json_w_obj_begin(w);
+	json_w_key(w, "status");
+	json_w_str(w, status_health_name(h->kind));
+	json_w_key(w, "failing_streak");
+	json_w_u64(w, h->failing_streak);
+	json_w_key(w, "log");
+	json_w_arr_begin(w);
+	for (size_t i = 0; i < h->nlog && i < STATUS_HEALTH_LOG; i++) {
+		const struct status_probe *p = &h->log[i];
+
+		json_w_obj_begin(w);
+		put_time(w, "start", p->start_ns);
+		put_time(w, "end", p->end_ns);
+		json_w_key(w, "exit_code");
+		json_w_i64(w, p->exit_code);
+		json_w_key(w, "output");
+		put_text(w, p->output, sizeof(p->output));
+		json_w_obj_end(w);
+	}
+	json_w_arr_end(w);
+	json_w_obj_end(w);
 }
 
 int status_to_json(const struct status *s, struct buf *out, struct kerr *err)
@@ -167,6 +197,8 @@ int status_to_json(const struct status *s, struct buf *out, struct kerr *err)
 	put_text(&w, s->error, sizeof(s->error));
 	json_w_key(&w, "log_dropped_bytes");
 	json_w_u64(&w, s->log_dropped);
+	json_w_key(&w, "health");
+	status_health_json(&w, &s->health);
 	json_w_obj_end(&w);
 	if (json_w_end(&w, err) < 0)
 		return kerr_wrap(err, "encode status");
@@ -231,6 +263,7 @@ enum status_key {
 	K_REASON,
 	K_ERROR,
 	K_LOG_DROPPED,
+	K_HEALTH,
 	K_COUNT,
 };
 
@@ -251,7 +284,136 @@ static const char *const key_names[K_COUNT] = {
 	[K_REASON] = "reason",
 	[K_ERROR] = "error",
 	[K_LOG_DROPPED] = "log_dropped_bytes",
+	[K_HEALTH] = "health",
 };
+
+static const char *const health_names[] = {
+	[STATUS_HEALTH_NONE] = "none",
+	[STATUS_HEALTH_STARTING] = "starting",
+	[STATUS_HEALTH_HEALTHY] = "healthy",
+	[STATUS_HEALTH_UNHEALTHY] = "unhealthy",
+};
+
+#define HEALTH_COUNT ((int)(sizeof(health_names) / sizeof(health_names[0])))
+
+const char *status_health_name(enum status_health_kind k)
+{
+	if ((int)k < 0 || (int)k >= HEALTH_COUNT)
+		return "unknown";
+	return health_names[k];
+}
+
+/* One log entry: exactly start, end, exit_code and output, each at most once. */
+static int get_probe(const struct json_doc *d, int v, struct status_probe *p, struct kerr *err)
+{
+	static const char *const keys[] = { "start", "end", "exit_code", "output" };
+	bool seen[4] = { false };
+	int k = v + 1;
+	int64_t n;
+
+	if (d->toks[v].type != JSON_OBJECT)
+		return kerr_set(err, EINVAL, "an entry of `log` is not an object");
+	for (int m = 0; m < d->toks[v].size; m++) {
+		int which = -1;
+
+		for (int i = 0; i < 4 && which < 0; i++)
+			if (json_str_eq(d, k, keys[i]))
+				which = i;
+		if (which < 0 || seen[which])
+			return kerr_set(err, EINVAL,
+					"a `log` entry has an unknown or repeated key, expected "
+					"start, end, exit_code, output");
+		seen[which] = true;
+		if ((which == 0 && get_time(d, k + 1, "start", &p->start_ns, err) < 0) ||
+		    (which == 1 && get_time(d, k + 1, "end", &p->end_ns, err) < 0) ||
+		    (which == 3 &&
+		     get_text(d, k + 1, "output", p->output, sizeof(p->output), err) < 0))
+			return -1;
+		if (which == 2) {
+			if (get_int(d, k + 1, "exit_code", -1, 255, &n, err) < 0)
+				return -1;
+			p->exit_code = (int)n;
+		}
+		k = json_skip(d, k + 1);
+	}
+	return 0;
+}
+
+/* null, or {"status", "failing_streak", "log"} as put_health writes it. */
+static int get_health(const struct json_doc *d, int v, struct status_health *h, struct kerr *err)
+{
+	char kind[16];
+	int64_t n;
+	int t;
+
+	memset(h, 0, sizeof(*h));
+	if (d->toks[v].type == JSON_NULL)
+		return 0;
+	if (d->toks[v].type != JSON_OBJECT)
+		return kerr_set(err, EINVAL, "key `health` is neither null nor an object");
+	for (int m = 0, k = v + 1; m < d->toks[v].size; m++, k = json_skip(d, k + 1))
+		if (!json_str_eq(d, k, "status") && !json_str_eq(d, k, "failing_streak") &&
+		    !json_str_eq(d, k, "log"))
+			return kerr_set(err, EINVAL,
+					"key `health` has an unknown key, expected status, "
+					"failing_streak, log");
+	t = json_obj_get(d, v, "status");
+	if (t < 0 || json_get_str(d, t, kind, sizeof(kind), err) < 0)
+		return kerr_set(err, EINVAL, "key `health`: `status` missing or not a string");
+	for (int i = STATUS_HEALTH_STARTING; i < HEALTH_COUNT; i++)
+		if (strcmp(kind, health_names[i]) == 0)
+			h->kind = (enum status_health_kind)i;
+	if (h->kind == STATUS_HEALTH_NONE)
+		return kerr_set(err, EINVAL,
+				"key `health`: unknown status, expected starting, healthy or "
+				"unhealthy");
+	t = json_obj_get(d, v, "failing_streak");
+	if (t >= 0) {
+		if (get_int(d, t, "failing_streak", 0, UINT_MAX, &n, err) < 0)
+			return kerr_wrap(err, "key `health`");
+		h->failing_streak = (unsigned)n;
+	}
+	t = json_obj_get(d, v, "log");
+	if (t < 0)
+		return 0;
+	if (d->toks[t].type != JSON_ARRAY || d->toks[t].size > STATUS_HEALTH_LOG)
+		return kerr_set(err, EINVAL, "key `health`: `log` is not an array of at most %d",
+				STATUS_HEALTH_LOG);
+	for (int i = 0, e = t + 1; i < d->toks[t].size; i++, e = json_skip(d, e)) {
+		if (get_probe(d, e, &h->log[i], err) < 0)
+			return kerr_wrap(err, "key `health`");
+		h->nlog++;
+	}
+	return 0;
+}
+
+void status_health_reset(struct status_health *h)
+{
+	h->kind = STATUS_HEALTH_STARTING;
+	h->failing_streak = 0;
+}
+
+bool status_health_add(struct status_health *h, const struct status_probe *p, bool in_start_period,
+		       unsigned retries)
+{
+	enum status_health_kind was = h->kind;
+
+	if (h->nlog == STATUS_HEALTH_LOG) {
+		memmove(&h->log[0], &h->log[1], (STATUS_HEALTH_LOG - 1) * sizeof(h->log[0]));
+		h->nlog--;
+	}
+	h->log[h->nlog++] = *p;
+	if (p->exit_code == 0) {
+		h->failing_streak = 0;
+		h->kind = STATUS_HEALTH_HEALTHY;
+	} else if (!(h->kind == STATUS_HEALTH_STARTING && in_start_period)) {
+		/* docker: failures in the start period do not count until a first success. */
+		h->failing_streak++;
+		if (h->failing_streak >= retries)
+			h->kind = STATUS_HEALTH_UNHEALTHY;
+	}
+	return h->kind != was;
+}
 
 /* Reads value token v of key k into s. */
 static int get_field(const struct json_doc *d, int v, enum status_key k, struct status *s,
@@ -321,6 +483,8 @@ static int get_field(const struct json_doc *d, int v, enum status_key k, struct 
 		if (json_get_u64(d, v, &s->log_dropped, err) < 0)
 			return kerr_wrap(err, "key `%s`", key);
 		return 0;
+	case K_HEALTH:
+		return get_health(d, v, &s->health, err);
 	case K_COUNT:
 		break;
 	}
@@ -337,7 +501,7 @@ static int unknown_key(const struct json_doc *d, int k, struct kerr *err)
 			"unknown key `%s`, expected version, status, pid, shim_pid, started_at, "
 			"finished_at, exit_code, signal, oom_killed, restart_count, "
 			"restart_streak, next_start, stopped_by_user, reason, error, "
-			"log_dropped_bytes",
+			"log_dropped_bytes, health",
 			shown);
 }
 

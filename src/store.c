@@ -281,6 +281,24 @@ int store_write_atomic(int dirfd, const char *name, const void *data, size_t len
 	return 0;
 }
 
+int store_sync(int dirfd, const char *name, struct kerr *err)
+{
+	if (!is_plain_name(name))
+		return kerr_set(err, EINVAL,
+				"sync `%s`: not a plain file name, expected a name "
+				"without `/`",
+				name ? name : "");
+	_cleanup_close_ int fd =
+		store_ops.openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0);
+	if (fd < 0)
+		return kerr_set(err, errno, "sync `%s`: open", name);
+	if (store_ops.fsync(fd) < 0)
+		return kerr_set(err, errno, "sync `%s`: fsync", name);
+	if (store_ops.fsync(dirfd) < 0)
+		return kerr_set(err, errno, "sync `%s`: fsync directory", name);
+	return 0;
+}
+
 int store_read_file(int dirfd, const char *name, size_t max, struct buf *out, struct kerr *err)
 {
 	struct stat st;

@@ -61,6 +61,10 @@ int store_open_container(int rootfd, const char *id, bool create, int *dirfd, st
 /* Writes dirfd/name atomically with the given mode. durable: fsync file and directory. */
 int store_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 		       bool durable, struct kerr *err);
+/* Makes an earlier non-durable store_write_atomic of dirfd/name durable: fsync of the file,
+ * then of the directory. Lets a caller overlap the disk's latency with other work and
+ * still have the file on disk before anyone is told of it. */
+int store_sync(int dirfd, const char *name, struct kerr *err);
 /* Reads dirfd/name (at most max bytes, else error) into out (appended, NUL-terminated
  * beyond len). ENOENT keeps its code. */
 int store_read_file(int dirfd, const char *name, size_t max, struct buf *out, struct kerr *err);

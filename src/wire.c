@@ -84,9 +84,11 @@ static const char *const tag_names[] = {
 	[WIRE_F_COLS] = "COLS",
 	[WIRE_F_STREAMS] = "STREAMS",
 	[WIRE_F_STATUS] = "STATUS",
+	[WIRE_F_PREPARE] = "PREPARE",
 	[WIRE_F_PRINTED] = "PRINTED",
 	[WIRE_F_TTY] = "TTY",
 	[WIRE_F_COUNT] = "COUNT",
+	[WIRE_F_RUN] = "RUN",
 };
 
 bool wire_type_known(uint16_t type)

@@ -111,6 +111,8 @@ enum wire_tag {
 				  (runc wrote it to the fds an exec handed over) */
 	WIRE_F_TTY = 28,       /* u32: 1 when the container has a terminal (SHIM_STATE) */
 	WIRE_F_COUNT = 29,     /* u64: a byte count (STDIN_ACK) */
+	WIRE_F_RUN = 30,       /* u32: CREATE for `kettle run`: runc run --detach, the running
+				  container held as created until START (docs/PROTOCOL.md) */
 };
 
 struct wire_field {

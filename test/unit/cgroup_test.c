@@ -449,6 +449,57 @@ TEST(read_picks_v2)
 	ASSERT_EQ(err.code, ENOENT);
 }
 
+/* The memory cgroup as cgroup_read picks it, and its OOM kill counter on v1 and v2. */
+TEST(oom_kills)
+{
+	struct cgroup_mounts m;
+	struct cgroup_loc loc;
+	struct kerr err;
+	char dir[PATH_MAX], v1[PATH_MAX], v2dir[PATH_MAX];
+	uint64_t n = 99;
+	bool v2 = true;
+
+	v1_fixture(&m, &loc, "oom1");
+	v1_dir(&m, CGROUP_C_MEMORY, v1);
+	ASSERT_EQ(cgroup_memory_dir(&m, &loc, dir, sizeof(dir), &v2, &err), 0);
+	ASSERT_STREQ(dir, v1);
+	ASSERT(!v2);
+	/* Before 4.13 the key is not there: 0, not an error. */
+	put(dir, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n");
+	ASSERT_EQ(cgroup_oom_kills(dir, false, &n, &err), 0);
+	ASSERT_U64_EQ(n, 0);
+	put(dir, "memory.oom_control", "oom_kill_disable 0\nunder_oom 1\noom_kill 2\n");
+	ASSERT_EQ(cgroup_oom_kills(dir, false, &n, &err), 0);
+	ASSERT_U64_EQ(n, 2);
+	put(dir, "memory.oom_control", "oom_kill x\n");
+	ASSERT_EQ(cgroup_oom_kills(dir, false, &n, &err), -1);
+	ASSERT_CONTAINS(err.msg, "memory.oom_control");
+	/* v2 when there is no v1 memory cgroup. */
+	v2_fixture(v2dir, "oom2");
+	put(v2dir, "memory.events", "low 0\nhigh 0\nmax 5\noom 1\noom_kill 1\n");
+	loc.v1[CGROUP_C_MEMORY][0] = '\0';
+	snprintf(m.v2, sizeof(m.v2), "%s/oom2", base);
+	snprintf(loc.v2, sizeof(loc.v2), "%s", CG);
+	ASSERT_EQ(cgroup_memory_dir(&m, &loc, dir, sizeof(dir), &v2, &err), 0);
+	ASSERT_STREQ(dir, v2dir);
+	ASSERT(v2);
+	ASSERT_EQ(cgroup_oom_kills(dir, true, &n, &err), 0);
+	ASSERT_U64_EQ(n, 1);
+	/* The cgroup is gone (deleted after the exit): ENOENT. */
+	ASSERT_EQ(cgroup_oom_kills("/nonexistent/kettle/x", true, &n, &err), -1);
+	ASSERT_EQ(err.code, ENOENT);
+	loc.v2[0] = '\0';
+	ASSERT_EQ(cgroup_memory_dir(&m, &loc, dir, sizeof(dir), &v2, &err), -1);
+	ASSERT_EQ(err.code, ENOENT);
+	/* A live process: our own, and a recycled pid refused. */
+	if (cgroup_memory_dir_pid(getpid(), NULL, dir, sizeof(dir), &v2, &err) == 0)
+		ASSERT_EQ(cgroup_oom_kills(dir, v2, &n, &err), 0);
+	ASSERT_EQ(cgroup_memory_dir_pid(0, NULL, dir, sizeof(dir), &v2, &err), -1);
+	ASSERT_EQ(cgroup_memory_dir_pid(getpid(), "/kettle/not-this-one", dir, sizeof(dir), &v2,
+					&err),
+		  -1);
+}
+
 TEST(live_self)
 {
 	struct cgroup_mounts m;
@@ -485,4 +536,4 @@ RUN_TESTS(T(mountinfo_hybrid), T(mountinfo_v2_v1_none), T(mountinfo_escapes_and_
 	  T(mountinfo_hostile), T(proc_cgroup), T(proc_cgroup_hostile), T(net_dev),
 	  T(net_dev_hostile), T(read_v1), T(read_v1_unlimited_and_missing), T(read_v1_hostile),
 	  T(read_v2), T(read_v2_controllers_disabled), T(read_v2_hostile), T(read_picks_v2),
-	  T(live_self), T(cleanup_fixture))
+	  T(oom_kills), T(live_self), T(cleanup_fixture))

@@ -485,6 +485,40 @@ static void auth_exchange(struct ipc_conn *cli, struct ipc_conn *srv, const char
 	*result = ipc_check_auth_frame(&f, token, err);
 }
 
+/* The volatile variant publishes exactly like ipc_listen (no temporaries left, the newest
+ * name replaces the old one, clients connect through it); only the fsyncs are skipped. */
+TEST(listen_volatile_publishes_and_replaces)
+{
+	char name[IPC_NAME_MAX], name2[IPC_NAME_MAX], text[128], want[128];
+	struct kerr err;
+	int dirfd = tmp_dir();
+	int lfd = -1, lfd2 = -1, fd = -1, cfd = -1;
+	size_t len = 0;
+
+	ASSERT(dirfd >= 0);
+	ASSERT_EQ(ipc_listen_volatile(dirfd, "shim.addr", name, &lfd, &err), 0);
+	ASSERT_EQ(ipc_listen_volatile(dirfd, "shim.addr", name2, &lfd2, &err), 0);
+	ASSERT(strcmp(name, name2) != 0);
+	ASSERT_EQ(fd_read_small_file(dirfd, "shim.addr", text, sizeof(text), &len, &err), 0);
+	snprintf(want, sizeof(want), "%s\n%d\n", name2, (int)getpid());
+	ASSERT_STREQ(text, want);
+	ASSERT_EQ(count_entries(dirfd), 1); /* shim.addr only: no temporaries */
+	ASSERT(fcntl(lfd2, F_GETFD) & FD_CLOEXEC);
+	ASSERT_EQ(ipc_connect(dirfd, "shim.addr", &fd, &err), 0);
+	cfd = accept_one(lfd2);
+	ASSERT(cfd >= 0);
+	fd_close(lfd);
+	lfd = -1;
+	/* A name that cannot be recorded fails the listen and hands out no socket. */
+	ASSERT_EQ(ipc_listen_volatile(dirfd, "no/such/dir.addr", name, &lfd, &err), -1);
+	ASSERT_EQ(lfd, -1);
+	ASSERT_CONTAINS(err.msg, "record socket address in `no/such/dir.addr`");
+	fd_close(cfd);
+	fd_close(fd);
+	fd_close(lfd2);
+	fd_close(dirfd);
+}
+
 TEST(listen_connect_auth)
 {
 	char name[IPC_NAME_MAX], token[IPC_TOKEN_HEX + 1], text[128], want[128];
@@ -1219,7 +1253,8 @@ static void setup(void)
 }
 
 RUN_TESTS(T(lock_contention_names_holder), T(lock_refuses_symlink), T(token_created_once_0600),
-	  T(token_rejects_bad_files), T(read_addr_is_strict), T(listen_connect_auth),
+	  T(token_rejects_bad_files), T(read_addr_is_strict),
+	  T(listen_volatile_publishes_and_replaces), T(listen_connect_auth),
 	  T(squatter_learns_nothing), T(check_server_pid_and_uid), T(check_client_uid),
 	  T(check_client_namespace_and_root), T(auth_frame_checks), T(auth_wrong_token_over_socket),
 	  T(error_frame_truncated_to_fit), T(passed_fd_kinds), T(fd_passing_happy_path),

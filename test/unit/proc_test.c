@@ -516,7 +516,52 @@ TEST(start_ticks)
 	ASSERT_EQ(proc_start_ticks(-1, &child, &err), -1);
 }
 
+/* die_with: the child dies with its caller (PR_SET_PDEATHSIG), and a child whose caller
+ * is already gone when it starts exits at once instead of running unowned. */
+TEST(die_with_caller)
+{
+	char *argv[] = { "sleep", "30", NULL };
+	int p[2], status;
+	pid_t mid, pid = 0;
+
+	/* Orphans come to us, so the test can reap the sleep and see how it died. */
+	ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+	ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+	mid = fork();
+	ASSERT(mid >= 0);
+	if (mid == 0) {
+		struct proc_spawn s = spec_of("/bin/sleep", argv);
+		struct kerr err;
+		pid_t child;
+
+		s.die_with = getpid();
+		if (proc_spawn(&s, &child, &err) < 0)
+			_exit(1);
+		(void)!write(p[1], &child, sizeof(child));
+		_exit(0); /* the caller dies: the sleep must follow */
+	}
+	close(p[1]);
+	ASSERT_EQ(read(p[0], &pid, sizeof(pid)), (ssize_t)sizeof(pid));
+	close(p[0]);
+	ASSERT_EQ(waitpid(mid, &status, 0), mid);
+	ASSERT_EQ(proc_exit_code(status), 0);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT(WIFSIGNALED(status));
+	ASSERT_EQ(WTERMSIG(status), SIGKILL);
+
+	/* A caller pid that is not the parent: the child does not run the program. */
+	struct proc_spawn s = spec_of("/bin/sleep", argv);
+	struct kerr err;
+
+	s.die_with = 1;
+	if (proc_spawn(&s, &pid, &err) == 0) {
+		ASSERT_EQ(waitpid(pid, &status, 0), pid);
+		ASSERT_EQ(proc_exit_code(status), 127);
+	}
+	ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0), 0);
+}
+
 RUN_TESTS(T(spawn_true_and_reap), T(exit_codes), T(exec_failure_reported), T(bad_spec_refused),
 	  T(stdio_captured), T(stdio_sources_that_collide_with_targets), T(env_cwd_and_oom),
 	  T(signals_reset_in_child), T(new_session), T(detach), T(killed_exit_code_and_pidfd),
-	  T(signal_names_round_trip), T(signal_parse_rejects), T(start_ticks))
+	  T(signal_names_round_trip), T(signal_parse_rejects), T(start_ticks), T(die_with_caller))

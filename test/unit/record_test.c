@@ -30,7 +30,10 @@ static const char full_json[] =
 	"\"cap_add\":[\"CAP_NET_ADMIN\",\"ALL\"],\"cap_drop\":[\"CAP_MKNOD\"],"
 	"\"labels\":[\"k=v\",\"a=b=c\"],\"runtime\":\"/usr/sbin/runc\","
 	"\"restart\":\"no\",\"restart_delay_ms\":50,\"restart_max_delay_ms\":400,"
-	"\"restart_reset_ms\":0,\"log_max_size\":10485760,\"log_max_files\":5}";
+	"\"restart_reset_ms\":0,\"log_max_size\":10485760,\"log_max_files\":5,"
+	"\"health_cmd\":\"test ! -f /tmp/sick\",\"health_interval_ms\":100,"
+	"\"health_timeout_ms\":200,\"health_start_period_ms\":50,\"health_retries\":2,"
+	"\"health_on_failure\":\"stop\"}";
 
 static int parse(struct record *r, const char *json, bool request, struct kerr *err)
 {
@@ -90,6 +93,12 @@ TEST(full_round_trip)
 	ASSERT_U64_EQ(r.log_max_size, 10u << 20);
 	ASSERT_EQ(r.log_max_files, 5);
 	ASSERT_U64_EQ(r.restart_max_delay_ms, 400);
+	ASSERT_STREQ(r.health_cmd, "test ! -f /tmp/sick");
+	ASSERT_U64_EQ(r.health_interval_ms, 100);
+	ASSERT_U64_EQ(r.health_timeout_ms, 200);
+	ASSERT_U64_EQ(r.health_start_period_ms, 50);
+	ASSERT_EQ(r.health_retries, 2);
+	ASSERT_EQ(r.health_on_failure, RECORD_HEALTH_STOP);
 
 	buf_init(&b, RECORD_JSON_MAX);
 	ASSERT_EQ(record_to_json(&r, &b, &err), 0);
@@ -126,7 +135,9 @@ TEST(request_defaults_and_nulls)
 		"\"cap_drop\":[],\"labels\":[],"
 		"\"runtime\":null,\"restart\":\"no\",\"restart_delay_ms\":0,"
 		"\"restart_max_delay_ms\":0,\"restart_reset_ms\":0,\"log_max_size\":0,"
-		"\"log_max_files\":0}";
+		"\"log_max_files\":0,\"health_cmd\":null,\"health_interval_ms\":0,"
+		"\"health_timeout_ms\":0,\"health_start_period_ms\":0,\"health_retries\":0,"
+		"\"health_on_failure\":\"none\"}";
 
 	ASSERT_EQ(parse_req(&r, "", &err), 0);
 	ASSERT_EQ(r.network, RECORD_NET_NONE);
@@ -245,6 +256,20 @@ TEST(rejections_with_messages)
 		{ ",\"log_max_size\":1099511627777", "--log-max-size of 1099511627777 bytes" },
 		{ ",\"log_max_files\":101", "key `log_max_files`: 101 exceeds 100" },
 		{ ",\"log_max_files\":-1", "key `log_max_files`: json number `-1`" },
+		{ ",\"health_interval_ms\":5", "--health-* options need --health-cmd" },
+		{ ",\"health_on_failure\":\"kill\"", "--health-* options need --health-cmd" },
+		{ ",\"health_cmd\":\"\"", "--health-cmd is empty, expected a shell command" },
+		{ ",\"health_cmd\":7", "key `health_cmd`: expected a string, found a number" },
+		{ ",\"health_cmd\":\"true\",\"health_on_failure\":\"reboot\"",
+		  "key `health_on_failure`: unknown action `reboot`, expected none, kill, restart "
+		  "or stop" },
+		{ ",\"health_cmd\":\"true\",\"health_timeout_ms\":86400001",
+		  "--health-timeout of 86400001 ms exceeds the limit of 1 day (86400000 ms)" },
+		{ ",\"health_cmd\":\"true\",\"health_retries\":1000001",
+		  "--health-retries 1000001 exceeds the limit of 1000000" },
+		{ ",\"health_cmd\":\"true\",\"health_retries\":-1",
+		  "key `health_retries`: json number `-1`" },
+		{ ",\"health_cmd\":\"true\",\"health_start_period_ms\":0", NULL },
 		{ ",\"read_only\":1", "key `read_only`: expected a boolean, found a number" },
 		{ ",\"env\":\"A=B\"", "key `env`: expected an array, found a string" },
 		{ ",\"env\":[1]", "key `env[0]`: expected a string, found a number" },

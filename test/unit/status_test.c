@@ -36,6 +36,18 @@ static struct status full_status(void)
 	s.log_dropped = 18446744073709551615ull;
 	snprintf(s.reason, sizeof(s.reason), "killed \"hard\"\n\t\\ é");
 	snprintf(s.error, sizeof(s.error), "exec: \"bahs\": executable file not found in $PATH");
+	s.health.kind = STATUS_HEALTH_UNHEALTHY;
+	s.health.failing_streak = 3;
+	s.health.nlog = STATUS_HEALTH_LOG;
+	for (int i = 0; i < STATUS_HEALTH_LOG; i++) {
+		s.health.log[i].start_ns = 1700000000000000000LL + i;
+		s.health.log[i].end_ns = 1700000000500000000LL + i;
+		s.health.log[i].exit_code = i - 1;
+		snprintf(s.health.log[i].output, sizeof(s.health.log[i].output), "try %d\n\x01", i);
+	}
+	/* One full-size output of control bytes: the worst case for the document's size. */
+	memset(s.health.log[0].output, 0x02, STATUS_HEALTH_OUT_MAX);
+	s.health.log[0].output[STATUS_HEALTH_OUT_MAX] = '\0';
 	return s;
 }
 
@@ -47,7 +59,16 @@ static void expect_equal(const struct status *a, const struct status *b, int *ba
 	       a->oom_killed != b->oom_killed || a->restart_count != b->restart_count ||
 	       a->restart_streak != b->restart_streak || a->next_start_ns != b->next_start_ns ||
 	       a->stopped_by_user != b->stopped_by_user || strcmp(a->reason, b->reason) != 0 ||
-	       strcmp(a->error, b->error) != 0 || a->log_dropped != b->log_dropped;
+	       strcmp(a->error, b->error) != 0 || a->log_dropped != b->log_dropped ||
+	       a->health.kind != b->health.kind ||
+	       a->health.failing_streak != b->health.failing_streak ||
+	       a->health.nlog != b->health.nlog;
+	for (size_t i = 0; !*bad && i < a->health.nlog; i++) {
+		const struct status_probe *p = &a->health.log[i], *q = &b->health.log[i];
+
+		*bad = p->start_ns != q->start_ns || p->end_ns != q->end_ns ||
+		       p->exit_code != q->exit_code || strcmp(p->output, q->output) != 0;
+	}
 }
 
 /* Parses text (NUL-terminated) and returns the result; the error goes to err. */
@@ -63,7 +84,7 @@ TEST(round_trip)
 	struct kerr err;
 	int bad;
 
-	buf_init(&out, 1 << 16);
+	buf_init(&out, STATUS_JSON_MAX);
 	ASSERT_EQ(status_to_json(&a, &out, &err), 0);
 	memset(&b, 0x5a, sizeof(b));
 	ASSERT_EQ(status_from_json(&b, (const char *)out.data, out.len, &err), 0);
@@ -99,8 +120,102 @@ TEST(exact_json)
 		     "\"started_at\":\"2006-01-02T15:04:05.000000000Z\",\"finished_at\":null,"
 		     "\"exit_code\":0,\"signal\":0,\"oom_killed\":false,\"restart_count\":0,"
 		     "\"restart_streak\":0,\"next_start\":null,\"stopped_by_user\":false,"
-		     "\"reason\":\"\",\"error\":\"\",\"log_dropped_bytes\":0}");
+		     "\"reason\":\"\",\"error\":\"\",\"log_dropped_bytes\":0,\"health\":null}");
+	/* With a check: docker's State.Health shape. */
+	s.health.kind = STATUS_HEALTH_HEALTHY;
+	s.health.nlog = 1;
+	s.health.log[0] = (struct status_probe){ .start_ns = 1136214245000000000LL,
+						 .end_ns = 1136214245000000000LL + 1,
+						 .exit_code = 0 };
+	snprintf(s.health.log[0].output, sizeof(s.health.log[0].output), "ok\n");
+	buf_clear(&out);
+	ASSERT_EQ(status_to_json(&s, &out, &err), 0);
+	ASSERT_EQ(buf_append(&out, "", 1, &err), 0);
+	ASSERT_CONTAINS((const char *)out.data,
+			"\"health\":{\"status\":\"healthy\",\"failing_streak\":0,\"log\":[{"
+			"\"start\":\"2006-01-02T15:04:05.000000000Z\","
+			"\"end\":\"2006-01-02T15:04:05.000000001Z\",\"exit_code\":0,"
+			"\"output\":\"ok\\n\"}]}}");
 	buf_done(&out);
+}
+
+/* Docker's rules: start period, retries, one success heals, the log keeps five. */
+TEST(health_rules)
+{
+	struct status_health h = { .kind = STATUS_HEALTH_NONE };
+	struct status_probe fail = { .exit_code = 1 }, pass = { .exit_code = 0 };
+
+	status_health_reset(&h);
+	ASSERT_EQ(h.kind, STATUS_HEALTH_STARTING);
+	/* Failures in the start period do not count. */
+	ASSERT_EQ(status_health_add(&h, &fail, true, 3), false);
+	ASSERT_EQ(status_health_add(&h, &fail, true, 3), false);
+	ASSERT_EQ(h.failing_streak, 0u);
+	ASSERT_EQ(h.nlog, 2u);
+	/* After it, retries failures in a row make it unhealthy. */
+	ASSERT_EQ(status_health_add(&h, &fail, false, 3), false);
+	ASSERT_EQ(status_health_add(&h, &fail, false, 3), false);
+	ASSERT_EQ(h.kind, STATUS_HEALTH_STARTING);
+	ASSERT_EQ(status_health_add(&h, &fail, false, 3), true);
+	ASSERT_EQ(h.kind, STATUS_HEALTH_UNHEALTHY);
+	ASSERT_EQ(h.failing_streak, 3u);
+	ASSERT_EQ(h.nlog, (size_t)STATUS_HEALTH_LOG);
+	/* One success heals; the log drops its oldest entry. */
+	pass.start_ns = 42;
+	ASSERT_EQ(status_health_add(&h, &pass, false, 3), true);
+	ASSERT_EQ(h.kind, STATUS_HEALTH_HEALTHY);
+	ASSERT_EQ(h.failing_streak, 0u);
+	ASSERT_EQ(h.nlog, (size_t)STATUS_HEALTH_LOG);
+	ASSERT_EQ(h.log[STATUS_HEALTH_LOG - 1].start_ns, 42);
+	/* Healthy: the start period no longer protects; timeouts (-1) are failures. */
+	fail.exit_code = -1;
+	ASSERT_EQ(status_health_add(&h, &fail, true, 2), false);
+	ASSERT_EQ(status_health_add(&h, &fail, true, 2), true);
+	ASSERT_EQ(h.kind, STATUS_HEALTH_UNHEALTHY);
+	/* A restart: starting again with the log kept. */
+	status_health_reset(&h);
+	ASSERT_EQ(h.kind, STATUS_HEALTH_STARTING);
+	ASSERT_EQ(h.failing_streak, 0u);
+	ASSERT_EQ(h.nlog, (size_t)STATUS_HEALTH_LOG);
+	ASSERT_STREQ(status_health_name(STATUS_HEALTH_UNHEALTHY), "unhealthy");
+	ASSERT_STREQ(status_health_name((enum status_health_kind)9), "unknown");
+}
+
+TEST(health_rejects)
+{
+	static const char *const bad[] = {
+		"{\"version\":1,\"status\":\"running\",\"health\":1}",
+		"{\"version\":1,\"status\":\"running\",\"health\":{}}",
+		"{\"version\":1,\"status\":\"running\",\"health\":{\"status\":\"none\"}}",
+		"{\"version\":1,\"status\":\"running\",\"health\":{\"status\":\"healthy\","
+		"\"x\":1}}",
+		"{\"version\":1,\"status\":\"running\",\"health\":{\"status\":\"healthy\","
+		"\"failing_streak\":-1}}",
+		"{\"version\":1,\"status\":\"running\",\"health\":{\"status\":\"healthy\","
+		"\"log\":[{},{},{},{},{},{}]}}",
+		"{\"version\":1,\"status\":\"running\",\"health\":{\"status\":\"healthy\","
+		"\"log\":[1]}}",
+		"{\"version\":1,\"status\":\"running\",\"health\":{\"status\":\"healthy\","
+		"\"log\":[{\"exit_code\":256}]}}",
+		"{\"version\":1,\"status\":\"running\",\"health\":{\"status\":\"healthy\","
+		"\"log\":[{\"exit_code\":0,\"exit_code\":0}]}}",
+		"{\"version\":1,\"status\":\"running\",\"health\":{\"status\":\"healthy\","
+		"\"log\":[{\"output\":7}]}}",
+	};
+	struct status s;
+	struct kerr err;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (parse(bad[i], &s, &err) != -1)
+			HARNESS_FAIL("accepted `%s`", bad[i]);
+	ASSERT_EQ(parse("{\"version\":1,\"status\":\"running\",\"health\":{\"status\":"
+			"\"starting\",\"log\":[{\"exit_code\":-1,\"output\":\"x\"}]}}",
+			&s, &err),
+		  0);
+	ASSERT_EQ(s.health.kind, STATUS_HEALTH_STARTING);
+	ASSERT_EQ(s.health.nlog, 1u);
+	ASSERT_EQ(s.health.log[0].exit_code, -1);
+	ASSERT_STREQ(s.health.log[0].output, "x");
 }
 
 TEST(minimal_and_defaults)
@@ -310,4 +425,4 @@ TEST(files)
 RUN_TESTS(T(round_trip), T(exact_json), T(minimal_and_defaults), T(rejects_unknown_key),
 	  T(rejects_wrong_version), T(rejects_wrong_types_and_ranges),
 	  T(rejects_truncated_and_non_objects), T(invalid_utf8_text_still_round_trips),
-	  T(kind_names), T(files))
+	  T(kind_names), T(files), T(health_rules), T(health_rejects))

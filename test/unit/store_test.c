@@ -457,6 +457,48 @@ TEST(atomic_write_short_writes_and_dir_fsync)
 	rm_rf(base);
 }
 
+TEST(sync_after_volatile_write)
+{
+	char base[BASE_LEN], got[64];
+	struct kerr err;
+
+	ASSERT(mktmp(base));
+	int dfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT(dfd >= 0);
+	ASSERT_EQ(store_write_atomic(dfd, "record.json", "{}", 2, 0600, false, &err), 0);
+	/* file, then directory */
+	ops_save();
+	store_ops.fsync = bad_fsync;
+	fsync_calls = 0;
+	fail_after = 2;
+	ASSERT_EQ(store_sync(dfd, "record.json", &err), 0);
+	ops_restore();
+	ASSERT_EQ(fsync_calls, 2);
+	ASSERT_EQ(read_str(dfd, "record.json", got, sizeof(got)), 0);
+	ASSERT_STREQ(got, "{}");
+	/* each failure is named */
+	ops_save();
+	store_ops.fsync = bad_fsync;
+	fail_after = 0;
+	fail_errno = EIO;
+	ASSERT_EQ(store_sync(dfd, "record.json", &err), -1);
+	ASSERT_CONTAINS(err.msg, "sync `record.json`: fsync: ");
+	fail_after = 1;
+	ASSERT_EQ(store_sync(dfd, "record.json", &err), -1);
+	ops_restore();
+	ASSERT_CONTAINS(err.msg, "sync `record.json`: fsync directory");
+	ASSERT_EQ(store_sync(dfd, "missing.json", &err), -1);
+	ASSERT_EQ(err.code, ENOENT);
+	ASSERT_EQ(store_sync(dfd, "../record.json", &err), -1);
+	ASSERT_CONTAINS(err.msg, "not a plain file name");
+	/* never through a symlink */
+	ASSERT_EQ(symlinkat("record.json", dfd, "link"), 0);
+	ASSERT_EQ(store_sync(dfd, "link", &err), -1);
+	ASSERT_EQ(err.code, ELOOP);
+	close(dfd);
+	rm_rf(base);
+}
+
 TEST(atomic_write_never_follows_symlink)
 {
 	char base[BASE_LEN], p[PATH_MAX + 16], target[ROOT_LEN], got[64];
@@ -656,5 +698,5 @@ RUN_TESTS(T(root_path_resolution), T(root_created_private), T(root_loose_mode_fi
 	  T(root_shared_writable_refused), T(root_bad_paths), T(invalid_ids_refused),
 	  T(open_container), T(container_path), T(atomic_write_and_read),
 	  T(atomic_write_faults_keep_old_content), T(atomic_write_short_writes_and_dir_fsync),
-	  T(atomic_write_never_follows_symlink), T(read_file_limits), T(each_container),
-	  T(remove_does_not_follow_symlinks), T(remove_depth_capped))
+	  T(sync_after_volatile_write), T(atomic_write_never_follows_symlink), T(read_file_limits),
+	  T(each_container), T(remove_does_not_follow_symlinks), T(remove_depth_capped))
