@@ -637,17 +637,15 @@ int cgroup_host_mounts(struct cgroup_mounts *m, struct kerr *err)
 	return 0;
 }
 
-int cgroup_memory_dir_pid(pid_t pid, const char *expect, char *dir, size_t cap, bool *v2,
-			  struct kerr *err)
+/* The host's cgroup mounts and pid's place in them; with expect, pid's cgroup path must
+ * contain it (so a recycled pid is never read as the container). */
+static int locate_pid(pid_t pid, const char *expect, struct cgroup_mounts *m,
+		      struct cgroup_loc *loc, struct kerr *err)
 {
-	_cleanup_free_ struct cgroup_mounts *m = malloc(sizeof(*m));
-	_cleanup_free_ struct cgroup_loc *loc = malloc(sizeof(*loc));
 	_cleanup_free_ char *text = NULL;
 	char path[64];
 	size_t len = 0;
 
-	if (!m || !loc)
-		return kerr_set(err, ENOMEM, "find the memory cgroup of pid %d", (int)pid);
 	if (pid <= 0)
 		return kerr_set(err, ESRCH, "pid %d is not a process", (int)pid);
 	if (cgroup_host_mounts(m, err) < 0)
@@ -659,6 +657,19 @@ int cgroup_memory_dir_pid(pid_t pid, const char *expect, char *dir, size_t cap, 
 		return kerr_wrap(err, "%s", path);
 	if (expect && !strstr(loc->v1[CGROUP_C_MEMORY], expect) && !strstr(loc->v2, expect))
 		return kerr_set(err, ESRCH, "pid %d is not in a cgroup of `%s`", (int)pid, expect);
+	return 0;
+}
+
+int cgroup_memory_dir_pid(pid_t pid, const char *expect, char *dir, size_t cap, bool *v2,
+			  struct kerr *err)
+{
+	_cleanup_free_ struct cgroup_mounts *m = malloc(sizeof(*m));
+	_cleanup_free_ struct cgroup_loc *loc = malloc(sizeof(*loc));
+
+	if (!m || !loc)
+		return kerr_set(err, ENOMEM, "find the memory cgroup of pid %d", (int)pid);
+	if (locate_pid(pid, expect, m, loc, err) < 0)
+		return -1;
 	return cgroup_memory_dir(m, loc, dir, cap, v2, err);
 }
 
@@ -667,29 +678,20 @@ int cgroup_stats_pid(pid_t pid, const char *expect, bool net, struct cgroup_stat
 {
 	_cleanup_free_ struct cgroup_mounts *m = malloc(sizeof(*m));
 	_cleanup_free_ struct cgroup_loc *loc = malloc(sizeof(*loc));
-	_cleanup_free_ char *text = NULL;
-	char path[64];
-	size_t len = 0;
 
 	if (!m || !loc)
 		return kerr_set(err, ENOMEM, "read the cgroups of pid %d", (int)pid);
-	if (pid <= 0)
-		return kerr_set(err, ESRCH, "pid %d is not a process", (int)pid);
-	if (cgroup_host_mounts(m, err) < 0)
+	if (locate_pid(pid, expect, m, loc, err) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	if (read_proc(path, &text, &len, err) < 0)
-		return -1;
-	if (cgroup_parse_proc(text, len, loc, err) < 0)
-		return kerr_wrap(err, "%s", path);
-	if (expect && !strstr(loc->v1[CGROUP_C_MEMORY], expect) && !strstr(loc->v2, expect))
-		return kerr_set(err, ESRCH, "pid %d is not in a cgroup of `%s`", (int)pid, expect);
 	if (cgroup_read(m, loc, s, err) < 0)
 		return kerr_wrap(err, "pid %d", (int)pid);
 	if (!net)
 		return 0;
-	free(text);
-	text = NULL;
+
+	_cleanup_free_ char *text = NULL;
+	char path[64];
+	size_t len = 0;
+
 	snprintf(path, sizeof(path), "/proc/%d/net/dev", (int)pid);
 	if (read_proc(path, &text, &len, err) < 0)
 		return -1;

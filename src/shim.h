@@ -279,6 +279,17 @@ void shim_wait_finish(struct shim *sh, enum shim_wait_kind kind, uint32_t code, 
 void shim_tell_exit(struct shim *sh);
 /* Pushes EVENT{JSON} to every EVENTS subscriber. */
 void shim_emit_event(struct shim *sh, const char *json);
+
+/* One numeric attribute of an event. */
+struct shim_ev_attr {
+	const char *key; /* JSON key; NULL ends the list */
+	long long value; /* its value */
+};
+
+/* Builds {"type","time",attrs…,"reason"} (attrs and reason may be NULL) and pushes it to
+ * the EVENTS subscribers (the daemon); the one place shim events are written. */
+void shim_supervise_emit(struct shim *sh, const char *type, const struct shim_ev_attr *attrs,
+			 const char *reason);
 /* The ready frame on fd 3 (once): OK{PID} when code is 0, else ERROR{CODE, MSG}. */
 void shim_report_ready(struct shim *sh, uint32_t code, const char *msg);
 /* Entered GONE: tells everyone, stops accepting, exits once replies are flushed. */

@@ -28,7 +28,6 @@
 #include "str.h"
 
 #define HEALTH_SHELL	  "/bin/sh" /* docker's CMD-SHELL runs `/bin/sh -c CMD` */
-#define HEALTH_EVENT_MAX  256	    /* bytes of one health_status event document */
 #define HEALTH_READ_CHUNK 4096	    /* bytes read from the output pipe at once */
 
 struct shim_health {
@@ -105,27 +104,11 @@ static void on_out(struct loop *l, int fd, uint32_t events, void *data)
 
 static void emit_status(struct shim *sh, enum status_health_kind kind)
 {
-	char ts[CLOCK_RFC3339NANO_LEN + 1], type[48];
-	struct json_w w;
-	struct buf b;
-	struct kerr err;
+	char type[48];
 
 	/* docker's action text; the daemon filters on the part before the colon. */
 	snprintf(type, sizeof(type), "health_status: %s", status_health_name(kind));
-	clock_format_rfc3339nano(clock_wall_ns(), ts);
-	buf_init(&b, HEALTH_EVENT_MAX);
-	json_w_init(&w, &b);
-	json_w_obj_begin(&w);
-	json_w_key(&w, "type");
-	json_w_str(&w, type);
-	json_w_key(&w, "time");
-	json_w_str(&w, ts);
-	json_w_obj_end(&w);
-	if (json_w_end(&w, &err) < 0 || buf_append(&b, "", 1, &err) < 0)
-		log_warn("event `%s`: %s, not sent", type, err.msg);
-	else
-		shim_emit_event(sh, (const char *)b.data);
-	buf_done(&b);
+	shim_supervise_emit(sh, type, NULL, NULL);
 }
 
 static void schedule(struct shim_health *h, uint64_t delay_ms);

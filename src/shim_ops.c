@@ -28,17 +28,6 @@
 #define UPDATE_JSON_MAX (64u * 1024u)	 /* a SHIM_UPDATE document (bytes) */
 #define UPDATE_TOKENS	256		 /* tokens of a SHIM_UPDATE document */
 #define RESOURCES_FILE	"resources.json" /* in the container directory, for runc update */
-#define EVENT_JSON_MAX	160		 /* one pause/unpause event */
-
-static void emit(struct shim *sh, const char *type)
-{
-	char ts[CLOCK_RFC3339NANO_LEN + 1];
-	char json[EVENT_JSON_MAX];
-
-	clock_format_rfc3339nano(clock_wall_ns(), ts);
-	snprintf(json, sizeof(json), "{\"type\":\"%s\",\"time\":\"%s\"}", type, ts);
-	shim_emit_event(sh, json);
-}
 
 static void refuse(struct shim *sh, uint64_t conn, uint32_t reqid, const char *what)
 {
@@ -68,7 +57,7 @@ static void pause_done(struct shim *sh, struct shim_call *call, int status)
 		sh->st.kind = STATUS_PAUSED;
 		shim_supervise_save(sh);
 		log_info("container paused");
-		emit(sh, "pause");
+		shim_supervise_emit(sh, "pause", NULL, NULL);
 	}
 	shim_reply_ok(sh, call->conn, call->reqid);
 }
@@ -88,7 +77,7 @@ static void resume_done(struct shim *sh, struct shim_call *call, int status)
 		sh->st.kind = STATUS_RUNNING;
 		shim_supervise_save(sh);
 		log_info("container resumed");
-		emit(sh, "unpause");
+		shim_supervise_emit(sh, "unpause", NULL, NULL);
 	}
 	if (call->conn)
 		shim_reply_ok(sh, call->conn, call->reqid);

@@ -504,10 +504,6 @@ static void on_drain_timer(struct loop *l, void *data)
 	shim_supervise_event(sh, &ev);
 }
 
-struct ev_attr;
-static void emit_event(struct shim *sh, const char *type, const struct ev_attr *attrs,
-		       const char *reason);
-
 /* Records the exit durably, then drains output; DRAINED tells everyone. */
 static void container_exited(struct shim *sh, int status)
 {
@@ -543,7 +539,7 @@ static void container_exited(struct shim *sh, int status)
 	set_state(sh, SHIM_S_EXITED);
 	/* Before the exit event (on_drained), as docker sends oom before die. */
 	if (st->oom_killed)
-		emit_event(sh, "oom", NULL, NULL);
+		shim_supervise_emit(sh, "oom", NULL, NULL);
 	if (shim_io_drain(sh)) {
 		struct shim_ev ev = { .type = SHIM_E_DRAINED };
 
@@ -559,15 +555,8 @@ static void container_exited(struct shim *sh, int status)
 	}
 }
 
-/* One numeric attribute of an event. */
-struct ev_attr {
-	const char *key; /* JSON key; NULL ends the list */
-	long long value; /* its value */
-};
-
-/* Pushes {"type","time",attrs…,"reason"} to the EVENTS subscribers (the daemon). */
-static void emit_event(struct shim *sh, const char *type, const struct ev_attr *attrs,
-		       const char *reason)
+void shim_supervise_emit(struct shim *sh, const char *type, const struct shim_ev_attr *attrs,
+			 const char *reason)
 {
 	char ts[CLOCK_RFC3339NANO_LEN + 1];
 	struct json_w w;
@@ -796,11 +785,12 @@ static void on_started(struct shim *sh, const struct shim_ev *ev)
 	release_hold(sh);
 	log_info("container started");
 	shim_wait_finish(sh, SHIM_W_START, 0, NULL);
-	emit_event(sh, "start",
-		   (const struct ev_attr[]){ { "pid", sh->init_pid },
-					     { "restart_count", sh->st.restart_count },
-					     { NULL, 0 } },
-		   NULL);
+	shim_supervise_emit(
+		sh, "start",
+		(const struct shim_ev_attr[]){ { "pid", sh->init_pid },
+					       { "restart_count", sh->st.restart_count },
+					       { NULL, 0 } },
+		NULL);
 	if (sh->init_reaped) {
 		container_exited(sh, sh->init_status);
 		return;
@@ -931,12 +921,12 @@ static void on_drained(struct shim *sh, const struct shim_ev *ev)
 	sh->drain_timer = 0;
 	shim_io_finish(sh);
 	shim_tell_exit(sh);
-	emit_event(sh, "exit",
-		   (const struct ev_attr[]){ { "exit_code", sh->st.exit_code },
-					     { "signal", sh->st.signal },
-					     { "run_ms", (long long)sh->run_ms },
-					     { NULL, 0 } },
-		   sh->st.reason);
+	shim_supervise_emit(sh, "exit",
+			    (const struct shim_ev_attr[]){ { "exit_code", sh->st.exit_code },
+							   { "signal", sh->st.signal },
+							   { "run_ms", (long long)sh->run_ms },
+							   { NULL, 0 } },
+			    sh->st.reason);
 	/* The restart policy decides once the corpse is deleted (on_deleted). */
 	delete_container(sh, SHIM_S_EXITED);
 }
@@ -1027,13 +1017,13 @@ static void apply_policy(struct shim *sh)
 	log_info("restart policy: restart %u in %llu ms (streak %u)", st->restart_count + 1,
 		 (unsigned long long)d.delay_ms, d.streak);
 	set_state(sh, SHIM_S_BACKOFF);
-	emit_event(sh, "restart",
-		   (const struct ev_attr[]){ { "attempt", st->restart_count + 1 },
-					     { "delay_ms", (long long)d.delay_ms },
-					     { "streak", d.streak },
-					     { "exit_code", st->exit_code },
-					     { NULL, 0 } },
-		   NULL);
+	shim_supervise_emit(sh, "restart",
+			    (const struct shim_ev_attr[]){ { "attempt", st->restart_count + 1 },
+							   { "delay_ms", (long long)d.delay_ms },
+							   { "streak", d.streak },
+							   { "exit_code", st->exit_code },
+							   { NULL, 0 } },
+			    NULL);
 	sh->restart_timer = loop_add_timer(sh->loop, d.delay_ms, on_restart_timer, sh, &err);
 	if (!sh->restart_timer) {
 		log_error("%s: not restarting", err.msg);
