@@ -246,17 +246,25 @@ int runtime_read_error(const struct runtime *rt, off_t since, char *msg, size_t 
 	if (got < 0)
 		return kerr_set(err, errno, "read runtime log `%s`", rt->log);
 	text[got] = '\0';
-
-	/* The last error line wins: runc logs the final, most complete message last. */
-	char *line = text;
-	while (line < text + got) {
-		char *nl = memchr(line, '\n', (size_t)(text + got - line));
-		size_t len = nl ? (size_t)(nl - line) : (size_t)(text + got - line);
-
-		take_error_line(line, len, msg, cap);
-		line += len + 1;
-	}
+	runtime_log_last_error(text, (size_t)got, msg, cap);
 	return 0;
+}
+
+void runtime_log_last_error(const char *text, size_t len, char *msg, size_t cap)
+{
+	const char *line = text, *end = text + len;
+
+	msg[0] = '\0';
+	/* The last error line wins: runc logs the final, most complete message last. */
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t n = nl ? (size_t)(nl - line) : (size_t)(end - line);
+
+		take_error_line(line, n, msg, cap);
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
 }
 
 int runtime_error_exit_code(const char *msg)

@@ -74,6 +74,9 @@ off_t runtime_log_offset(const struct runtime *rt);
  * into msg (empty when none). Malformed log lines are skipped. */
 int runtime_read_error(const struct runtime *rt, off_t since, char *msg, size_t cap,
 		       struct kerr *err);
+/* The pure part of runtime_read_error: the last "error"-level msg among the JSON lines of
+ * text[0..len) (which need not be NUL-terminated), into msg (empty when none). */
+void runtime_log_last_error(const char *text, size_t len, char *msg, size_t cap);
 /* docker's codes for a failed start: 127 command not found, 126 not executable,
  * 125 anything else. */
 int runtime_error_exit_code(const char *msg);

@@ -1,5 +1,6 @@
 /*
- * fuzz_parse: every strict text parser of the base layer on one input (test layer).
+ * fuzz_parse: every strict text parser of the base layer, and the signal parser, on one
+ * input (test layer).
  *
  * Flag values and timestamps come from users and from files on disk, so each parser must
  * survive any bytes: no crash, no over-read, and on success a value its own grammar
@@ -12,6 +13,7 @@
 #include "clock.h"
 #include "ids.h"
 #include "kerr.h"
+#include "proc.h"
 #include "str.h"
 
 /* Longer inputs add nothing a parser has not seen by then. */
@@ -63,6 +65,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_msg(&err);
 	else if (size == 0 || strlen(s) > IDS_NAME_MAX)
 		__builtin_trap();
+	int sig;
+	if (proc_signal_parse(s, &sig, &err) < 0) {
+		check_msg(&err);
+	} else {
+		/* A parsed signal is a real one, and its name parses back to it. */
+		int back;
+		const char *name = proc_signal_name(sig);
+
+		if (sig < 1 || sig > 64) /* Linux: 1..64 */
+			__builtin_trap();
+		if (strcmp(name, "SIG?") != 0 &&
+		    (proc_signal_parse(name, &back, &err) < 0 || back != sig))
+			__builtin_trap();
+	}
 	char san[64];
 	str_sanitize(san, sizeof(san), data, size);
 	return 0;
