@@ -269,6 +269,60 @@ TEST(long_line_and_binary_round_trip)
 	rm_tmp(path);
 }
 
+/* Lines of every length 0..200 at every alignment, a few around the cap, cut into feeds of
+ * random sizes, across rotations: each line up to the cap is exactly one F record, a longer
+ * one P pieces and an F, and the bytes come back exactly (the scanner copies 16 bytes at a
+ * time: its block edges must never show). */
+TEST(every_length_and_alignment_round_trips)
+{
+	char path[PATH_CAP];
+	int dirfd = mkdir_tmp(path);
+	struct streams s;
+	struct kerr err;
+	size_t cap = 3 * BIG, len = 0, lines = 0, records = 0;
+	uint8_t *all = malloc(cap);
+	uint32_t seed = 12345;
+
+	ASSERT(dirfd >= 0 && all);
+	while (len < 2 * BIG) {
+		seed = seed * 1103515245u + 12345u;
+		size_t l = (seed >> 16) % 201;
+
+		if (lines % 97 == 0)
+			l = LOGFILE_LINE_MAX - 2 + lines / 97 % 5; /* cap - 2 .. cap + 2 */
+		for (size_t i = 0; i < l; i++)
+			all[len + i] = (uint8_t)('!' + (len + i) % 90);
+		all[len + l] = '\n';
+		/* bytes incl. newline; a line of more than the cap takes its P pieces too */
+		records += (l + 1 + LOGFILE_LINE_MAX - 1) / LOGFILE_LINE_MAX;
+		len += l + 1;
+		lines++;
+	}
+	struct logfile *lf = logfile_open(dirfd, "ctr.log", 256 * 1024, 100, &err);
+	ASSERT(lf);
+	for (size_t off = 0; off < len;) {
+		seed = seed * 1103515245u + 12345u;
+		size_t n = 1 + (seed >> 8) % (40 * 1024);
+
+		if (n > len - off)
+			n = len - off;
+		logfile_feed(lf, LOGFILE_STDOUT, all + off, n, T0);
+		off += n;
+	}
+	logfile_close(lf);
+	ASSERT(all_records_whole(dirfd, "ctr.log"));
+	ASSERT(all_records_whole(dirfd, "ctr.log.1"));
+	ASSERT_EQ(read_back(dirfd, &s), 0);
+	ASSERT_EQ(s.n[0], len);
+	ASSERT_MEMEQ(s.b[0], all, len);
+	ASSERT_EQ(s.records, records);
+	ASSERT_EQ(s.malformed, 0);
+	streams_done(&s);
+	free(all);
+	close(dirfd);
+	rm_tmp(path);
+}
+
 /* Rotation: never inside a record, never more than max_files, nothing lost between. */
 TEST(rotation_keeps_whole_records)
 {
@@ -627,7 +681,7 @@ TEST(hostile_arguments)
 }
 
 RUN_TESTS(T(one_line_is_one_f_record), T(line_cap_boundaries), T(long_line_and_binary_round_trip),
-	  T(rotation_keeps_whole_records), T(rotation_with_one_file_truncates),
-	  T(enospc_is_counted_and_marked_once), T(short_write_is_cut_back_to_whole_records),
-	  T(torn_record_stays_one_bad_line), T(reopen_after_failed_rotation),
-	  T(failed_rotation_keeps_writing), T(hostile_arguments))
+	  T(every_length_and_alignment_round_trips), T(rotation_keeps_whole_records),
+	  T(rotation_with_one_file_truncates), T(enospc_is_counted_and_marked_once),
+	  T(short_write_is_cut_back_to_whole_records), T(torn_record_stays_one_bad_line),
+	  T(reopen_after_failed_rotation), T(failed_rotation_keeps_writing), T(hostile_arguments))
