@@ -100,18 +100,7 @@ int client_call(struct client *cl, uint32_t reqid, struct wire_frame *reply);
 /* Exit code carried by an ERROR frame (CODE, default 125) and its MSG in err. */
 int client_frame_error(const struct wire_frame *f, struct kerr *err);
 
-/*
- * Foreground run and `start -a`: attaches to container id's stdout and stderr through
- * its shim (SHIM_ATTACH, made certain with a SHIM_STATE round trip before anything
- * starts), starts it through the daemon (START, with a pipelined WAIT), relays DATA to
- * our stdout/stderr as it arrives, forwards SIGINT/SIGTERM/SIGHUP as KILL, and returns
- * the container's exit code at END, once the daemon has answered the WAIT too (it has
- * then taken the exit in, and with --rm removed the container). Without a shim to attach to
- * (an exited container gets a new one at START) it starts first and attaches late.
- */
-int client_attach_start(struct client *cl, const char *id);
-
-/* ---- client_attach.c: terminal sessions (run -i/-t, start -a, attach, exec -t) ---- */
+/* ---- client_attach.c: sessions (foreground run, start -a, attach, exec -t) ---- */
 
 #define CLIENT_DETACH_KEYS_MAX 16 /* keys in a detach sequence */
 

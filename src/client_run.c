@@ -1,7 +1,7 @@
 /*
  * client_run: `kettle run` and `kettle create` (layer 3, client role): docker's flags
  * turned into a container record request, sent as CREATE; then, for run, START and either
- * the id (-d) or the container's output relayed until it exits (client_attach_start).
+ * the id (-d) or the container's output relayed until it exits (client_session_attach).
  *
  * Invariants: every flag value is checked here, and the whole request with
  * record_validate, before anything is sent, so a bad value costs one line and exit 125
@@ -901,7 +901,8 @@ static int start_detached(struct client *cl, const char *id)
 	return client_call(cl, reqid, &reply);
 }
 
-/* run -i / -t in the foreground: the terminal session of client_attach.c. */
+/* run in the foreground: the session of client_attach.c relays its output (and with -i
+ * our stdin, with -t through a terminal), forwards signals, and returns its exit code. */
 static int run_session(struct client *cl, const struct run_args *a, const char *id)
 {
 	struct client_session o = {
@@ -946,11 +947,8 @@ static int run_or_create(int argc, char **argv, const char *usage, bool run)
 			rc = start_detached(&cl, id);
 			if (rc == 0)
 				printf("%s\n", id);
-		} else if (a.rec.tty || a.rec.stdin_open) {
-			rc = run_session(&cl, &a, id);
 		} else {
-			fflush(stdout);
-			rc = client_attach_start(&cl, id);
+			rc = run_session(&cl, &a, id);
 		}
 	}
 	record_done(&a.rec);
