@@ -8,6 +8,8 @@
  * container path under that root fd and never joins it into a host path. A copy is a
  * tar stream from a forked producer (copy_archive) to this process (copy_extract) over
  * a pipe, so both directions share the one hardened extractor and memory stays flat.
+ * The path rules (which side is the container, what name the entry gets and where it
+ * lands) are cppath.c's; this file only asks the file system what SRC and DST are.
  * Exit codes: 0 done, 1 the copy failed (as docker), 125 usage or daemon failures.
  */
 #include <errno.h>
@@ -25,10 +27,10 @@
 
 #include "client.h"
 #include "copy.h"
+#include "cppath.h"
 #include "fd.h"
 #include "json.h"
 #include "proc.h"
-#include "str.h"
 
 #define CP_FAIL	       1	 /* the copy itself failed, as docker cp */
 #define CP_TOKENS      8192	 /* JSON tokens of an INSPECT reply or a bundle config */
@@ -52,12 +54,8 @@ static const char cp_usage[] =
 
 /* One side of the copy. */
 struct side {
-	const char *arg;       /* borrowed: as typed */
-	bool stdio;	       /* `-` */
-	bool in_ctr;	       /* CONTAINER:PATH */
-	char ref[256];	       /* the container reference */
-	const char *path;      /* borrowed: the path part (host path or in the container) */
-	struct copy_root root; /* where path resolves */
+	struct cppath_arg a;   /* the parsed argument (arg, path, stdio, in_ctr, ref) */
+	struct copy_root root; /* where a.path resolves */
 	int rootfd;	       /* owned: the container's root, -1 for the host */
 };
 
@@ -71,24 +69,11 @@ struct ctr_info {
 	char bundle[PATH_MAX];	      /* host bundle directory */
 };
 
-static void parse_side(struct side *s, const char *arg)
+static int parse_side(struct side *s, const char *arg, struct kerr *err)
 {
-	const char *colon = strchr(arg, ':');
-
-	*s = (struct side){ .arg = arg, .path = arg, .rootfd = -1 };
 	s->root = (struct copy_root){ .fd = AT_FDCWD, .contained = false };
-	if (strcmp(arg, "-") == 0) {
-		s->stdio = true;
-		return;
-	}
-	/* docker: a path starting with `/` or `.` is local even with a colon in it */
-	if (arg[0] == '/' || arg[0] == '.' || !colon || colon == arg ||
-	    (size_t)(colon - arg) >= sizeof(s->ref))
-		return;
-	s->in_ctr = true;
-	memcpy(s->ref, arg, (size_t)(colon - arg));
-	s->ref[colon - arg] = '\0';
-	s->path = colon[1] ? colon + 1 : "/";
+	s->rootfd = -1;
+	return cppath_parse(arg, &s->a, err);
 }
 
 static int get_str(const struct json_doc *d, int obj, const char *key, char *out, size_t cap,
@@ -184,7 +169,7 @@ static int open_bundle_root(const char *bundle, int *fd, struct kerr *err)
 static int open_ctr_root(struct client *cl, struct side *s, struct kerr *err)
 {
 	struct ctr_info a, b;
-	int rc = inspect(cl, s->ref, &a, err);
+	int rc = inspect(cl, s->a.ref, &a, err);
 
 	if (rc != 0)
 		return rc;
@@ -193,14 +178,14 @@ static int open_ctr_root(struct client *cl, struct side *s, struct kerr *err)
 		char proc[64];
 
 		if (proc_pidfd_open((pid_t)a.pid, &pidfd, err) < 0)
-			return kerr_wrap(err, "container `%s`", s->ref), CP_FAIL;
+			return kerr_wrap(err, "container `%s`", s->a.ref), CP_FAIL;
 		snprintf(proc, sizeof(proc), "/proc/%lld/root", a.pid);
 		s->rootfd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (s->rootfd < 0)
-			return kerr_set(err, errno, "open the root of container `%s`", s->ref),
+			return kerr_set(err, errno, "open the root of container `%s`", s->a.ref),
 			       CP_FAIL;
 		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-		rc = inspect(cl, s->ref, &b, err);
+		rc = inspect(cl, s->a.ref, &b, err);
 		if (rc != 0)
 			return rc;
 		if (poll(&pfd, 1, 0) != 0 || !b.running || b.pid != a.pid ||
@@ -208,57 +193,19 @@ static int open_ctr_root(struct client *cl, struct side *s, struct kerr *err)
 			return kerr_set(err, 0,
 					"container `%s` exited or restarted while its root was "
 					"opened; try again",
-					s->ref),
+					s->a.ref),
 			       CP_FAIL;
 	} else if (a.has_rootfs) {
 		s->rootfd = open(a.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (s->rootfd < 0)
 			return kerr_set(err, errno, "open rootfs `%s` of container `%s`", a.rootfs,
-					s->ref),
+					s->a.ref),
 			       CP_FAIL;
 	} else if (open_bundle_root(a.bundle, &s->rootfd, err) < 0) {
-		return kerr_wrap(err, "container `%s`", s->ref), CP_FAIL;
+		return kerr_wrap(err, "container `%s`", s->a.ref), CP_FAIL;
 	}
 	s->root = (struct copy_root){ .fd = s->rootfd, .contained = true };
 	return 0;
-}
-
-/* The last component of path ("" for `/`, `.` and `..`: the contents are meant). */
-static void base_name(const char *path, char *out, size_t cap)
-{
-	size_t n = strlen(path);
-
-	while (n > 1 && path[n - 1] == '/')
-		n--;
-	size_t b = n;
-	while (b > 0 && path[b - 1] != '/')
-		b--;
-	str_copyn(out, cap, path + b, n - b);
-	if (strcmp(out, "/") == 0 || strcmp(out, ".") == 0 || strcmp(out, "..") == 0)
-		out[0] = '\0';
-}
-
-/* path without its last component ("." when it has none). */
-static void dir_name(const char *path, char *out, size_t cap)
-{
-	size_t n = strlen(path);
-
-	while (n > 1 && path[n - 1] == '/')
-		n--;
-	while (n > 0 && path[n - 1] != '/')
-		n--;
-	while (n > 1 && path[n - 1] == '/')
-		n--;
-	if (n == 0)
-		str_copy(out, cap, ".");
-	else
-		str_copyn(out, cap, path, n);
-}
-
-static bool ends_with_dot(const char *p)
-{
-	size_t n = strlen(p);
-	return (n == 1 && p[0] == '.') || (n >= 2 && p[n - 1] == '.' && p[n - 2] == '/');
 }
 
 /* Runs copy_archive in a child writing into a pipe and extracts the stream here. */
@@ -290,7 +237,7 @@ static int pump(const struct side *src, const char *as_name, int dstdir, const s
 		signal(SIGPIPE, SIG_IGN); /* a reader that gave up is EPIPE, not a signal */
 		fd_close(data[0]);
 		fd_close(errp[0]);
-		if (copy_archive(&src->root, src->path, as_name, o, data[1], &cerr) < 0) {
+		if (copy_archive(&src->root, src->a.path, as_name, o, data[1], &cerr) < 0) {
 			if (write(errp[1], &cerr, sizeof(cerr)) < 0)
 				_exit(2);
 			_exit(1);
@@ -319,32 +266,32 @@ static int copy_files(struct side *src, struct side *dst, const struct copy_opts
 		      struct kerr *err)
 {
 	_cleanup_close_ int sfd = -1, dfd = -1, xfd = -1;
-	char as_name[NAME_MAX + 1], parent[PATH_MAX];
+	enum cppath_dst dst_state = CPPATH_DST_MISSING;
+	char as_name[NAME_MAX + 1];
+	struct cppath_plan plan;
 	struct stat sst, dst_st;
 
-	if (src->stdio) { /* a tar stream on stdin: into an existing directory */
-		if (copy_open(&dst->root, dst->path, O_PATH | O_DIRECTORY, true, &xfd, err) < 0)
+	if (src->a.stdio) { /* a tar stream on stdin: into an existing directory */
+		if (copy_open(&dst->root, dst->a.path, O_PATH | O_DIRECTORY, true, &xfd, err) < 0)
 			return err->code == ENOSYS
-				       ? kerr_wrap(err, "destination `%s`", dst->arg)
+				       ? kerr_wrap(err, "destination `%s`", dst->a.arg)
 				       : kerr_wrap(err,
 						   "destination `%s` must be an existing directory",
-						   dst->arg);
+						   dst->a.arg);
 		return copy_extract(xfd, STDIN_FILENO, o, err) < 0
-			       ? kerr_wrap(err, "extract into `%s`", dst->arg)
+			       ? kerr_wrap(err, "extract into `%s`", dst->a.arg)
 			       : 0;
 	}
-	base_name(src->path, as_name, sizeof(as_name));
-	if (ends_with_dot(src->path))
-		as_name[0] = '\0';
-	if (dst->stdio) {
-		if (copy_archive(&src->root, src->path, as_name[0] ? as_name : "", o, STDOUT_FILENO,
-				 err) < 0)
-			return kerr_wrap(err, "copy `%s`", src->arg);
+	if (dst->a.stdio) {
+		if (cppath_entry_name(src->a.path, as_name, sizeof(as_name), err) < 0 ||
+		    copy_archive(&src->root, src->a.path, as_name, o, STDOUT_FILENO, err) < 0)
+			return kerr_wrap(err, "copy `%s`", src->a.arg);
 		return 0;
 	}
-	if (copy_open(&src->root, src->path, O_PATH, o->follow, &sfd, err) < 0 ||
-	    fstat(sfd, &sst) < 0)
-		return kerr_wrap(err, "source `%s`", src->arg);
+	if (copy_open(&src->root, src->a.path, O_PATH, o->follow, &sfd, err) < 0)
+		return kerr_wrap(err, "source `%s`", src->a.arg);
+	if (fstat(sfd, &sst) < 0)
+		return kerr_set(err, errno, "stat `%s`", src->a.arg);
 	bool src_dir = S_ISDIR(sst.st_mode);
 	/* Extraction on the host skips device members (copy.h), so a device named as SRC
 	 * would copy nothing yet succeed: refuse it by name instead. docker creates the node. */
@@ -352,36 +299,24 @@ static int copy_files(struct side *src, struct side *dst, const struct copy_opts
 		return kerr_set(err, 0,
 				"source `%s` is a %s device: device nodes are not copied to the "
 				"host (files, directories, symlinks and fifos are)",
-				src->arg, S_ISCHR(sst.st_mode) ? "character" : "block");
-	if (!as_name[0] && !src_dir)
-		return kerr_set(err, 0, "source `%s` is not a directory", src->arg);
-	size_t dl = strlen(dst->path);
-	bool dst_slash = dl > 0 && dst->path[dl - 1] == '/';
-
-	if (copy_open(&dst->root, dst->path, O_PATH, true, &dfd, err) == 0) {
+				src->a.arg, S_ISCHR(sst.st_mode) ? "character" : "block");
+	if (cppath_src_name(&src->a, src_dir, as_name, err) < 0)
+		return -1;
+	if (copy_open(&dst->root, dst->a.path, O_PATH, true, &dfd, err) == 0) {
 		if (fstat(dfd, &dst_st) < 0)
-			return kerr_set(err, errno, "stat `%s`", dst->arg);
-		if (S_ISDIR(dst_st.st_mode))
-			return pump(src, as_name, dfd, o, err) < 0
-				       ? kerr_wrap(err, "copy `%s` to `%s`", src->arg, dst->arg)
-				       : 0;
-		if (src_dir)
-			return kerr_set(err, 0, "cannot copy directory `%s` onto file `%s`",
-					src->arg, dst->arg);
+			return kerr_set(err, errno, "stat `%s`", dst->a.arg);
+		dst_state = S_ISDIR(dst_st.st_mode) ? CPPATH_DST_DIR : CPPATH_DST_FILE;
 	} else if (err->code != ENOENT) {
-		return kerr_wrap(err, "destination `%s`", dst->arg);
-	} else if (dst_slash && !src_dir) {
-		return kerr_set(err, 0, "destination directory `%s` does not exist", dst->arg);
+		return kerr_wrap(err, "destination `%s`", dst->a.arg);
 	}
-	/* A new name (or a file replaced): extract into the parent under DST's name. */
-	dir_name(dst->path, parent, sizeof(parent));
-	base_name(dst->path, as_name, sizeof(as_name));
-	if (!as_name[0])
-		return kerr_set(err, 0, "destination `%s` has no name to copy to", dst->arg);
-	if (copy_open(&dst->root, parent, O_PATH | O_DIRECTORY, true, &xfd, err) < 0)
-		return kerr_wrap(err, "destination directory of `%s`", dst->arg);
-	if (pump(src, as_name, xfd, o, err) < 0)
-		return kerr_wrap(err, "copy `%s` to `%s`", src->arg, dst->arg);
+	if (cppath_plan(&src->a, src_dir, dst_state, &dst->a, &plan, err) < 0)
+		return -1;
+	/* Into DST itself, or (a new name, or a file replaced) into DST's parent. */
+	if (!plan.into_dst &&
+	    copy_open(&dst->root, plan.dir, O_PATH | O_DIRECTORY, true, &xfd, err) < 0)
+		return kerr_wrap(err, "destination directory of `%s`", dst->a.arg);
+	if (pump(src, plan.name, plan.into_dst ? dfd : xfd, o, err) < 0)
+		return kerr_wrap(err, "copy `%s` to `%s`", src->a.arg, dst->a.arg);
 	return 0;
 }
 
@@ -419,20 +354,17 @@ int client_cp_main(int argc, char **argv)
 	if (argc - optind != 2)
 		return client_usage_error(cp_usage, "SRC and DST are required, %d argument%s given",
 					  argc - optind, argc - optind == 1 ? " was" : "s were");
-	parse_side(&src, argv[optind]);
-	parse_side(&dst, argv[optind + 1]);
-	if (src.in_ctr && dst.in_ctr)
-		return client_usage_error(cp_usage, "copying between containers is not supported");
-	if (!src.in_ctr && !dst.in_ctr)
-		return client_usage_error(cp_usage,
-					  "one of SRC and DST must be CONTAINER:PATH (got `%s` and "
-					  "`%s`)",
-					  src.arg, dst.arg);
+	if (parse_side(&src, argv[optind], &err) < 0)
+		return client_usage_error(cp_usage, "SRC: %s", err.msg);
+	if (parse_side(&dst, argv[optind + 1], &err) < 0)
+		return client_usage_error(cp_usage, "DST: %s", err.msg);
+	if (cppath_check_pair(&src.a, &dst.a, &err) < 0)
+		return client_usage_error(cp_usage, "%s", err.msg);
 	rc = client_open(&cl);
 	if (rc != 0)
 		return rc;
-	struct side *ctr = src.in_ctr ? &src : &dst;
-	o.devices = dst.in_ctr;
+	struct side *ctr = src.a.in_ctr ? &src : &dst;
+	o.devices = dst.a.in_ctr;
 	rc = open_ctr_root(&cl, ctr, &err);
 	client_close(&cl);
 	if (rc == 0 && copy_files(&src, &dst, &o, &err) < 0)
