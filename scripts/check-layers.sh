@@ -49,6 +49,7 @@ wire 31
 json 31
 restart 31
 cppath 31
+reqbody 31
 kerr 10
 buf 10
 str 10

@@ -18,7 +18,7 @@
 
 #include "buf.h"
 #include "client.h"
-#include "json.h"
+#include "reqbody.h"
 #include "str.h"
 
 #define EXEC_JSON_MAX (512u * 1024u) /* the exec request document (bytes) */
@@ -201,48 +201,23 @@ static int parse_args(int argc, char **argv, struct exec_args *a, bool *help)
 	return 0;
 }
 
-/* The request document: {args, env, cwd, user, tty}. */
+/* The request document: {args, env, cwd, user, tty}, as reqbody.h reads it. */
 static int request_json(const struct exec_args *a, struct buf *out)
 {
-	struct json_w w;
+	struct reqbody_exec q = {
+		.args = { .v = a->cmd, .n = (size_t)a->ncmd },
+		.env = { .v = a->env, .n = a->nenv },
+		.cwd = (char *)a->workdir,
+		.tty = a->tty,
+	};
 	struct kerr err;
 
-	json_w_init(&w, out);
-	json_w_obj_begin(&w);
-	json_w_key(&w, "args");
-	json_w_arr_begin(&w);
-	for (int i = 0; i < a->ncmd; i++)
-		json_w_str(&w, a->cmd[i]);
-	json_w_arr_end(&w);
-	json_w_key(&w, "env");
-	json_w_arr_begin(&w);
-	for (size_t i = 0; i < a->nenv; i++)
-		json_w_str(&w, a->env[i]);
-	json_w_arr_end(&w);
-	json_w_key(&w, "cwd");
-	if (a->workdir)
-		json_w_str(&w, a->workdir);
-	else
-		json_w_null(&w);
-	json_w_key(&w, "user");
 	if (a->user) {
-		uint32_t uid, gid;
-
-		if (parse_user(a->user, &uid, &gid) != 0)
+		if (parse_user(a->user, &q.uid, &q.gid) != 0)
 			return CLIENT_EXIT_FAIL;
-		json_w_obj_begin(&w);
-		json_w_key(&w, "uid");
-		json_w_u64(&w, uid);
-		json_w_key(&w, "gid");
-		json_w_u64(&w, gid);
-		json_w_obj_end(&w);
-	} else {
-		json_w_null(&w);
+		q.user_set = true;
 	}
-	json_w_key(&w, "tty");
-	json_w_bool(&w, a->tty);
-	json_w_obj_end(&w);
-	if (json_w_end(&w, &err) < 0) {
+	if (reqbody_encode_exec(&q, out, &err) < 0) {
 		kerr_wrap(&err, "exec request");
 		return client_fail(CLIENT_EXIT_FAIL, &err);
 	}

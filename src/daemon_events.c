@@ -19,13 +19,11 @@
 #include "ids.h"
 #include "json.h"
 #include "log.h"
+#include "reqbody.h"
 #include "str.h"
 
-#define EVENT_JSON_MAX	 2048 /* one event document (bytes) */
-#define EVENT_TYPE_MAX	 16   /* bytes of an event type */
-#define FILTERS_MAX	 16   /* key=value filters of one subscription */
-#define FILTER_VALUE_MAX 128  /* bytes of a filter's value */
-#define FILTER_TEXT_MAX	 (FILTERS_MAX * (FILTER_VALUE_MAX + 16)) /* the FILTER field */
+#define EVENT_JSON_MAX 2048 /* one event document (bytes) */
+#define EVENT_TYPE_MAX 16   /* bytes of an event type */
 
 struct event {
 	int64_t ns;		     /* when, wall clock ns */
@@ -35,24 +33,13 @@ struct event {
 	char *json;		     /* owned; the document subscribers receive */
 };
 
-enum filter_key {
-	FILTER_CONTAINER, /* name, full id or id prefix */
-	FILTER_EVENT,	  /* event type */
-};
-
-struct filter {
-	enum filter_key key;		  /* what it matches */
-	char value[FILTER_VALUE_MAX + 1]; /* against this */
-};
-
 struct sub {
-	uint64_t conn;			    /* rpc conn id of the subscriber */
-	uint32_t reqid;			    /* its EVENTS request id */
-	int64_t until;			    /* ns; 0 = follow until the daemon stops */
-	uint64_t timer;			    /* UNTIL timer id, or 0 */
-	size_t nfilters;		    /* used entries of filters */
-	struct filter filters[FILTERS_MAX]; /* all keys must match, any value of a key */
-	struct daemon_events *ev;	    /* back pointer for the timer; borrowed */
+	uint64_t conn;			/* rpc conn id of the subscriber */
+	uint32_t reqid;			/* its EVENTS request id */
+	int64_t until;			/* ns; 0 = follow until the daemon stops */
+	uint64_t timer;			/* UNTIL timer id, or 0 */
+	struct reqbody_filters filters; /* all keys must match, any value of a key */
+	struct daemon_events *ev;	/* back pointer for the timer; borrowed */
 };
 
 struct daemon_events {
@@ -79,11 +66,11 @@ static bool filter_match(const struct sub *s, const struct event *e)
 {
 	bool have[2] = { false, false }, hit[2] = { false, false };
 
-	for (size_t i = 0; i < s->nfilters; i++) {
-		const struct filter *f = &s->filters[i];
+	for (size_t i = 0; i < s->filters.n; i++) {
+		const struct reqbody_filter *f = &s->filters.f[i];
 		bool m;
 
-		if (f->key == FILTER_CONTAINER)
+		if (f->key == REQBODY_FILTER_CONTAINER)
 			m = strcmp(f->value, e->name) == 0 ||
 			    (ids_is_id_prefix(f->value) &&
 			     strncmp(e->id, f->value, strlen(f->value)) == 0);
@@ -238,52 +225,10 @@ void daemon_events_publish(struct daemon *d, const struct daemon_ctr *c, const c
 
 /* ---- subscribing ---- */
 
-static int parse_filters(struct sub *s, const char *text, struct kerr *err)
-{
-	const char *p = text;
-
-	while (*p) {
-		size_t len = strcspn(p, "\n");
-		char one[FILTER_VALUE_MAX + 32];
-		char shown[64];
-
-		if (len == 0) {
-			p++;
-			continue;
-		}
-		if (s->nfilters == FILTERS_MAX)
-			return kerr_set(err, 0, "more than %d filters", FILTERS_MAX);
-		str_sanitize(shown, sizeof(shown), p, len);
-		if (len >= sizeof(one))
-			return kerr_set(err, 0, "filter `%s` is too long", shown);
-		memcpy(one, p, len);
-		one[len] = '\0';
-		p += len;
-		char *eq = strchr(one, '=');
-		struct filter *f = &s->filters[s->nfilters];
-		if (!eq || eq[1] == '\0')
-			return kerr_set(err, 0, "filter `%s` is not KEY=VALUE", shown);
-		*eq = '\0';
-		if (strcmp(one, "container") == 0)
-			f->key = FILTER_CONTAINER;
-		else if (strcmp(one, "event") == 0 || strcmp(one, "type") == 0)
-			f->key = FILTER_EVENT;
-		else
-			return kerr_set(err, 0,
-					"unknown filter `%s`; allowed: container=NAME|ID, "
-					"event=TYPE",
-					shown);
-		if (!str_copy(f->value, sizeof(f->value), eq + 1))
-			return kerr_set(err, 0, "filter `%s` is too long", shown);
-		s->nfilters++;
-	}
-	return 0;
-}
-
 void daemon_events_subscribe(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
 {
 	struct daemon_events *ev = d->events;
-	char filter[FILTER_TEXT_MAX] = "";
+	char filter[REQBODY_FILTER_TEXT_MAX] = "";
 	uint64_t since = 0, until = 0;
 	struct kerr err;
 	int64_t now = clock_wall_ns();
@@ -315,7 +260,7 @@ void daemon_events_subscribe(struct daemon *d, struct rpc_conn *conn, const stru
 	*s = (struct sub){
 		.conn = rpc_conn_id(conn), .reqid = f->reqid, .until = (int64_t)until, .ev = ev
 	};
-	if (parse_filters(s, filter, &err) < 0) {
+	if (reqbody_parse_filters(filter, &s->filters, &err) < 0) {
 		free(s);
 		kerr_wrap(&err, "events --filter");
 		rpc_conn_send_error(conn, f->reqid, DAEMON_FAIL_CODE, err.msg);

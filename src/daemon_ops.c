@@ -20,28 +20,13 @@
 #include "daemon.h"
 #include "json.h"
 #include "log.h"
-#include "restart.h"
+#include "reqbody.h"
 #include "runtime.h"
 #include "store.h"
 #include "str.h"
 
-#define REF_MAX		256	      /* bytes of a REF field */
-#define UPDATE_TOKENS	64	      /* tokens of an UPDATE request document */
-#define UPDATE_JSON_MAX (16u * 1024u) /* an UPDATE document, request or echo (bytes) */
-#define CPU_PERIOD_US	100000u	      /* CFS period used for --cpus, as docker */
-#define INFO_JSON_MAX	(64u * 1024u) /* the INFO reply document (bytes) */
-
-/* What an UPDATE asks to change; unset fields stay as they are. */
-struct update_req {
-	bool has_memory;	     /* "memory" given */
-	uint64_t memory_bytes;	     /* 0: no limit */
-	bool has_cpus;		     /* "cpus" given */
-	uint64_t cpus_milli;	     /* 0: no limit */
-	bool has_pids;		     /* "pids_limit" given */
-	int64_t pids_limit;	     /* <= 0: no limit */
-	bool has_restart;	     /* "restart" given */
-	struct restart_spec restart; /* with has_restart */
-};
+#define REF_MAX	      256	    /* bytes of a REF field */
+#define INFO_JSON_MAX (64u * 1024u) /* the INFO reply document (bytes) */
 
 static struct daemon_ctr *resolve(struct daemon *d, struct rpc_conn *conn,
 				  const struct wire_frame *f)
@@ -107,66 +92,7 @@ static void api_pause(struct daemon *d, struct rpc_conn *conn, const struct wire
 
 /* ---- UPDATE ---- */
 
-static int get_u64_key(const struct json_doc *doc, int v, const char *key, uint64_t *out,
-		       struct kerr *err)
-{
-	if (doc->toks[v].type != JSON_NUMBER || json_get_u64(doc, v, out, err) < 0)
-		return kerr_set(err, 0, "update: `%s` is not a number of 0 or more", key);
-	return 0;
-}
-
-/* The client's document: {"memory": N, "cpus": MILLI, "pids_limit": N, "restart": P}. */
-static int parse_request(const char *text, size_t len, struct update_req *u, struct kerr *err)
-{
-	struct json_tok toks[UPDATE_TOKENS];
-	struct json_doc doc;
-	char policy[RESTART_POLICY_LEN];
-
-	*u = (struct update_req){ 0 };
-	if (len > UPDATE_JSON_MAX)
-		return kerr_set(err, 0, "update document of %zu bytes exceeds the limit of %u", len,
-				UPDATE_JSON_MAX);
-	if (json_parse(&doc, text, len, toks, UPDATE_TOKENS, err) < 0)
-		return kerr_wrap(err, "update document");
-	if (doc.toks[0].type != JSON_OBJECT)
-		return kerr_set(err, 0, "update document is not an object");
-	for (int i = 1, n = 0; n < doc.toks[0].size; n++) {
-		int v = i + 1;
-
-		if (json_str_eq(&doc, i, "memory")) {
-			if (get_u64_key(&doc, v, "memory", &u->memory_bytes, err) < 0)
-				return -1;
-			u->has_memory = true;
-		} else if (json_str_eq(&doc, i, "cpus")) {
-			if (get_u64_key(&doc, v, "cpus", &u->cpus_milli, err) < 0)
-				return -1;
-			u->has_cpus = true;
-		} else if (json_str_eq(&doc, i, "pids_limit")) {
-			if (doc.toks[v].type != JSON_NUMBER ||
-			    json_get_i64(&doc, v, &u->pids_limit, err) < 0)
-				return kerr_set(err, 0, "update: `pids_limit` is not a number");
-			u->has_pids = true;
-		} else if (json_str_eq(&doc, i, "restart")) {
-			if (doc.toks[v].type != JSON_STRING ||
-			    json_get_str(&doc, v, policy, sizeof(policy), err) < 0 ||
-			    restart_parse(policy, &u->restart, err) < 0)
-				return kerr_wrap(err, "update: `restart`");
-			u->has_restart = true;
-		} else {
-			return kerr_set(err, 0,
-					"update: unknown key (allowed: `memory`, `cpus`, "
-					"`pids_limit`, `restart`)");
-		}
-		i = json_skip(&doc, v);
-	}
-	if (!u->has_memory && !u->has_cpus && !u->has_pids && !u->has_restart)
-		return kerr_set(err, 0,
-				"nothing to update: give at least one of --memory, "
-				"--cpus, --pids-limit or --restart");
-	return 0;
-}
-
-static void apply(struct record *r, const struct update_req *u)
+static void apply(struct record *r, const struct reqbody_update *u)
 {
 	if (u->has_memory)
 		r->memory_bytes = u->memory_bytes;
@@ -179,7 +105,7 @@ static void apply(struct record *r, const struct update_req *u)
 }
 
 /* The record with u applied must pass the same checks as `run` (a copy is checked). */
-static int check_applied(const struct record *r, const struct update_req *u, struct kerr *err)
+static int check_applied(const struct record *r, const struct reqbody_update *u, struct kerr *err)
 {
 	struct record copy;
 	struct buf b;
@@ -199,117 +125,8 @@ static int check_applied(const struct record *r, const struct update_req *u, str
 	return rc;
 }
 
-/* SHIM_UPDATE's document: OCI LinuxResources for what changed, and the policy. The echo
- * is parsed back by parse_echo: keep the two in step. */
-static int shim_document(const struct update_req *u, struct buf *out, struct kerr *err)
-{
-	struct json_w w;
-	char policy[RESTART_POLICY_LEN];
-
-	json_w_init(&w, out);
-	json_w_obj_begin(&w);
-	if (u->has_memory || u->has_cpus || u->has_pids) {
-		json_w_key(&w, "resources");
-		json_w_obj_begin(&w);
-		if (u->has_memory) {
-			json_w_key(&w, "memory");
-			json_w_obj_begin(&w);
-			json_w_key(&w, "limit");
-			json_w_i64(&w, u->memory_bytes ? (int64_t)u->memory_bytes : -1);
-			json_w_obj_end(&w);
-		}
-		if (u->has_cpus) {
-			json_w_key(&w, "cpu");
-			json_w_obj_begin(&w);
-			json_w_key(&w, "quota");
-			json_w_i64(&w, u->cpus_milli
-					       ? (int64_t)(u->cpus_milli * CPU_PERIOD_US / 1000)
-					       : -1);
-			json_w_key(&w, "period");
-			json_w_u64(&w, CPU_PERIOD_US);
-			json_w_obj_end(&w);
-		}
-		if (u->has_pids) {
-			json_w_key(&w, "pids");
-			json_w_obj_begin(&w);
-			json_w_key(&w, "limit");
-			json_w_i64(&w, u->pids_limit > 0 ? u->pids_limit : -1);
-			json_w_obj_end(&w);
-		}
-		json_w_obj_end(&w);
-	}
-	if (u->has_restart) {
-		restart_format(&u->restart, policy, sizeof(policy));
-		json_w_key(&w, "restart");
-		json_w_str(&w, policy);
-	}
-	json_w_obj_end(&w);
-	if (json_w_end(&w, err) < 0)
-		return -1;
-	return buf_append(out, "", 1, err); /* NUL-terminated for daemon_shim_req.json */
-}
-
-static int echo_i64(const struct json_doc *doc, int obj, const char *key, int64_t *out,
-		    struct kerr *err)
-{
-	int v = obj >= 0 ? json_obj_get(doc, obj, key) : -1;
-
-	if (v < 0 || doc->toks[v].type != JSON_NUMBER || json_get_i64(doc, v, out, err) < 0)
-		return kerr_set(err, 0, "the shim's update echo lacks a numeric `%s`", key);
-	return 0;
-}
-
-/* The shim's echo of shim_document back into an update_req. */
-static int parse_echo(const uint8_t *text, size_t len, struct update_req *u, struct kerr *err)
-{
-	struct json_tok toks[UPDATE_TOKENS];
-	struct json_doc doc;
-	char policy[RESTART_POLICY_LEN];
-	int64_t v, period;
-
-	*u = (struct update_req){ 0 };
-	if (len > UPDATE_JSON_MAX ||
-	    json_parse(&doc, (const char *)text, len, toks, UPDATE_TOKENS, err) < 0 ||
-	    doc.toks[0].type != JSON_OBJECT)
-		return kerr_set(err, 0, "the shim's update echo is not a document kettle wrote");
-	int res = json_obj_get(&doc, 0, "resources");
-	int mem = res >= 0 ? json_obj_get(&doc, res, "memory") : -1;
-	int cpu = res >= 0 ? json_obj_get(&doc, res, "cpu") : -1;
-	int pids = res >= 0 ? json_obj_get(&doc, res, "pids") : -1;
-	int rst = json_obj_get(&doc, 0, "restart");
-	if (mem >= 0) {
-		if (echo_i64(&doc, mem, "limit", &v, err) < 0)
-			return -1;
-		u->has_memory = true;
-		u->memory_bytes = v > 0 ? (uint64_t)v : 0;
-	}
-	if (cpu >= 0) {
-		if (echo_i64(&doc, cpu, "quota", &v, err) < 0 ||
-		    echo_i64(&doc, cpu, "period", &period, err) < 0)
-			return -1;
-		if (period <= 0)
-			return kerr_set(err, 0, "the shim's update echo has cpu period %lld",
-					(long long)period);
-		u->has_cpus = true;
-		u->cpus_milli = v > 0 ? (uint64_t)v * 1000 / (uint64_t)period : 0;
-	}
-	if (pids >= 0) {
-		if (echo_i64(&doc, pids, "limit", &v, err) < 0)
-			return -1;
-		u->has_pids = true;
-		u->pids_limit = v > 0 ? v : 0;
-	}
-	if (rst >= 0) {
-		if (json_get_str(&doc, rst, policy, sizeof(policy), err) < 0 ||
-		    restart_parse(policy, &u->restart, err) < 0)
-			return kerr_wrap(err, "the shim's update echo");
-		u->has_restart = true;
-	}
-	return 0;
-}
-
 /* Applies u to c's record and rewrites record.json and config.json. */
-static int record_update(struct daemon *d, struct daemon_ctr *c, const struct update_req *u,
+static int record_update(struct daemon *d, struct daemon_ctr *c, const struct reqbody_update *u,
 			 struct kerr *err)
 {
 	apply(&c->rec, u);
@@ -323,7 +140,7 @@ static int record_update(struct daemon *d, struct daemon_ctr *c, const struct up
 static void api_update(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
 {
 	struct daemon_ctr *c = resolve(d, conn, f);
-	struct update_req u;
+	struct reqbody_update u;
 	const uint8_t *json;
 	size_t len;
 	struct kerr err;
@@ -333,7 +150,7 @@ static void api_update(struct daemon *d, struct rpc_conn *conn, const struct wir
 	if (!c)
 		return;
 	if (wire_get_bytes(f, WIRE_F_JSON, true, &json, &len, &err) < 0 ||
-	    parse_request((const char *)json, len, &u, &err) < 0 ||
+	    reqbody_parse_update((const char *)json, len, &u, &err) < 0 ||
 	    check_applied(&c->rec, &u, &err) < 0) {
 		fail(conn, f->reqid, &err);
 		return;
@@ -353,9 +170,10 @@ static void api_update(struct daemon *d, struct rpc_conn *conn, const struct wir
 			rpc_conn_send_ok(conn, f->reqid);
 		return;
 	}
-	buf_init(&b, UPDATE_JSON_MAX);
+	buf_init(&b, REQBODY_UPDATE_JSON_MAX);
 	struct daemon_shim_req req = { .type = WIRE_T_SHIM_UPDATE };
-	if (shim_document(&u, &b, &err) == 0) {
+	/* NUL-terminated for daemon_shim_req.json */
+	if (reqbody_encode_shim_update(&u, &b, &err) == 0 && buf_append(&b, "", 1, &err) == 0) {
 		req.json = (const char *)b.data;
 		if (daemon_shim_send(d, c, &req, &reqid, &err) == 0 &&
 		    daemon_pend_add(c, DAEMON_PEND_UPDATE, reqid, rpc_conn_id(conn), f->reqid,
@@ -373,7 +191,7 @@ bool daemon_ops_shim_reply(struct daemon *d, struct daemon_ctr *c, struct daemon
 {
 	char msg[KERR_MSG_MAX] = "";
 	uint32_t code = DAEMON_FAIL_CODE;
-	struct update_req u;
+	struct reqbody_update u;
 	const uint8_t *json;
 	size_t len;
 	struct kerr err;
@@ -392,7 +210,8 @@ bool daemon_ops_shim_reply(struct daemon *d, struct daemon_ctr *c, struct daemon
 		daemon_ctr_refresh(d, c);
 		daemon_reply_ok(p->client, p->client_reqid);
 	} else if (wire_get_bytes(f, WIRE_F_JSON, true, &json, &len, &err) < 0 ||
-		   parse_echo(json, len, &u, &err) < 0 || record_update(d, c, &u, &err) < 0) {
+		   reqbody_parse_update_echo(json, len, &u, &err) < 0 ||
+		   record_update(d, c, &u, &err) < 0) {
 		log_error("%s", err.msg);
 		daemon_reply_error(p->client, p->client_reqid, DAEMON_FAIL_CODE, err.msg);
 	} else {

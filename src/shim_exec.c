@@ -24,19 +24,18 @@
 #include <unistd.h>
 
 #include "fd.h"
-#include "json.h"
 #include "log.h"
 #include "proc.h"
+#include "reqbody.h"
 #include "shim.h"
 #include "spec.h"
 #include "store.h"
 #include "str.h"
 
-#define EXEC_ERR_CODE	 125			    /* kettle's own failures */
-#define ORPHANS_MAX	 64			    /* exits of unknown children remembered */
-#define EXEC_TOKENS	 (2 * RECORD_LIST_MAX + 64) /* JSON tokens of one exec request */
-#define EXEC_FILE_PREFIX "exec-"		    /* exec-<serial>.json / .pid */
-#define EXEC_NAME_MAX	 32			    /* those names */
+#define EXEC_ERR_CODE	 125	 /* kettle's own failures */
+#define ORPHANS_MAX	 64	 /* exits of unknown children remembered */
+#define EXEC_FILE_PREFIX "exec-" /* exec-<serial>.json / .pid */
+#define EXEC_NAME_MAX	 32	 /* those names */
 
 struct shim_exec {
 	bool used;		      /* slot taken */
@@ -391,104 +390,8 @@ void shim_exec_reaped(struct shim *sh, pid_t pid, int status)
 
 /* ---- the request ---- */
 
-struct exec_req {
-	struct record_strv args; /* owned */
-	struct record_strv env;	 /* owned */
-	char *cwd;		 /* owned, or NULL */
-	bool user_set;		 /* "user" present */
-	uint32_t uid;		 /* with user_set */
-	uint32_t gid;		 /* with user_set */
-	bool tty;		 /* "tty" */
-};
-
-static void req_done(struct exec_req *q)
-{
-	for (size_t i = 0; i < q->args.n; i++)
-		free(q->args.v[i]);
-	for (size_t i = 0; i < q->env.n; i++)
-		free(q->env.v[i]);
-	free(q->args.v);
-	free(q->env.v);
-	free(q->cwd);
-}
-
-static char *dup_str(const struct json_doc *d, int i, struct kerr *err)
-{
-	size_t raw = (size_t)(d->toks[i].end - d->toks[i].start);
-	char *s = malloc(raw + 1);
-
-	if (!s) {
-		kerr_set(err, ENOMEM, "exec request");
-		return NULL;
-	}
-	if (json_get_str(d, i, s, raw + 1, err) < 0) {
-		free(s);
-		return NULL;
-	}
-	return s;
-}
-
-static int get_strv(const struct json_doc *d, int i, const char *key, struct record_strv *v,
-		    struct kerr *err)
-{
-	if (d->toks[i].type != JSON_ARRAY)
-		return kerr_set(err, 0, "exec request: `%s` is not an array of strings", key);
-	if (d->toks[i].size > RECORD_LIST_MAX)
-		return kerr_set(err, 0, "exec request: `%s` has %d entries, limit %d", key,
-				d->toks[i].size, RECORD_LIST_MAX);
-	v->v = calloc((size_t)d->toks[i].size + 1, sizeof(char *));
-	if (!v->v)
-		return kerr_set(err, ENOMEM, "exec request");
-	for (int k = 0, e = i + 1; k < d->toks[i].size; k++, e = json_skip(d, e)) {
-		if (d->toks[e].type != JSON_STRING)
-			return kerr_set(err, 0, "exec request: `%s[%d]` is not a string", key, k);
-		v->v[v->n] = dup_str(d, e, err);
-		if (!v->v[v->n])
-			return kerr_wrap(err, "`%s[%d]`", key, k);
-		v->n++;
-	}
-	return 0;
-}
-
-static int parse_req(const char *text, size_t len, struct exec_req *q, struct kerr *err)
-{
-	struct json_doc d;
-	_cleanup_free_ struct json_tok *toks = calloc(EXEC_TOKENS, sizeof(*toks));
-	int i;
-
-	if (!toks)
-		return kerr_set(err, ENOMEM, "exec request");
-	if (json_parse(&d, text, len, toks, EXEC_TOKENS, err) < 0)
-		return kerr_wrap(err, "exec request");
-	if (toks[0].type != JSON_OBJECT)
-		return kerr_set(err, 0, "exec request is not a JSON object");
-	if ((i = json_obj_get(&d, 0, "args")) < 0 || get_strv(&d, i, "args", &q->args, err) < 0)
-		return i < 0 ? kerr_set(err, 0, "exec request has no `args`") : -1;
-	if (q->args.n == 0)
-		return kerr_set(err, 0, "exec request: `args` is empty, expected a command");
-	if ((i = json_obj_get(&d, 0, "env")) >= 0 && get_strv(&d, i, "env", &q->env, err) < 0)
-		return -1;
-	if ((i = json_obj_get(&d, 0, "cwd")) >= 0 && toks[i].type != JSON_NULL) {
-		if (toks[i].type != JSON_STRING || !(q->cwd = dup_str(&d, i, err)))
-			return kerr_set(err, 0, "exec request: `cwd` is not a string");
-	}
-	if ((i = json_obj_get(&d, 0, "tty")) >= 0 && json_get_bool(&d, i, &q->tty, err) < 0)
-		return kerr_wrap(err, "exec request: `tty`");
-	if ((i = json_obj_get(&d, 0, "user")) >= 0 && toks[i].type != JSON_NULL) {
-		int u = json_obj_get(&d, i, "uid"), g = json_obj_get(&d, i, "gid");
-		uint64_t uid, gid = 0;
-
-		if (toks[i].type != JSON_OBJECT || u < 0 || json_get_u64(&d, u, &uid, err) < 0 ||
-		    (g >= 0 && json_get_u64(&d, g, &gid, err) < 0) || uid >= UINT32_MAX ||
-		    gid >= UINT32_MAX)
-			return kerr_set(err, 0,
-					"exec request: `user` is not {\"uid\": N, \"gid\": N}");
-		q->user_set = true;
-		q->uid = (uint32_t)uid;
-		q->gid = (uint32_t)gid;
-	}
-	return 0;
-}
+/* The request's caps are the record's: an exec runs what `run` could have. */
+_Static_assert(REQBODY_LIST_MAX == RECORD_LIST_MAX, "exec request caps follow the record's");
 
 static struct shim_exec *slot_new(struct shim *sh, struct kerr *err)
 {
@@ -516,7 +419,7 @@ static struct shim_exec *slot_new(struct shim *sh, struct kerr *err)
 }
 
 /* Writes process.json and starts runc exec. fds: the process's stdio (-1: /dev/null). */
-static int start_exec(struct shim *sh, struct shim_exec *x, const struct exec_req *q,
+static int start_exec(struct shim *sh, struct shim_exec *x, const struct reqbody_exec *q,
 		      const int fds[3], struct kerr *err)
 {
 	struct spec_exec se = {
@@ -569,7 +472,7 @@ static int start_exec(struct shim *sh, struct shim_exec *x, const struct exec_re
 
 void shim_exec_request(struct shim *sh, struct rpc_conn *c, const struct wire_frame *f)
 {
-	struct exec_req q = { 0 };
+	struct reqbody_exec q = { 0 };
 	struct shim_exec *x = NULL;
 	const uint8_t *json = NULL;
 	size_t len = 0, nfds;
@@ -587,7 +490,7 @@ void shim_exec_request(struct shim *sh, struct rpc_conn *c, const struct wire_fr
 	}
 	if (wire_get_bytes(f, WIRE_F_JSON, true, &json, &len, &err) < 0 ||
 	    wire_get_u32(f, WIRE_F_NFDS, false, &want, &err) < 0 ||
-	    parse_req((const char *)json, len, &q, &err) < 0)
+	    reqbody_parse_exec((const char *)json, len, &q, &err) < 0)
 		goto out_refuse;
 	if (want != nfds) {
 		kerr_set(&err, 0, "exec: NFDS says %u descriptors, %zu arrived", want, nfds);
@@ -619,7 +522,7 @@ void shim_exec_request(struct shim *sh, struct rpc_conn *c, const struct wire_fr
 	}
 	log_info("exec %u: `%s`%s, runtime pid %d", x->serial, q.args.v[0],
 		 q.tty ? " with a terminal" : "", (int)x->runc_pid);
-	req_done(&q);
+	reqbody_exec_done(&q);
 	/* runc holds them now; ours would keep the client's pipes open past the exit. */
 	for (size_t i = 0; i < nfds; i++)
 		fd_close(got[i]);
@@ -628,7 +531,7 @@ void shim_exec_request(struct shim *sh, struct rpc_conn *c, const struct wire_fr
 out_refuse:
 	for (size_t i = 0; i < nfds; i++)
 		fd_close(got[i]);
-	req_done(&q);
+	reqbody_exec_done(&q);
 	shim_reply_error(sh, rpc_conn_id(c), f->reqid, (uint32_t)code, err.msg);
 }
 
@@ -637,7 +540,7 @@ out_refuse:
 unsigned shim_exec_internal(struct shim *sh, char *const *argv, size_t argc, int out_fd,
 			    shim_exec_fn done, void *data, struct kerr *err)
 {
-	struct exec_req q = { .args = { .v = (char **)argv, .n = argc } };
+	struct reqbody_exec q = { .args = { .v = (char **)argv, .n = argc } };
 	int fds[3] = { -1, out_fd, out_fd };
 	struct shim_exec *x;
 

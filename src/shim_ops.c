@@ -16,18 +16,16 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "json.h"
 #include "log.h"
+#include "reqbody.h"
 #include "restart.h"
 #include "shim.h"
 #include "store.h"
 #include "str.h"
 #include "wire.h"
 
-#define OPS_ERR_CODE	125		 /* refusals and runtime failures (docker's 125) */
-#define UPDATE_JSON_MAX (64u * 1024u)	 /* a SHIM_UPDATE document (bytes) */
-#define UPDATE_TOKENS	256		 /* tokens of a SHIM_UPDATE document */
-#define RESOURCES_FILE	"resources.json" /* in the container directory, for runc update */
+#define OPS_ERR_CODE   125		/* refusals and runtime failures (docker's 125) */
+#define RESOURCES_FILE "resources.json" /* in the container directory, for runc update */
 
 static void refuse(struct shim *sh, uint64_t conn, uint32_t reqid, const char *what)
 {
@@ -125,48 +123,6 @@ void shim_ops_thaw_for_signal(struct shim *sh)
 
 /* ---- update ---- */
 
-/* What a SHIM_UPDATE document holds, as offsets into its text. */
-struct update_doc {
-	int res_start;		     /* byte offset of the resources object, -1 when absent */
-	int res_end;		     /* just past it */
-	bool has_restart;	     /* "restart" given */
-	struct restart_spec restart; /* with has_restart */
-};
-
-static int parse_update(const char *text, size_t len, struct update_doc *u, struct kerr *err)
-{
-	struct json_tok toks[UPDATE_TOKENS];
-	struct json_doc d;
-	char policy[RESTART_POLICY_LEN];
-
-	*u = (struct update_doc){ .res_start = -1, .res_end = -1 };
-	if (json_parse(&d, text, len, toks, UPDATE_TOKENS, err) < 0)
-		return kerr_wrap(err, "update document");
-	if (d.toks[0].type != JSON_OBJECT)
-		return kerr_set(err, 0, "update document is not an object");
-	for (int i = 1, n = 0; n < d.toks[0].size; n++) {
-		int v = i + 1;
-
-		if (json_str_eq(&d, i, "resources")) {
-			if (d.toks[v].type != JSON_OBJECT)
-				return kerr_set(err, 0, "update: `resources` is not an object");
-			u->res_start = d.toks[v].start;
-			u->res_end = d.toks[v].end;
-		} else if (json_str_eq(&d, i, "restart")) {
-			if (d.toks[v].type != JSON_STRING ||
-			    json_get_str(&d, v, policy, sizeof(policy), err) < 0 ||
-			    restart_parse(policy, &u->restart, err) < 0)
-				return kerr_wrap(err, "update: `restart`");
-			u->has_restart = true;
-		} else {
-			return kerr_set(err, 0,
-					"update: unknown key (allowed: `resources`, `restart`)");
-		}
-		i = json_skip(&d, v);
-	}
-	return 0;
-}
-
 /* Sends OK{JSON} echoing what was applied. */
 static void reply_echo(struct shim *sh, uint64_t conn, uint32_t reqid, const uint8_t *json,
 		       size_t len)
@@ -185,7 +141,7 @@ static void reply_echo(struct shim *sh, uint64_t conn, uint32_t reqid, const uin
 		rpc_conn_send(c);
 }
 
-static void apply_policy(struct shim *sh, const struct update_doc *u)
+static void apply_policy(struct shim *sh, const struct reqbody_shim_update *u)
 {
 	char policy[RESTART_POLICY_LEN];
 
@@ -201,14 +157,14 @@ static void apply_policy(struct shim *sh, const struct update_doc *u)
 static void update_done(struct shim *sh, struct shim_call *call, int status)
 {
 	char msg[STATUS_ERROR_MAX];
-	struct update_doc u;
+	struct reqbody_shim_update u;
 	struct kerr err;
 
 	if (shim_supervise_failed(sh, call, status, msg, sizeof(msg))) {
 		shim_reply_error(sh, call->conn, call->reqid, OPS_ERR_CODE, msg);
 		return;
 	}
-	if (parse_update((const char *)call->out.data, call->out.len, &u, &err) < 0) {
+	if (reqbody_parse_shim_update((const char *)call->out.data, call->out.len, &u, &err) < 0) {
 		shim_reply_error(sh, call->conn, call->reqid, OPS_ERR_CODE, err.msg);
 		return;
 	}
@@ -222,20 +178,14 @@ static void req_update(struct shim *sh, uint64_t conn, uint32_t reqid, const str
 	char path[PATH_MAX];
 	const uint8_t *json;
 	size_t len;
-	struct update_doc u;
+	struct reqbody_shim_update u;
 	struct kerr err;
 
 	if (wire_get_bytes(f, WIRE_F_JSON, true, &json, &len, &err) < 0) {
 		shim_reply_error(sh, conn, reqid, OPS_ERR_CODE, err.msg);
 		return;
 	}
-	if (len > UPDATE_JSON_MAX) {
-		kerr_set(&err, 0, "update document of %zu bytes exceeds the limit of %u", len,
-			 UPDATE_JSON_MAX);
-		shim_reply_error(sh, conn, reqid, OPS_ERR_CODE, err.msg);
-		return;
-	}
-	if (parse_update((const char *)json, len, &u, &err) < 0) {
+	if (reqbody_parse_shim_update((const char *)json, len, &u, &err) < 0) {
 		shim_reply_error(sh, conn, reqid, OPS_ERR_CODE, err.msg);
 		return;
 	}
