@@ -218,72 +218,75 @@ int client_update_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* A flag given twice keeps its last value, as docker's do: each key is written
+	 * once, after the loop (the daemon refuses a document with a duplicate key). */
+	bool has_memory = false, has_cpus = false, has_pids = false;
+	uint64_t memory = 0, cpus = 0;
+	int64_t pids = 0;
+	const char *restart = NULL;
 	struct restart_spec spec;
 	struct json_w w;
 	struct kerr err;
 	struct buf b;
-	uint64_t u;
-	int64_t i64;
-	int c, given = 0;
+	int c;
 
-	buf_init(&b, 4096);
-	json_w_init(&w, &b);
-	json_w_obj_begin(&w);
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+:m:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			if (str_parse_size(optarg, &u, &err) < 0) {
-				buf_done(&b);
+			if (str_parse_size(optarg, &memory, &err) < 0)
 				return client_usage_error(update_usage, "--memory: %s", err.msg);
-			}
-			json_w_key(&w, "memory");
-			json_w_u64(&w, u);
+			has_memory = true;
 			break;
 		case 'c':
-			if (str_parse_milli(optarg, 1000000, &u, &err) < 0) {
-				buf_done(&b);
+			if (str_parse_milli(optarg, 1000000, &cpus, &err) < 0)
 				return client_usage_error(update_usage, "--cpus: %s", err.msg);
-			}
-			json_w_key(&w, "cpus");
-			json_w_u64(&w, u);
+			has_cpus = true;
 			break;
 		case 'p':
-			if (str_to_i64(optarg, -1, INT64_MAX, &i64, &err) < 0) {
-				buf_done(&b);
+			if (str_to_i64(optarg, -1, INT64_MAX, &pids, &err) < 0)
 				return client_usage_error(update_usage, "--pids-limit: %s",
 							  err.msg);
-			}
-			json_w_key(&w, "pids_limit");
-			json_w_i64(&w, i64 < 0 ? 0 : i64);
+			has_pids = true;
 			break;
 		case 'r':
-			if (restart_parse(optarg, &spec, &err) < 0) {
-				buf_done(&b);
+			if (restart_parse(optarg, &spec, &err) < 0)
 				return client_usage_error(update_usage, "--restart: %s", err.msg);
-			}
-			json_w_key(&w, "restart");
-			json_w_str(&w, optarg);
+			restart = optarg;
 			break;
 		case 'H':
-			buf_done(&b);
 			fputs(update_usage, stdout);
 			return 0;
 		default:
-			buf_done(&b);
 			return client_option_error(update_usage, c, argc, argv);
 		}
-		given++;
 	}
-	json_w_obj_end(&w);
-	if (optind >= argc || given == 0) {
-		buf_done(&b);
+	if (optind >= argc || !(has_memory || has_cpus || has_pids || restart))
 		return client_usage_error(update_usage,
 					  optind >= argc ? "at least one container is required"
 							 : "nothing to update: give --memory, "
 							   "--cpus, --pids-limit or --restart");
+	buf_init(&b, 4096);
+	json_w_init(&w, &b);
+	json_w_obj_begin(&w);
+	if (has_memory) {
+		json_w_key(&w, "memory");
+		json_w_u64(&w, memory);
 	}
+	if (has_cpus) {
+		json_w_key(&w, "cpus");
+		json_w_u64(&w, cpus);
+	}
+	if (has_pids) {
+		json_w_key(&w, "pids_limit");
+		json_w_i64(&w, pids < 0 ? 0 : pids);
+	}
+	if (restart) {
+		json_w_key(&w, "restart");
+		json_w_str(&w, restart);
+	}
+	json_w_obj_end(&w);
 	if (json_w_end(&w, &err) < 0) {
 		buf_done(&b);
 		return client_fail(CLIENT_EXIT_FAIL, &err);
