@@ -48,6 +48,7 @@ seccomp 32
 wire 31
 json 31
 restart 31
+request 31
 kerr 10
 buf 10
 str 10

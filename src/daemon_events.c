@@ -19,6 +19,7 @@
 #include "ids.h"
 #include "json.h"
 #include "log.h"
+#include "request.h"
 #include "str.h"
 
 #define EVENT_JSON_MAX	 2048 /* one event document (bytes) */
@@ -26,6 +27,8 @@
 #define FILTERS_MAX	 16   /* key=value filters of one subscription */
 #define FILTER_VALUE_MAX 128  /* bytes of a filter's value */
 #define FILTER_TEXT_MAX	 (FILTERS_MAX * (FILTER_VALUE_MAX + 16)) /* the FILTER field */
+
+_Static_assert(FILTER_TEXT_MAX == REQUEST_FILTER_MAX + 1, "FILTER cap differs from request.c's");
 
 struct event {
 	int64_t ns;		     /* when, wall clock ns */

@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "json.h"
 #include "log.h"
+#include "request.h"
 #include "restart.h"
 #include "runtime.h"
 #include "store.h"
@@ -30,6 +31,9 @@
 #define UPDATE_JSON_MAX (16u * 1024u) /* an UPDATE document, request or echo (bytes) */
 #define CPU_PERIOD_US	100000u	      /* CFS period used for --cpus, as docker */
 #define INFO_JSON_MAX	(64u * 1024u) /* the INFO reply document (bytes) */
+
+_Static_assert(REF_MAX == REQUEST_REF_MAX + 1, "REF cap differs from request.c's");
+_Static_assert(UPDATE_JSON_MAX == REQUEST_UPDATE_JSON_MAX, "differs from request.c's");
 
 /* What an UPDATE asks to change; unset fields stay as they are. */
 struct update_req {

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "json.h"
 #include "log.h"
+#include "request.h"
 #include "restart.h"
 #include "shim.h"
 #include "store.h"
@@ -28,6 +29,8 @@
 #define UPDATE_JSON_MAX (64u * 1024u)	 /* a SHIM_UPDATE document (bytes) */
 #define UPDATE_TOKENS	256		 /* tokens of a SHIM_UPDATE document */
 #define RESOURCES_FILE	"resources.json" /* in the container directory, for runc update */
+
+_Static_assert(UPDATE_JSON_MAX == REQUEST_SHIM_UPDATE_JSON_MAX, "differs from request.c's");
 
 static void refuse(struct shim *sh, uint64_t conn, uint32_t reqid, const char *what)
 {
