@@ -50,6 +50,7 @@ json 31
 restart 31
 cppath 31
 reqbody 31
+request 31
 kerr 10
 buf 10
 str 10

@@ -19,13 +19,18 @@
 #include "clock.h"
 #include "ids.h"
 #include "json.h"
+#include "reqbody.h"
 #include "str.h"
 
-#define FILTERS_MAX   16   /* --filter flags */
-#define FILTER_MAX    256  /* bytes of one --filter */
+#define FILTERS_MAX   REQBODY_FILTERS_MAX /* --filter flags */
+/* bytes of one --filter: a key, '=' and a value of at most REQBODY_FILTER_VALUE_MAX */
+#define FILTER_MAX    (REQBODY_FILTER_VALUE_MAX + 15)
 #define EVENT_TOKENS  128  /* tokens of one event document */
 #define VALUE_MAX     1024 /* bytes of one attribute value printed */
 #define TIME_TEXT_MAX 64   /* bytes of a --since/--until value */
+
+/* Whatever the flags allow fits the daemon's FILTER field. */
+_Static_assert(FILTERS_MAX *(FILTER_MAX + 1) <= REQBODY_FILTER_TEXT_MAX, "FILTER too long");
 
 enum events_format {
 	EVENTS_TEXT = 0, /* docker's line */

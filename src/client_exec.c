@@ -19,10 +19,13 @@
 #include "buf.h"
 #include "client.h"
 #include "reqbody.h"
+#include "request.h"
 #include "str.h"
 
 #define EXEC_JSON_MAX (512u * 1024u) /* the exec request document (bytes) */
 #define EXEC_ENV_MAX  1024	     /* -e flags */
+
+_Static_assert(EXEC_JSON_MAX == REQUEST_EXEC_JSON_MAX, "the shim would refuse what exec sends");
 
 struct exec_args {
 	bool detach;	     /* -d */

@@ -22,6 +22,7 @@
 #include "ids.h"
 #include "json.h"
 #include "log.h"
+#include "request.h"
 #include "runtime.h"
 #include "selfexe.h"
 #include "spec.h"
@@ -36,6 +37,12 @@
 #define JSON_REPLY_MAX (KETTLE_FRAME_MAX - 4096) /* a LIST/INSPECT document */
 
 #define STOP_TIMEOUT_MAX_MS (24ull * 3600 * 1000) /* longest grace period a STOP may ask */
+
+/* request.c checks every request against the same limits before a handler runs. */
+_Static_assert(REF_MAX == REQUEST_REF_MAX + 1, "REF cap differs from request.c's");
+_Static_assert(SIGNAL_MAX == REQUEST_SIGNAL_MAX, "signal cap differs from request.c's");
+_Static_assert(STOP_TIMEOUT_MAX_MS == REQUEST_STOP_TIMEOUT_MAX_MS, "differs from request.c's");
+_Static_assert(RECORD_JSON_MAX == REQUEST_CREATE_JSON_MAX, "differs from request.c's");
 
 /* ---- small helpers ---- */
 
@@ -812,6 +819,11 @@ void daemon_api_frame(struct daemon *d, struct rpc_conn *conn, const struct wire
 {
 	struct kerr err;
 
+	/* Every field against the request table first; the handlers read them after. */
+	if ((request_servers(f->type) & REQUEST_BY_DAEMON) && request_check(f, &err) < 0) {
+		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
 	switch (f->type) {
 	case WIRE_T_CREATE:
 		api_create(d, conn, f);

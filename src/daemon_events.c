@@ -20,10 +20,14 @@
 #include "json.h"
 #include "log.h"
 #include "reqbody.h"
+#include "request.h"
 #include "str.h"
 
 #define EVENT_JSON_MAX 2048 /* one event document (bytes) */
 #define EVENT_TYPE_MAX 16   /* bytes of an event type */
+
+_Static_assert(REQBODY_FILTER_TEXT_MAX == REQUEST_FILTER_MAX + 1,
+	       "FILTER cap differs from request.c's");
 
 struct event {
 	int64_t ns;		     /* when, wall clock ns */

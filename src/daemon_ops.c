@@ -21,12 +21,17 @@
 #include "json.h"
 #include "log.h"
 #include "reqbody.h"
+#include "request.h"
+#include "restart.h"
 #include "runtime.h"
 #include "store.h"
 #include "str.h"
 
 #define REF_MAX	      256	    /* bytes of a REF field */
 #define INFO_JSON_MAX (64u * 1024u) /* the INFO reply document (bytes) */
+
+_Static_assert(REF_MAX == REQUEST_REF_MAX + 1, "REF cap differs from request.c's");
+_Static_assert(REQBODY_UPDATE_JSON_MAX == REQUEST_UPDATE_JSON_MAX, "differs from request.c's");
 
 static struct daemon_ctr *resolve(struct daemon *d, struct rpc_conn *conn,
 				  const struct wire_frame *f)

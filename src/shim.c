@@ -26,6 +26,7 @@
 #include "fd.h"
 #include "log.h"
 #include "proc.h"
+#include "request.h"
 #include "shim.h"
 #include "store.h"
 #include "str.h"
@@ -38,6 +39,10 @@
 #define EXIT_USAGE		 125		       /* misuse and kettle's own failures */
 #define EXIT_LOCKED		 1		       /* another shim holds the lock */
 #define CLOSE_RANGE_CLOEXEC_FLAG (1u << 2) /* CLOSE_RANGE_CLOEXEC of <linux/close_range.h> */
+
+/* request.c checks every request against the same limits before a handler runs. */
+_Static_assert(STOP_TIMEOUT_MAX_MS == REQUEST_STOP_TIMEOUT_MAX_MS, "differs from request.c's");
+_Static_assert(SHIM_TTY_DIM_MAX == REQUEST_TTY_DIM_MAX, "differs from request.c's");
 
 static const char usage[] =
 	"usage: kettle shim --root ROOT --id ID [--runtime PATH] [--log-level LEVEL]\n"
@@ -538,6 +543,25 @@ static void on_frame(struct rpc_conn *c, const struct wire_frame *f, void *data)
 	track_conn(sh, id);
 	log_debug("request %s (id %u) on connection %llu", wire_type_name(f->type), f->reqid,
 		  (unsigned long long)id);
+	/* Every field against the request table first; the handlers read them after. */
+	if ((request_servers(f->type) & REQUEST_BY_SHIM) && request_check(f, &err) < 0) {
+		int fds[IPC_FDS_MAX];
+		size_t n = ipc_conn_take_fds(rpc_conn_ipc(c), fds, IPC_FDS_MAX);
+
+		/* A refused exec's descriptors are closed now, not at the next frame. */
+		for (size_t i = 0; i < n; i++)
+			fd_close(fds[i]);
+		if (f->type == WIRE_T_STDIN || f->type == WIRE_T_RESIZE ||
+		    f->type == WIRE_T_SIGNAL) {
+			/* Stream frames: no reply; a bad one is logged, never answered. */
+			log_debug("%s frame (id %u): %s, ignoring", wire_type_name(f->type),
+				  f->reqid, err.msg);
+			return;
+		}
+		log_debug("request %u refused: %s", f->reqid, err.msg);
+		rpc_conn_send_error(c, f->reqid, 125, err.msg);
+		return;
+	}
 	switch (f->type) {
 	case WIRE_T_SHIM_STATE:
 		req_state(sh, c, f);

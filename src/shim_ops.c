@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "log.h"
 #include "reqbody.h"
+#include "request.h"
 #include "restart.h"
 #include "shim.h"
 #include "store.h"
@@ -26,6 +27,9 @@
 
 #define OPS_ERR_CODE   125		/* refusals and runtime failures (docker's 125) */
 #define RESOURCES_FILE "resources.json" /* in the container directory, for runc update */
+
+_Static_assert(REQBODY_SHIM_UPDATE_JSON_MAX == REQUEST_SHIM_UPDATE_JSON_MAX,
+	       "differs from request.c's");
 
 static void refuse(struct shim *sh, uint64_t conn, uint32_t reqid, const char *what)
 {

@@ -220,13 +220,9 @@ int wire_get_u64(const struct wire_frame *f, uint16_t tag, bool required, uint64
 	return 1;
 }
 
-int wire_get_str(const struct wire_frame *f, uint16_t tag, bool required, char *dst, size_t cap,
-		 struct kerr *err)
+/* A str field's value: no NUL byte and shorter than cap (room for a terminator). */
+static int check_str(const struct wire_field *fld, uint16_t tag, size_t cap, struct kerr *err)
 {
-	const struct wire_field *fld;
-	int r = get_field(f, tag, required, &fld, err);
-	if (r <= 0)
-		return r;
 	const uint8_t *nul = fld->len ? memchr(fld->val, 0, fld->len) : NULL;
 	if (nul)
 		return kerr_set(err, 0,
@@ -238,9 +234,35 @@ int wire_get_str(const struct wire_frame *f, uint16_t tag, bool required, char *
 				"field %s (%" PRIu16 "): string of %" PRIu32
 				" bytes exceeds limit %zu",
 				wire_tag_name(tag), tag, fld->len, cap ? cap - 1 : 0);
+	return 0;
+}
+
+int wire_get_str(const struct wire_frame *f, uint16_t tag, bool required, char *dst, size_t cap,
+		 struct kerr *err)
+{
+	const struct wire_field *fld;
+	int r = get_field(f, tag, required, &fld, err);
+	if (r <= 0)
+		return r;
+	if (check_str(fld, tag, cap, err) < 0)
+		return -1;
 	if (fld->len)
 		memcpy(dst, fld->val, fld->len);
 	dst[fld->len] = '\0';
+	return 1;
+}
+
+int wire_get_str_view(const struct wire_frame *f, uint16_t tag, bool required, size_t max,
+		      const uint8_t **p, size_t *len, struct kerr *err)
+{
+	const struct wire_field *fld;
+	int r = get_field(f, tag, required, &fld, err);
+	if (r <= 0)
+		return r;
+	if (check_str(fld, tag, max == SIZE_MAX ? SIZE_MAX : max + 1, err) < 0)
+		return -1;
+	*p = fld->val;
+	*len = fld->len;
 	return 1;
 }
 

@@ -158,6 +158,10 @@ int wire_get_str(const struct wire_frame *f, uint16_t tag, bool required, char *
 		 struct kerr *err);
 int wire_get_bytes(const struct wire_frame *f, uint16_t tag, bool required, const uint8_t **p,
 		   size_t *len, struct kerr *err);
+/* wire_get_str without the copy, for long strings (JSON documents): the same checks and
+ * messages, with max bytes allowed; lends the value (borrowed, not NUL-terminated). */
+int wire_get_str_view(const struct wire_frame *f, uint16_t tag, bool required, size_t max,
+		      const uint8_t **p, size_t *len, struct kerr *err);
 
 /* Iterates a strv field: call with *off = 0; returns 1 and the next item, 0 at the end,
  * -1 when malformed. Items are borrowed (not NUL-terminated). The first call (and

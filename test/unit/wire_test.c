@@ -369,6 +369,38 @@ TEST(string_getter_limits)
 	ASSERT_CONTAINS(err.msg, "exceeds limit 0");
 }
 
+TEST(string_view_getter)
+{
+	struct raw r;
+	struct wire_frame f;
+	struct kerr err;
+	size_t used, len = 99;
+	const uint8_t *p = NULL;
+
+	raw_hdr(&r, 0, 1, WIRE_T_RENAME, 0);
+	raw_field(&r, WIRE_F_NAME, 3, "abc", 3);
+	raw_field(&r, WIRE_F_MSG, 3, "a\0b", 3);
+	raw_field(&r, WIRE_F_ID, 0, "", 0);
+	raw_seal(&r);
+	ASSERT_EQ(wire_decode(r.b, r.n, KETTLE_FRAME_MAX, &f, &used, &err), 1);
+
+	/* Borrowed, not copied; the same limits and messages as wire_get_str. */
+	ASSERT_EQ(wire_get_str_view(&f, WIRE_F_NAME, true, 3, &p, &len, &err), 1);
+	ASSERT(p == wire_find(&f, WIRE_F_NAME)->val);
+	ASSERT_EQ(len, 3);
+	ASSERT_EQ(wire_get_str_view(&f, WIRE_F_NAME, true, 2, &p, &len, &err), -1);
+	ASSERT_STREQ(err.msg, "field NAME (5): string of 3 bytes exceeds limit 2");
+	ASSERT_EQ(wire_get_str_view(&f, WIRE_F_MSG, true, SIZE_MAX, &p, &len, &err), -1);
+	ASSERT_STREQ(
+		err.msg,
+		"field MSG (2): string has a NUL byte at offset 1, strings may not contain NUL");
+	ASSERT_EQ(wire_get_str_view(&f, WIRE_F_ID, true, 0, &p, &len, &err), 1);
+	ASSERT_EQ(len, 0);
+	ASSERT_EQ(wire_get_str_view(&f, WIRE_F_REF, false, 10, &p, &len, &err), 0);
+	ASSERT_EQ(wire_get_str_view(&f, WIRE_F_REF, true, 10, &p, &len, &err), -1);
+	ASSERT_STREQ(err.msg, "RENAME frame lacks required field REF (6)");
+}
+
 TEST(too_many_fields)
 {
 	struct raw r;
@@ -692,7 +724,7 @@ TEST(type_names)
 RUN_TESTS(T(round_trip_every_field_type), T(round_trip_empty_frame_and_empty_strv),
 	  T(truncated_at_every_byte_needs_more), T(field_length_beyond_payload_fails),
 	  T(length_over_cap_decided_from_header), T(duplicate_tag_fails),
-	  T(malformed_numbers_and_missing_fields), T(string_getter_limits), T(too_many_fields),
-	  T(unknown_type_fails_from_header), T(unknown_tag_kept_and_skipped), T(strv_malformed),
-	  T(encoder_overflow_of_small_buf), T(encoder_refuses_undecodable_frames),
-	  T(two_frames_back_to_back), T(type_names))
+	  T(malformed_numbers_and_missing_fields), T(string_getter_limits), T(string_view_getter),
+	  T(too_many_fields), T(unknown_type_fails_from_header), T(unknown_tag_kept_and_skipped),
+	  T(strv_malformed), T(encoder_overflow_of_small_buf),
+	  T(encoder_refuses_undecodable_frames), T(two_frames_back_to_back), T(type_names))
