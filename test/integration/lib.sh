@@ -4,12 +4,15 @@
 # One behaviour per line: `testcmd NAME CMD OUT ERR EXIT` runs CMD with `bash -c` and compares
 # stdout, stderr and the exit code EXACTLY (callers write newlines with $'…'); a mismatch prints
 # a unified diff and the command to replay. The only waiting allowed besides `kettle wait` and
-# the event stream is `wait_for`, a bounded poll that fails with the last value it saw.
+# the event stream is `wait_for`, a bounded poll that fails with the last value it saw; its
+# limit is stretched KT_WAIT_SCALE times (default 3), since a limit only costs time when the
+# test fails anyway and the sanitizer build on a loaded 2-core machine is many times slower.
 # Daemons run on a private temporary root; an EXIT trap stops them, kills whatever is left for
 # that root and removes it. `finish` prints "integration <file>: N passed, N failed".
 #
 # Environment: KETTLE (absolute path of the binary, required), TEST_ROOTFS (busybox rootfs),
-# KT_CMD_TIMEOUT (seconds per command, default 60). Sets and exports TEST_TMP (a scratch
+# KT_CMD_TIMEOUT (seconds per command, default 60), KT_WAIT_SCALE (factor applied to every
+# wait_for limit, default 3). Sets and exports TEST_TMP (a scratch
 # directory) and, once start_daemon ran, KROOT (the private state root).
 
 set -eu -o pipefail
@@ -18,6 +21,7 @@ set -eu -o pipefail
 export KETTLE
 export TEST_ROOTFS="${TEST_ROOTFS:-}"
 KT_CMD_TIMEOUT=${KT_CMD_TIMEOUT:-60}
+KT_WAIT_SCALE=${KT_WAIT_SCALE:-3}
 KT_FILE=$(basename "$0")
 KT_PASS=0
 KT_FAIL=0
@@ -26,6 +30,11 @@ KT_TMP=$(mktemp -d /tmp/kettle-lib.XXXXXX)
 # Scratch directory for the test file itself; removed with everything else on exit.
 export TEST_TMP=$KT_TMP/work
 mkdir "$TEST_TMP"
+# A sanitizer build's reports: the detached daemon and the shims have stdio on /dev/null, so
+# theirs would be lost; every process writes its own file here instead, shown at the end.
+mkdir "$KT_TMP/san"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$KT_TMP/san/asan"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$KT_TMP/san/ubsan"
 KROOT=${KROOT:-}
 
 # kt_squote STR: STR as one single-quoted shell word.
@@ -133,7 +142,8 @@ kt_now_us()
 
 # wait_for NAME TIMEOUT_S CMD EXPECTED: polls CMD (every 50 ms at first, backing off to 200 ms)
 # until its stdout, trailing newlines removed, equals EXPECTED; fails after TIMEOUT_S seconds
-# with the last value seen. Returns 0 on success and 1 on timeout, so a caller may stop early.
+# (times KT_WAIT_SCALE) with the last value seen. Returns 0 on success and 1 on timeout, so a
+# caller may stop early. TIMEOUT_S is never a claim about speed: assert speed by measuring.
 wait_for()
 {
 	if [ $# -ne 4 ]; then
@@ -141,7 +151,7 @@ wait_for()
 		echo "  wait_for needs 4 arguments (name, timeout seconds, command, expected), got $#"
 		return 1
 	fi
-	local name=$1 timeout_s=$2 cmd=$3 want=$4 got="" interval=0.05 deadline
+	local name=$1 timeout_s=$(($2 * KT_WAIT_SCALE)) cmd=$3 want=$4 got="" interval=0.05 deadline
 	deadline=$(($(kt_now_us) + timeout_s * 1000000))
 	for (( ; ; )); do
 		kt_run "$cmd"
@@ -208,7 +218,7 @@ start_daemon()
 	return 0
 }
 
-# stop_daemon: SIGTERM to the pid in daemon.lock, then a bounded wait (10 s) for it to exit.
+# stop_daemon: SIGTERM to the pid in daemon.lock, then a bounded wait (30 s) for it to exit.
 # Counts as one test; a daemon that does not exit in time is killed and the test fails.
 stop_daemon()
 {
@@ -220,14 +230,14 @@ stop_daemon()
 		return 1
 	fi
 	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 300; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	if kill -0 "$pid" 2>/dev/null; then
 		kill -KILL "$pid" 2>/dev/null || true
 		kt_fail "stop daemon"
-		echo "daemon pid $pid still running 10s after SIGTERM; killed it"
+		echo "daemon pid $pid still running 30s after SIGTERM; killed it"
 		return 1
 	fi
 	kt_pass "stop daemon"
@@ -265,8 +275,21 @@ kt_cleanup()
 		for pid in $(pgrep -f -- "$KROOT" 2>/dev/null); do
 			[ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] || kill -KILL "$pid" 2>/dev/null
 		done
+		if [ "$KT_FAIL" != 0 ] && [ -s "$KROOT/daemon.log" ]; then
+			echo "--- $KROOT/daemon.log (last 30 lines; the file failed)"
+			tail -n 30 "$KROOT/daemon.log"
+		fi
 		rm -rf "$KROOT"
 	fi
+	i=0
+	for f in "$KT_TMP"/san/*; do
+		[ -s "$f" ] || continue
+		i=$((i + 1))
+		[ $i -le 5 ] || continue
+		echo "--- sanitizer report ${f##*/} (first 40 lines)"
+		head -n 40 "$f"
+	done
+	[ $i -le 5 ] || echo "--- and $((i - 5)) more sanitizer reports"
 	rm -rf "$KT_TMP"
 	exit "$rc"
 }
