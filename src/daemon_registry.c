@@ -868,7 +868,7 @@ static void shim_on_frame(struct rpc_conn *conn, const struct wire_frame *f, voi
 				log_debug("container %.12s: shim request failed: %s", c->rec.id,
 					  msg);
 			} else if (p->kind == DAEMON_PEND_STATE &&
-				   wire_get_bytes(f, WIRE_F_JSON, true, &json, &n, &err) == 0) {
+				   wire_get_bytes(f, WIRE_F_JSON, true, &json, &n, &err) == 1) {
 				struct status st;
 
 				if (status_from_json(&st, (const char *)json, n, &err) == 0)

@@ -300,8 +300,51 @@ void shim_tell_exit(struct shim *sh)
 	shim_wait_finish(sh, SHIM_W_ATTACH, 0, NULL);
 }
 
+/* Keeps an event for the first subscriber; the oldest stay, later ones are dropped once
+ * SHIM_EARLY_EVENTS_MAX bytes are held (a daemon that never subscribes costs no more). */
+static void hold_event(struct shim *sh, const char *json)
+{
+	size_t n = strlen(json) + 1;
+
+	if (!sh->early_events && !(sh->early_events = malloc(SHIM_EARLY_EVENTS_MAX)))
+		return;
+	if (sh->early_len + n > SHIM_EARLY_EVENTS_MAX) {
+		log_warn("no event subscriber yet and %u bytes of events held: dropping one",
+			 SHIM_EARLY_EVENTS_MAX);
+		return;
+	}
+	memcpy(sh->early_events + sh->early_len, json, n);
+	sh->early_len += n;
+}
+
+/* The first subscriber: it gets what was held, then every event as it comes. */
+static void subscribe(struct shim *sh, struct rpc_conn *c, uint32_t reqid)
+{
+	if (!shim_wait_add(sh, SHIM_W_EVENTS, rpc_conn_id(c), reqid, 0))
+		return;
+	if (sh->subscribed)
+		return;
+	sh->subscribed = true;
+	for (size_t off = 0; off < sh->early_len;) {
+		const char *json = sh->early_events + off;
+		struct wire_enc e;
+		struct kerr err;
+
+		wire_enc_begin(&e, rpc_conn_txbuf(c), WIRE_T_EVENT, reqid, 0);
+		wire_enc_str(&e, WIRE_F_JSON, json);
+		if (wire_enc_end(&e, &err) == 0)
+			rpc_conn_send(c);
+		off += strlen(json) + 1;
+	}
+	free(sh->early_events);
+	sh->early_events = NULL;
+	sh->early_len = 0;
+}
+
 void shim_emit_event(struct shim *sh, const char *json)
 {
+	if (!sh->subscribed)
+		hold_event(sh, json);
 	for (size_t i = 0; i < sh->nwaiters; i++) {
 		struct shim_waiter *w = &sh->waiters[i];
 		struct rpc_conn *c;
@@ -655,7 +698,7 @@ static void on_frame(struct rpc_conn *c, const struct wire_frame *f, void *data)
 			if (wire_enc_end(&e, &err) == 0)
 				rpc_conn_send(c);
 		} else {
-			shim_wait_add(sh, SHIM_W_EVENTS, id, f->reqid, 0);
+			subscribe(sh, c, f->reqid);
 		}
 		return;
 	default:
@@ -798,6 +841,7 @@ static void teardown(struct shim *sh)
 	sh->loop = loop_free(sh->loop);
 	record_done(&sh->rec);
 	free(sh->conns);
+	free(sh->early_events);
 	fd_close(sh->readyfd);
 	fd_close(sh->lockfd);
 	fd_close(sh->dirfd);

@@ -32,23 +32,24 @@
 
 int shim_main(int argc, char **argv);
 
-#define SHIM_CALLS_MAX	     16		    /* runtime processes in flight at once */
-#define SHIM_WAITERS_MAX     256	    /* deferred replies and subscriptions, all kinds */
-#define SHIM_READ_BUF	     (128u * 1024u) /* the one buffer container output is read into */
-#define SHIM_PIPE_SIZE	     (1u << 20)	    /* kernel buffer of each output pipe (F_SETPIPE_SZ) */
-#define SHIM_DRAIN_MS	     1000	    /* wait for the pipes' EOF after the exit, at most */
-#define SHIM_FLUSH_MS	     1000	    /* flush replies before exiting, at most */
-#define SHIM_STOP_TIMEOUT_MS 10000	    /* SHIM_STOP grace period when none is given */
-#define SHIM_PS_OUT_MAX	     (512u * 1024u) /* `runc ps` output kept (bytes) */
-#define SHIM_DROPS_SAVE_MS   1000	    /* state.json for new log drops, at most this often */
-#define SHIM_INPUT_MAX	     (1u << 20)	    /* input a process has not read yet (bytes) */
-#define SHIM_INPUT_RETRY_MS  20		    /* retry of input the process did not take */
-#define SHIM_INPUT_ACKS	     64		    /* STDIN frames waiting to be written */
-#define SHIM_TTY_DIM_MAX     4096	    /* terminal rows or columns accepted */
-#define SHIM_EXECS_MAX	     64		    /* exec processes at once */
-#define SHIM_HOLD_MS	     10000	    /* --run: output and exit held for START, at most */
-#define SHIM_TRIM_MS	     2000	    /* idle this long: unused memory is given back */
-#define SHIM_EARLY_MAX	     8		    /* --run: unknown exits kept for the init's pid */
+#define SHIM_CALLS_MAX	      16	     /* runtime processes in flight at once */
+#define SHIM_WAITERS_MAX      256	     /* deferred replies and subscriptions, all kinds */
+#define SHIM_READ_BUF	      (128u * 1024u) /* the one buffer container output is read into */
+#define SHIM_PIPE_SIZE	      (1u << 20)     /* kernel buffer of each output pipe (F_SETPIPE_SZ) */
+#define SHIM_DRAIN_MS	      1000	     /* wait for the pipes' EOF after the exit, at most */
+#define SHIM_FLUSH_MS	      1000	     /* flush replies before exiting, at most */
+#define SHIM_STOP_TIMEOUT_MS  10000	     /* SHIM_STOP grace period when none is given */
+#define SHIM_PS_OUT_MAX	      (512u * 1024u) /* `runc ps` output kept (bytes) */
+#define SHIM_DROPS_SAVE_MS    1000	     /* state.json for new log drops, at most this often */
+#define SHIM_INPUT_MAX	      (1u << 20)     /* input a process has not read yet (bytes) */
+#define SHIM_INPUT_RETRY_MS   20	     /* retry of input the process did not take */
+#define SHIM_INPUT_ACKS	      64	     /* STDIN frames waiting to be written */
+#define SHIM_TTY_DIM_MAX      4096	     /* terminal rows or columns accepted */
+#define SHIM_EXECS_MAX	      64	     /* exec processes at once */
+#define SHIM_HOLD_MS	      10000	     /* --run: output and exit held for START, at most */
+#define SHIM_TRIM_MS	      2000	     /* idle this long: unused memory is given back */
+#define SHIM_EARLY_MAX	      8		     /* --run: unknown exits kept for the init's pid */
+#define SHIM_EARLY_EVENTS_MAX 4096	     /* bytes of events held for the first subscriber */
 
 /*
  * Lifecycle states (shim_supervise.c). BACKOFF (exited and deleted, restart timer armed)
@@ -262,6 +263,11 @@ struct shim {
 	bool health_exit;	    /* --health-on-failure ended this run (reason "unhealthy") */
 	bool health_restart;	    /* ...with restart: start it again whatever the policy */
 	struct shim_oom oom;	    /* where OOM kills are counted */
+	/* Events emitted before the daemon's first EVENTS subscription (a restart's start
+	 * can finish before the daemon has connected): handed to that first subscriber. */
+	bool subscribed;    /* an EVENTS subscription has arrived: nothing is held any more */
+	char *early_events; /* owned, or NULL; NUL-separated event documents */
+	size_t early_len;   /* bytes used in early_events */
 };
 
 /* ---- shim.c: replies, waiters, events ---- */
