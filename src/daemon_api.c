@@ -501,13 +501,21 @@ static void api_remove(struct daemon *d, struct rpc_conn *conn, const struct wir
 	}
 	if (being_removed(c))
 		return; /* joins the removal in progress */
-	if (!daemon_ctr_shim_alive(c) || c->st.kind == STATUS_EXITED || c->st.kind == STATUS_DEAD) {
-		/* Winding down after an exit or a failed create: it is about to exit. */
+	if (!daemon_ctr_shim_alive(c) || c->st.kind == STATUS_DEAD) {
 		c->removing = true;
 		return;
 	}
+	/* DELETE even right after an exit: the shim may be about to restart the container
+	 * (its policy decides once the exit is recorded), and a DELETE ends that; a shim that
+	 * is winding down answers it at once (or has closed its socket: see below). */
 	struct daemon_shim_req req = { .type = WIRE_T_SHIM_DELETE, .force = force != 0 };
 	if (daemon_shim_send(d, c, &req, &p->shim_reqid, &err) < 0) {
+		if (c->st.kind == STATUS_EXITED) {
+			/* Winding down after an exit or a failed create: it is about to exit. */
+			p->shim_reqid = 0;
+			c->removing = true;
+			return;
+		}
 		daemon_pend_drop(c, p);
 		reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 	}

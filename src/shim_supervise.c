@@ -833,10 +833,12 @@ static void on_stop_req(struct shim *sh, const struct shim_ev *ev)
 	begin_stop(sh, ev->signal, ev->timeout_ms);
 }
 
-/* STOP while `runc start` is in flight: applied once it returned. */
+/* STOP while `runc start` is in flight: applied once it returned. Supervision ends now:
+ * an init that exits before the start returns must not be restarted by the policy. */
 static void defer_stop(struct shim *sh, const struct shim_ev *ev)
 {
 	shim_wait_add(sh, SHIM_W_STOP, ev->conn, ev->reqid, 0);
+	sh->st.stopped_by_user = true;
 	sh->stop_pending = true;
 	sh->stop_signal = ev->signal;
 	sh->stop_timeout_ms = ev->timeout_ms;
