@@ -118,15 +118,21 @@ static const char pause_usage[] = "Usage: kettle pause CONTAINER [CONTAINER...]\
 				  "Options:\n"
 				  "      --help   Print this help\n";
 
-int client_pause_main(int argc, char **argv)
+/* pause and unpause: --help only, then one request per container named. */
+static int each_named(const char *usage, uint16_t type, int argc, char **argv)
 {
-	int rc = help_only(pause_usage, argc, argv);
+	int rc = help_only(usage, argc, argv);
 
 	if (rc >= 0)
 		return rc;
 	if (optind >= argc)
-		return client_usage_error(pause_usage, "at least one container is required");
-	return each(WIRE_T_PAUSE, argc - optind, argv + optind, NULL, NULL);
+		return client_usage_error(usage, "at least one container is required");
+	return each(type, argc - optind, argv + optind, NULL, NULL);
+}
+
+int client_pause_main(int argc, char **argv)
+{
+	return each_named(pause_usage, WIRE_T_PAUSE, argc, argv);
 }
 
 static const char unpause_usage[] = "Usage: kettle unpause CONTAINER [CONTAINER...]\n"
@@ -138,13 +144,7 @@ static const char unpause_usage[] = "Usage: kettle unpause CONTAINER [CONTAINER.
 
 int client_unpause_main(int argc, char **argv)
 {
-	int rc = help_only(unpause_usage, argc, argv);
-
-	if (rc >= 0)
-		return rc;
-	if (optind >= argc)
-		return client_usage_error(unpause_usage, "at least one container is required");
-	return each(WIRE_T_UNPAUSE, argc - optind, argv + optind, NULL, NULL);
+	return each_named(unpause_usage, WIRE_T_UNPAUSE, argc, argv);
 }
 
 /* ---- rename ---- */

@@ -300,6 +300,18 @@ void shim_tell_exit(struct shim *sh)
 	shim_wait_finish(sh, SHIM_W_ATTACH, 0, NULL);
 }
 
+/* One EVENT frame to one subscriber. */
+static void send_event(struct rpc_conn *c, uint32_t reqid, const char *json)
+{
+	struct wire_enc e;
+	struct kerr err;
+
+	wire_enc_begin(&e, rpc_conn_txbuf(c), WIRE_T_EVENT, reqid, 0);
+	wire_enc_str(&e, WIRE_F_JSON, json);
+	if (wire_enc_end(&e, &err) == 0)
+		rpc_conn_send(c);
+}
+
 /* Keeps an event for the first subscriber; the oldest stay, later ones are dropped once
  * SHIM_EARLY_EVENTS_MAX bytes are held (a daemon that never subscribes costs no more). */
 static void hold_event(struct shim *sh, const char *json)
@@ -327,13 +339,8 @@ static void subscribe(struct shim *sh, struct rpc_conn *c, uint32_t reqid)
 	sh->subscribed = true;
 	for (size_t off = 0; off < sh->early_len;) {
 		const char *json = sh->early_events + off;
-		struct wire_enc e;
-		struct kerr err;
 
-		wire_enc_begin(&e, rpc_conn_txbuf(c), WIRE_T_EVENT, reqid, 0);
-		wire_enc_str(&e, WIRE_F_JSON, json);
-		if (wire_enc_end(&e, &err) == 0)
-			rpc_conn_send(c);
+		send_event(c, reqid, json);
 		off += strlen(json) + 1;
 	}
 	free(sh->early_events);
@@ -348,15 +355,9 @@ void shim_emit_event(struct shim *sh, const char *json)
 	for (size_t i = 0; i < sh->nwaiters; i++) {
 		struct shim_waiter *w = &sh->waiters[i];
 		struct rpc_conn *c;
-		struct wire_enc e;
-		struct kerr err;
 
-		if (w->kind != SHIM_W_EVENTS || !(c = shim_conn(w->conn)))
-			continue;
-		wire_enc_begin(&e, rpc_conn_txbuf(c), WIRE_T_EVENT, w->reqid, 0);
-		wire_enc_str(&e, WIRE_F_JSON, json);
-		if (wire_enc_end(&e, &err) == 0)
-			rpc_conn_send(c);
+		if (w->kind == SHIM_W_EVENTS && (c = shim_conn(w->conn)))
+			send_event(c, w->reqid, json);
 	}
 }
 
