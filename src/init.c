@@ -8,11 +8,15 @@
  * its child, and exits with CMD's code (128+N when a signal N ended it) as soon as CMD is
  * gone; the kernel then ends whatever is left in the container. It runs from a read-only
  * per-container copy of kettle, never from the host's binary (runc CVE-2019-5736).
- * Invariants: signals are only taken synchronously (sigwaitinfo), no handler runs; the
- * child's exec failure comes back through an O_CLOEXEC pipe (127 not found, 126 other).
+ * Invariants: signals are only taken synchronously (sigwaitinfo), no handler runs; init
+ * holds no descriptor but 0, 1 and 2 at any time the command can look at /proc/1/fd. That
+ * is why the child is started with clone(CLONE_VM | CLONE_VFORK) rather than fork plus an
+ * O_CLOEXEC error pipe: init sleeps until the child has exec'd or failed, and the exec
+ * error comes back through the memory they share (127 not found, 126 other). With a pipe,
+ * the command could run and list init's fds before init had closed its end (seen in CI).
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,7 +24,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fd.h"
 #include "init.h"
 #include "proc.h"
 
@@ -40,10 +43,21 @@ static const char usage[] =
 	"Options:\n"
 	"      --help   Print this help\n";
 
-/* The child: the parent's signal mask undone, then exec. Only async-signal-safe calls. */
-static void child_exec(char **cmd, const sigset_t *old, int errfd)
+/* What init hands its child, and the exec error the child hands back (shared memory). */
+struct spawn {
+	char **cmd;
+	const sigset_t *old;
+	int exec_errno;
+};
+
+/* The child's own stack: with CLONE_VM it must not run on init's, which is paused under it. */
+static char child_stack[64 * 1024] __attribute__((aligned(16)));
+
+/* The child: the parent's signal mask undone, then exec. Only async-signal-safe calls, and
+ * nothing written to memory but sp->exec_errno: init's memory is this memory. */
+static int child_exec(void *arg)
 {
-	int e;
+	struct spawn *sp = arg;
 
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		signal(forwarded[i], SIG_DFL);
@@ -55,11 +69,10 @@ static void child_exec(char **cmd, const sigset_t *old, int errfd)
 		tcsetpgrp(STDIN_FILENO, getpid());
 		signal(SIGTTOU, SIG_DFL);
 	}
-	sigprocmask(SIG_SETMASK, old, NULL);
-	execvp(cmd[0], cmd);
-	e = errno;
-	(void)!write(errfd, &e, sizeof(e));
-	_exit(e == ENOENT ? 127 : 126);
+	sigprocmask(SIG_SETMASK, sp->old, NULL);
+	execvp(sp->cmd[0], sp->cmd);
+	sp->exec_errno = errno;
+	return sp->exec_errno == ENOENT ? 127 : 126;
 }
 
 /* Reaps every child that has exited; true once the command itself was among them. */
@@ -81,9 +94,8 @@ static bool reap(pid_t child, int *status)
 int init_main(int argc, char **argv)
 {
 	sigset_t set, old;
-	int p[2], status = 0, e = 0;
-	size_t got = 0;
-	struct kerr err;
+	struct spawn sp = { 0 };
+	int status = 0;
 	int first = 1;
 
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
@@ -104,24 +116,21 @@ int init_main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaddset(&set, forwarded[i]);
 	sigaddset(&set, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &set, &old) < 0 || pipe2(p, O_CLOEXEC) < 0) {
+	if (sigprocmask(SIG_BLOCK, &set, &old) < 0) {
 		fprintf(stderr, "kettle init: set up: %s\n", strerror(errno));
 		return INIT_EXIT_USAGE;
 	}
-	pid_t child = fork();
+	sp.cmd = argv + first;
+	sp.old = &old;
+	/* Returns once the child has exec'd or exited (CLONE_VFORK). */
+	pid_t child = clone(child_exec, child_stack + sizeof(child_stack),
+			    CLONE_VM | CLONE_VFORK | SIGCHLD, &sp);
 	if (child < 0) {
-		fprintf(stderr, "kettle init: fork: %s\n", strerror(errno));
+		fprintf(stderr, "kettle init: clone: %s\n", strerror(errno));
 		return INIT_EXIT_USAGE;
 	}
-	if (child == 0) {
-		close(p[0]);
-		child_exec(argv + first, &old, p[1]);
-	}
-	close(p[1]);
-	/* EOF at exec (the pipe is O_CLOEXEC), or the child's errno. */
-	if (fd_read_full(p[0], &e, sizeof(e), &got, &err) == 0 && got == sizeof(e))
-		fprintf(stderr, "kettle init: exec `%s`: %s\n", argv[first], strerror(e));
-	close(p[0]);
+	if (sp.exec_errno != 0)
+		fprintf(stderr, "kettle init: exec `%s`: %s\n", argv[first], strerror(sp.exec_errno));
 	for (;;) {
 		siginfo_t si;
 		int sig = sigwaitinfo(&set, &si);
