@@ -130,7 +130,8 @@ int init_main(int argc, char **argv)
 		return INIT_EXIT_USAGE;
 	}
 	if (sp.exec_errno != 0)
-		fprintf(stderr, "kettle init: exec `%s`: %s\n", argv[first], strerror(sp.exec_errno));
+		fprintf(stderr, "kettle init: exec `%s`: %s\n", argv[first],
+			strerror(sp.exec_errno));
 	for (;;) {
 		siginfo_t si;
 		int sig = sigwaitinfo(&set, &si);
