@@ -47,6 +47,8 @@ proc 32
 seccomp 32
 wire 31
 json 31
+json_string 31
+json_w 31
 restart 31
 cppath 31
 reqbody 31

@@ -20,7 +20,7 @@
 #include "daemon.h"
 #include "fd.h"
 #include "ids.h"
-#include "json.h"
+#include "json_w.h"
 #include "log.h"
 #include "request.h"
 #include "runtime.h"

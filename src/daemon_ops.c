@@ -18,7 +18,7 @@
 
 #include "cgroup.h"
 #include "daemon.h"
-#include "json.h"
+#include "json_w.h"
 #include "log.h"
 #include "reqbody.h"
 #include "request.h"

@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "json.h"
+#include "json_w.h"
 #include "logfile.h"
 #include "record.h"
 #include "str.h"
