@@ -32,6 +32,8 @@ init* 40
 ipc 33
 store 33
 record 33
+record_json 33
+record_validate 33
 status 33
 rpc 33
 spec 33
