@@ -41,6 +41,8 @@ runtime 33
 logfile 33
 logread 33
 copy 33
+copy_archive 33
+copy_extract 33
 cgroup 33
 selfexe 33
 events 33
@@ -53,6 +55,7 @@ json_string 31
 json_w 31
 restart 31
 cppath 31
+copy_tar 31
 reqbody 31
 request 31
 kerr 10
