@@ -32,6 +32,8 @@ init* 40
 ipc 33
 store 33
 record 33
+record_json 33
+record_validate 33
 status 33
 rpc 33
 spec 33
@@ -39,6 +41,8 @@ runtime 33
 logfile 33
 logread 33
 copy 33
+copy_archive 33
+copy_extract 33
 cgroup 33
 selfexe 33
 events 33
@@ -47,8 +51,11 @@ proc 32
 seccomp 32
 wire 31
 json 31
+json_string 31
+json_w 31
 restart 31
 cppath 31
+copy_tar 31
 reqbody 31
 request 31
 kerr 10

@@ -4,8 +4,8 @@
  * Exactly one side is CONTAINER:PATH; the other is a host path or `-` (a tar stream on
  * stdin or stdout). The daemon only answers INSPECT: the client opens the container's
  * root itself (/proc/<init pid>/root while it runs, checked against the daemon's state
- * after opening; the rootfs otherwise) and copies through copy.c, which resolves every
- * container path under that root fd and never joins it into a host path. A copy is a
+ * after opening; the rootfs otherwise) and copies through copy.h, whose files resolve
+ * every container path under that root fd and never join it into a host path. A copy is a
  * tar stream from a forked producer (copy_archive) to this process (copy_extract) over
  * a pipe, so both directions share the one hardened extractor and memory stays flat.
  * The path rules (which side is the container, what name the entry gets and where it

@@ -110,7 +110,7 @@ static int match_one(const char *id, void *data)
 	buf_init(&b, RECORD_JSON_MAX);
 	record_init(&rec);
 	bool named = store_read_file(dirfd, STORE_RECORD, RECORD_JSON_MAX, &b, &err) == 0 &&
-		     record_from_json(&rec, (const char *)b.data, b.len, false, &err) == 0 &&
+		     record_json_decode(&rec, (const char *)b.data, b.len, false, &err) == 0 &&
 		     strcmp(rec.name, t->ref) == 0;
 	record_done(&rec);
 	buf_done(&b);

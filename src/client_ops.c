@@ -26,6 +26,7 @@
 #include "fd.h"
 #include "ids.h"
 #include "json.h"
+#include "json_w.h"
 #include "proc.h"
 #include "restart.h"
 #include "status.h"

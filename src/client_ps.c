@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "ids.h"
 #include "json.h"
+#include "json_w.h"
 #include "status.h"
 #include "str.h"
 

@@ -867,7 +867,7 @@ static int send_create(struct client *cl, const struct record *r, bool run, char
 	struct kerr err;
 
 	buf_init(&json, RECORD_JSON_MAX);
-	if (record_to_json(r, &json, &err) < 0) {
+	if (record_json_encode(r, &json, &err) < 0) {
 		buf_done(&json);
 		return client_fail(CLIENT_EXIT_FAIL, &err);
 	}

@@ -30,6 +30,7 @@
 #include "fd.h"
 #include "ids.h"
 #include "json.h"
+#include "json_w.h"
 #include "str.h"
 
 #define STATS_INTERVAL_MS 1000		  /* refresh period, as docker stats */

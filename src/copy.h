@@ -9,7 +9,8 @@
  * root and always for extraction, whose root is the destination directory), and every
  * entry is created by a single name under an already-resolved parent fd with O_NOFOLLOW
  * or O_EXCL: nothing is written through a symlink and no path is joined into a host
- * path. Never prints, logs or exits.
+ * path. Never prints, logs or exits. Paths are resolved by copy.c, streams written by
+ * copy_archive.c and read by copy_extract.c; the header codec and its caps are copy_tar.h.
  */
 #ifndef KETTLE_COPY_H
 #define KETTLE_COPY_H
@@ -21,13 +22,17 @@
 
 #include "kerr.h"
 
-#define COPY_BUF_SIZE  65536	    /* the one data buffer of an operation */
-#define COPY_NAME_MAX  4096	    /* bytes of a member name or link target */
-#define COPY_PAX_MAX   16384	    /* bytes of one pax header or GNU long-name record */
-#define COPY_DEPTH_MAX 256	    /* directory levels walked or kept pending */
-#define COPY_SIZE_MAX  (1ULL << 42) /* bytes of one member's data (4 TiB) */
-#define COPY_ID_MAX    0x7fffffffu  /* largest uid/gid accepted */
+#define COPY_BUF_SIZE  65536 /* the one data buffer of an operation */
+#define COPY_DEPTH_MAX 256   /* directory levels walked or kept pending */
 #define COPY_NOOPENAT2 "kettle cp needs openat2 (Linux 5.6)"
+
+/* openat2(2)'s resolve flags (linux/openat2.h), which musl's headers lack. */
+#ifndef RESOLVE_NO_MAGICLINKS
+#define RESOLVE_NO_MAGICLINKS 0x02
+#endif
+#ifndef RESOLVE_IN_ROOT
+#define RESOLVE_IN_ROOT 0x10
+#endif
 
 /* Where paths are resolved. */
 struct copy_root {
@@ -42,66 +47,6 @@ struct copy_opts {
 			    destination: a node planted by a container must not reach it) */
 };
 
-/* Member kinds (the ustar typeflag). */
-enum copy_kind {
-	COPY_FILE = '0',
-	COPY_HARDLINK = '1',
-	COPY_SYMLINK = '2',
-	COPY_CHAR = '3',
-	COPY_BLOCK = '4',
-	COPY_DIR = '5',
-	COPY_FIFO = '6',
-};
-
-/* One decoded member header (after pax/GNU long-name records were applied). */
-struct copy_hdr {
-	char name[COPY_NAME_MAX + 1];	  /* member name as stored, NUL-terminated */
-	char linkname[COPY_NAME_MAX + 1]; /* link target (symlink, hard link), else "" */
-	enum copy_kind kind;		  /* what it is */
-	uint32_t mode;			  /* permission bits, 07777 */
-	uint32_t uid;			  /* owner id */
-	uint32_t gid;			  /* group id */
-	uint64_t size;			  /* data bytes that follow (0 unless COPY_FILE) */
-	int64_t mtime;			  /* seconds since the epoch */
-	uint32_t mtime_ns;		  /* nanoseconds, from pax only */
-	uint32_t devmajor;		  /* COPY_CHAR/COPY_BLOCK */
-	uint32_t devminor;		  /* COPY_CHAR/COPY_BLOCK */
-};
-
-/* What the pax and GNU records preceding a header override. */
-struct copy_ext {
-	bool has_path;			  /* path= or GNU 'L' seen */
-	bool has_linkpath;		  /* linkpath= or GNU 'K' seen */
-	bool has_size;			  /* size= */
-	bool has_mtime;			  /* mtime= */
-	bool has_uid;			  /* uid= */
-	bool has_gid;			  /* gid= */
-	char path[COPY_NAME_MAX + 1];	  /* with has_path */
-	char linkpath[COPY_NAME_MAX + 1]; /* with has_linkpath */
-	uint64_t size;			  /* with has_size */
-	int64_t mtime;			  /* with has_mtime */
-	uint32_t mtime_ns;		  /* with has_mtime */
-	uint32_t uid;			  /* with has_uid */
-	uint32_t gid;			  /* with has_gid */
-};
-
-/*
- * Pure decoding of one 512-byte header block: checksum, ustar or GNU magic, octal (or
- * GNU base-256) numbers, the caps above. Returns 1 for a member header in *h (ext
- * applied; pax 'x'/'g' and GNU 'L'/'K' come back with their raw typeflag in *type and
- * their data size in h->size, for copy_pax_parse), 0 for an all-zero block, -1 on error.
- */
-int copy_hdr_parse(const uint8_t blk[512], const struct copy_ext *ext, struct copy_hdr *h,
-		   char *type, struct kerr *err);
-/* Applies the records of a pax extended header ("LEN key=value\n"...) to *ext. */
-int copy_pax_parse(const char *data, size_t len, struct copy_ext *ext, struct kerr *err);
-
-/*
- * Normalizes a member name for extraction: leading '/' stripped (as tar does), "." and
- * empty components dropped; a ".." component is an error. out gets "" for the root.
- */
-int copy_clean_name(const char *name, char *out, size_t cap, struct kerr *err);
-
 /*
  * Resolves path under root (openat2; trailing-symlink followed only when follow) and
  * opens it with flags (O_PATH when 0). ENOENT is returned as -1 with err->code ENOENT.
@@ -109,6 +54,12 @@ int copy_clean_name(const char *name, char *out, size_t cap, struct kerr *err);
  */
 int copy_open(const struct copy_root *root, const char *path, int flags, bool follow, int *fd,
 	      struct kerr *err);
+/* openat2(dirfd, path or ".", flags|O_CLOEXEC, resolve), retried on EAGAIN and EINTR.
+ * Returns the fd, or -1 with errno set. */
+int copy_openat2(int dirfd, const char *path, int flags, uint64_t resolve);
+/* Fills err from errno after a failed copy_openat2 of path (COPY_NOOPENAT2 for ENOSYS);
+ * returns -1. */
+int copy_open_fail(const char *path, struct kerr *err);
 
 /*
  * Writes a tar stream of path (under root) to outfd. as_name is the member name of the

@@ -20,7 +20,7 @@
 #include "daemon.h"
 #include "fd.h"
 #include "ids.h"
-#include "json.h"
+#include "json_w.h"
 #include "log.h"
 #include "request.h"
 #include "runtime.h"
@@ -199,7 +199,7 @@ static int write_container(struct daemon *d, const struct record *rec, bool fres
 		buf_clear(&b);
 	}
 	if (rc == 0)
-		rc = record_to_json(rec, &b, err);
+		rc = record_json_encode(rec, &b, err);
 	if (rc == 0)
 		rc = store_write_atomic(dirfd, STORE_RECORD, b.data, b.len, 0600, !fresh, err);
 	buf_done(&b);
@@ -241,7 +241,7 @@ static void api_create(struct daemon *d, struct rpc_conn *conn, const struct wir
 		kerr_set(&err, 0, "field RUN is %u; allowed: 0 or 1", run);
 		goto out_fail;
 	}
-	if (record_from_json(&rec, (const char *)json, len, true, &err) < 0)
+	if (record_json_decode(&rec, (const char *)json, len, true, &err) < 0)
 		goto out_fail;
 	if (rec.rootfs && check_rootfs(rec.rootfs, &err) < 0)
 		goto out_fail;
@@ -759,7 +759,8 @@ static int inspect_json(struct daemon *d, const struct daemon_ctr *c, struct buf
 	if (out->len == 0 || out->data[out->len - 1] != '}')
 		return kerr_set(err, EINVAL, "inspect document is not an object");
 	out->len--;
-	if (buf_append_str(out, ",\"config\":", err) < 0 || record_to_json(&c->rec, out, err) < 0)
+	if (buf_append_str(out, ",\"config\":", err) < 0 ||
+	    record_json_encode(&c->rec, out, err) < 0)
 		return -1;
 	while (out->len > 0 && out->data[out->len - 1] == '\n')
 		out->len--;

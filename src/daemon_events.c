@@ -17,7 +17,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "ids.h"
-#include "json.h"
+#include "json_w.h"
 #include "log.h"
 #include "reqbody.h"
 #include "request.h"

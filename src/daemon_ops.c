@@ -18,7 +18,7 @@
 
 #include "cgroup.h"
 #include "daemon.h"
-#include "json.h"
+#include "json_w.h"
 #include "log.h"
 #include "reqbody.h"
 #include "request.h"
@@ -118,9 +118,9 @@ static int check_applied(const struct record *r, const struct reqbody_update *u,
 
 	buf_init(&b, RECORD_JSON_MAX);
 	record_init(&copy);
-	rc = record_to_json(r, &b, err);
+	rc = record_json_encode(r, &b, err);
 	if (rc == 0)
-		rc = record_from_json(&copy, (const char *)b.data, b.len, false, err);
+		rc = record_json_decode(&copy, (const char *)b.data, b.len, false, err);
 	if (rc == 0) {
 		apply(&copy, u);
 		rc = record_validate(&copy, false, err);

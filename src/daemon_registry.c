@@ -1215,7 +1215,7 @@ static int load_one(const char *id, void *data)
 	record_init(&rec);
 	int rc = store_read_file(dirfd, STORE_RECORD, RECORD_JSON_MAX, &text, &err);
 	if (rc == 0)
-		rc = record_from_json(&rec, (const char *)text.data, text.len, false, &err);
+		rc = record_json_decode(&rec, (const char *)text.data, text.len, false, &err);
 	buf_done(&text);
 	if (rc == 0 && strcmp(rec.id, id) != 0)
 		rc = kerr_set(&err, 0, "record.json names container `%.12s`", rec.id);

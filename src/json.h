@@ -1,11 +1,10 @@
 /*
- * json: strict JSON reading and a small writer (mechanism M1, pure).
+ * json: strict JSON reading and typed getters (mechanism M1, pure).
  *
  * The only file that includes jsmn (STYLE rule 7). Parsing is strict (RFC 8259 shapes,
  * no trailing garbage), capped by the caller's token array, and zero-copy: tokens are
  * offsets into the caller's text. Strings are unescaped on demand into caller buffers;
- * \u0000 and invalid UTF-16 surrogates are rejected. The writer escapes everything a
- * string may hold.
+ * \u0000 and invalid UTF-16 surrogates are rejected. The writer is json_w.h.
  */
 #ifndef KETTLE_JSON_H
 #define KETTLE_JSON_H
@@ -14,7 +13,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
 #include "kerr.h"
 
 #define JSON_TOKENS_MAX 65536 /* largest token array any caller may ask for */
@@ -61,31 +59,5 @@ int json_get_str(const struct json_doc *doc, int i, char *out, size_t cap, struc
 int json_get_i64(const struct json_doc *doc, int i, int64_t *out, struct kerr *err);
 int json_get_u64(const struct json_doc *doc, int i, uint64_t *out, struct kerr *err);
 int json_get_bool(const struct json_doc *doc, int i, bool *out, struct kerr *err);
-
-/* Writer: appends to a buf. Errors are sticky and reported once by json_w_end. */
-struct json_w {
-	struct buf *b;			/* borrowed: output */
-	int depth;			/* open containers */
-	bool first[JSON_DEPTH_MAX + 1]; /* no member written yet at this depth */
-	bool obj[JSON_DEPTH_MAX + 1];	/* the container open at this depth is an object */
-	bool after_key;			/* a key was written; its value comes next */
-	bool failed;			/* sticky */
-	struct kerr err;		/* first failure */
-};
-
-void json_w_init(struct json_w *w, struct buf *b);
-void json_w_obj_begin(struct json_w *w);
-void json_w_obj_end(struct json_w *w);
-void json_w_arr_begin(struct json_w *w);
-void json_w_arr_end(struct json_w *w);
-void json_w_key(struct json_w *w, const char *key);
-void json_w_str(struct json_w *w, const char *s);
-void json_w_strn(struct json_w *w, const char *s, size_t n);
-void json_w_i64(struct json_w *w, int64_t v);
-void json_w_u64(struct json_w *w, uint64_t v);
-void json_w_bool(struct json_w *w, bool v);
-void json_w_null(struct json_w *w);
-/* Returns 0 when the document is complete and nothing failed. */
-int json_w_end(struct json_w *w, struct kerr *err);
 
 #endif

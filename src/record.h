@@ -5,7 +5,8 @@
  * created); the daemon parses it strictly, validates every field, assigns id, name and
  * time, and keeps it as containers/<id>/record.json. The JSON carries "version":
  * RECORD_VERSION; unknown keys and wrong types are rejected with the key's name. Strings
- * are owned (malloc'd) and freed by record_done. Never logs.
+ * are owned (malloc'd) and freed by record_done. Never logs. The struct and its names are
+ * record.c, the checks record_validate.c, the JSON form record_json.c.
  */
 #ifndef KETTLE_RECORD_H
 #define KETTLE_RECORD_H
@@ -23,6 +24,9 @@
 #define RECORD_JSON_MAX (512u * 1024u) /* a record or request document (bytes) */
 #define RECORD_LIST_MAX 1024	       /* entries in args, env, mounts, labels, caps, tmpfs */
 #define RECORD_STR_MAX	4096	       /* one string value (bytes) */
+
+#define RECORD_SHOWN_MAX    64 /* bytes of a user string quoted in a message */
+#define RECORD_CAP_NAME_MAX 64 /* longest capability name we ever build, with "CAP_" */
 
 enum record_network {
 	RECORD_NET_NONE = 0, /* a new network namespace with only loopback (the default) */
@@ -44,6 +48,7 @@ enum record_health_action {
 	RECORD_HEALTH_RESTART,	/* SIGKILL, then started again through the backoff, any policy */
 	RECORD_HEALTH_STOP,	/* stopped like `kettle stop`: no restart */
 };
+#define RECORD_HEALTH_ACTIONS ((int)RECORD_HEALTH_STOP + 1) /* values of the enum above */
 
 struct record_strv {
 	char **v; /* owned array of owned strings */
@@ -103,13 +108,21 @@ struct record {
 
 void record_init(struct record *r);
 void record_done(struct record *r);
-/* request: id, name and created may be absent. Validates every field (record_validate). */
-int record_from_json(struct record *r, const char *text, size_t len, bool request,
-		     struct kerr *err);
-int record_to_json(const struct record *r, struct buf *out, struct kerr *err);
-/* Checks all invariants above: exactly one of rootfs/bundle, absolute paths without NUL
- * or "..", env entries with '=', known capabilities, limits in range. */
+/* Frees v's strings and array and empties it. */
+void record_strv_free(struct record_strv *v);
+/* Log-safe, length-bounded copy of s for a message, ending in "…" when cut; returns out. */
+const char *record_shown(char out[4 * RECORD_SHOWN_MAX + 4], const char *s);
+
+/* record_json.c. request: id, name and created may be absent. Validates every field
+ * (record_validate). */
+int record_json_decode(struct record *r, const char *text, size_t len, bool request,
+		       struct kerr *err);
+int record_json_encode(const struct record *r, struct buf *out, struct kerr *err);
+
+/* record_validate.c. Checks all invariants above: exactly one of rootfs/bundle, absolute
+ * paths without NUL or "..", env entries with '=', known capabilities, limits in range. */
 int record_validate(const struct record *r, bool request, struct kerr *err);
+
 /* "net_admin", "NET_ADMIN", "CAP_NET_ADMIN" -> "CAP_NET_ADMIN"; "all" -> "ALL". */
 int record_canonical_cap(const char *in, char *out, size_t cap, struct kerr *err);
 /* Docker's default capability set, NULL-terminated. */

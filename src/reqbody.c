@@ -13,6 +13,7 @@
 
 #include "fd.h"
 #include "json.h"
+#include "json_w.h"
 #include "reqbody.h"
 #include "str.h"
 

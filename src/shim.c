@@ -733,7 +733,7 @@ static int read_record(struct shim *sh, struct kerr *err)
 	buf_init(&b, RECORD_JSON_MAX + 1);
 	r = store_read_file(sh->dirfd, STORE_RECORD, RECORD_JSON_MAX, &b, err);
 	if (r == 0)
-		r = record_from_json(&sh->rec, (const char *)b.data, b.len, false, err);
+		r = record_json_decode(&sh->rec, (const char *)b.data, b.len, false, err);
 	buf_done(&b);
 	if (r < 0)
 		return kerr_wrap(err, "read `%s`", STORE_RECORD);

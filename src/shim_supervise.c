@@ -21,7 +21,7 @@
 
 #include "clock.h"
 #include "fd.h"
-#include "json.h"
+#include "json_w.h"
 #include "log.h"
 #include "proc.h"
 #include "shim.h"

@@ -19,6 +19,7 @@
 
 #include "fd.h"
 #include "json.h"
+#include "json_w.h"
 #include "spec.h"
 #include "str.h"
 

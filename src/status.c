@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "fd.h"
 #include "json.h"
+#include "json_w.h"
 #include "status.h"
 #include "store.h"
 #include "str.h"

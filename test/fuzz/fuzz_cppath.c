@@ -1,6 +1,6 @@
 /*
  * fuzz_cppath: libFuzzer target for the `kettle cp` path rules (test layer, fuzzes
- * src/cppath.c and copy_clean_name in src/copy.c).
+ * src/cppath.c and copy_tar_clean_name in src/copy_tar.c).
  *
  * Input: byte 0 is flags (bit 0 SRC is a directory, bits 1-2 DST's state, 3 being an
  * invalid one, bits 3-5 a small buffer size); the rest is SRC, a NUL, then DST, each
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "copy.h"
+#include "copy_tar.h"
 #include "cppath.h"
 
 #define CHECK(cond)                                                                                \
@@ -199,11 +199,11 @@ static void check_clean(const char *name, size_t cap)
 	static char out[COPY_NAME_MAX + 1], again[COPY_NAME_MAX + 1];
 	char tiny[8];
 	struct kerr err;
-	int r = copy_clean_name(name, out, sizeof(out), &err);
+	int r = copy_tar_clean_name(name, out, sizeof(out), &err);
 
 	if (r < 0) {
 		check_msg(&err);
-		CHECK(copy_clean_name(name, tiny, cap, &err) < 0);
+		CHECK(copy_tar_clean_name(name, tiny, cap, &err) < 0);
 		return;
 	}
 	size_t n = strlen(out);
@@ -215,8 +215,8 @@ static void check_clean(const char *name, size_t cap)
 		      !(len == 2 && c[0] == '.' && c[1] == '.'));
 		c += len + (c[len] == '/');
 	}
-	CHECK(copy_clean_name(out, again, sizeof(again), &err) == 0 && !strcmp(again, out));
-	int rs = copy_clean_name(name, tiny, cap, &err);
+	CHECK(copy_tar_clean_name(out, again, sizeof(again), &err) == 0 && !strcmp(again, out));
+	int rs = copy_tar_clean_name(name, tiny, cap, &err);
 	CHECK(rs == 0 ? !strcmp(tiny, out) : n + 1 > cap);
 }
 

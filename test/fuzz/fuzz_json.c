@@ -1,5 +1,5 @@
 /*
- * fuzz_json: fuzz target for json.c's reader and writer (test layer).
+ * fuzz_json: fuzz target for the JSON reader (json.c) and writer (json_w.c) (test layer).
  *
  * Parses the input into 512 tokens; for a document that parsed, checks every token's
  * shape, calls every getter on every token (exactly the matching one must succeed), looks
@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "json_w.h"
 
 #define FUZZ_TOKS 512
 

@@ -1,6 +1,6 @@
 /*
- * fuzz_record: libFuzzer target for the container record (test layer, fuzzes src/record.c
- * and the config generator in src/spec.c).
+ * fuzz_record: libFuzzer target for the container record (test layer, fuzzes
+ * src/record_json.c, record_validate.c, record.c and the config generator in src/spec.c).
  *
  * The input is parsed as a create request and as a stored record. Whatever parses must
  * encode, parse again in the same mode, and encode to the very same bytes (the record's
@@ -42,16 +42,16 @@ static void round_trip(const uint8_t *data, size_t size, bool request)
 	struct buf b1, b2;
 	char line[64];
 
-	if (record_from_json(&r, (const char *)data, size, request, &err) < 0) {
+	if (record_json_decode(&r, (const char *)data, size, request, &err) < 0) {
 		CHECK(err.msg[0] != '\0');
 		record_done(&r);
 		return;
 	}
 	buf_init(&b1, RECORD_JSON_MAX * 8);
 	buf_init(&b2, RECORD_JSON_MAX * 8);
-	CHECK(record_to_json(&r, &b1, &err) == 0);
-	CHECK(record_from_json(&r2, (const char *)b1.data, b1.len, request, &err) == 0);
-	CHECK(record_to_json(&r2, &b2, &err) == 0);
+	CHECK(record_json_encode(&r, &b1, &err) == 0);
+	CHECK(record_json_decode(&r2, (const char *)b1.data, b1.len, request, &err) == 0);
+	CHECK(record_json_encode(&r2, &b2, &err) == 0);
 	CHECK(b1.len == b2.len && memcmp(b1.data, b2.data, b1.len) == 0);
 	record_command_line(&r, line, sizeof(line));
 	CHECK(strlen(line) < sizeof(line));

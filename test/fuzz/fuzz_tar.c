@@ -1,8 +1,8 @@
 /*
- * fuzz_tar: libFuzzer target for the tar header decoder (test layer, fuzzes src/copy.c).
+ * fuzz_tar: libFuzzer target for the tar header decoder (test layer, fuzzes src/copy_tar.c).
  *
  * The first 512 bytes of the input are a header block (zero-padded when shorter); the
- * rest is handed to copy_pax_parse as a pax extended header whose records then apply
+ * rest is handed to copy_tar_pax_parse as a pax extended header whose records then apply
  * to the block. Whatever decodes must respect the caps (NUL-terminated names, size under
  * COPY_SIZE_MAX, mode in 07777), and its name must clean to a relative name without
  * `..`; any violation aborts. Nothing touches the disk.
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "copy.h"
+#include "copy_tar.h"
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \
@@ -30,13 +30,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(blk, data, size < sizeof(blk) ? size : sizeof(blk));
 	memset(&ext, 0, sizeof(ext));
-	if (size > sizeof(blk) &&
-	    copy_pax_parse((const char *)data + sizeof(blk), size - sizeof(blk), &ext, &err) < 0) {
+	if (size > sizeof(blk) && copy_tar_pax_parse((const char *)data + sizeof(blk),
+						     size - sizeof(blk), &ext, &err) < 0) {
 		CHECK(err.msg[0] != '\0');
 		return 0;
 	}
 	CHECK(!ext.has_path || memchr(ext.path, '\0', sizeof(ext.path)));
-	int r = copy_hdr_parse(blk, &ext, &h, &type, &err);
+	int r = copy_tar_hdr_parse(blk, &ext, &h, &type, &err);
 	if (r < 0) {
 		CHECK(err.msg[0] != '\0');
 		return 0;
@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (type == 'x' || type == 'g' || type == 'L' || type == 'K')
 		return 0;
 	CHECK(h.name[0] != '\0');
-	if (copy_clean_name(h.name, clean, sizeof(clean), &err) == 0) {
+	if (copy_tar_clean_name(h.name, clean, sizeof(clean), &err) == 0) {
 		CHECK(clean[0] != '/');
 		CHECK(strcmp(clean, "..") != 0 && strncmp(clean, "../", 3) != 0 &&
 		      !strstr(clean, "/../") && !strstr(clean, "//"));

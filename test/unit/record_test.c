@@ -1,5 +1,6 @@
 /*
- * record_test: unit tests of the container record (test layer, tests src/record.c).
+ * record_test: unit tests of the container record (test layer, tests src/record.c,
+ * record_validate.c and record_json.c: most checks go through the JSON decoder).
  *
  * A full record round-trips byte for byte; every rejection names the key or flag and what
  * was allowed; request and stored mode differ only in id, name and created; capability
@@ -14,7 +15,7 @@
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-/* Every key, in record_to_json's order and form: the encoder must reproduce it exactly. */
+/* Every key, in record_json_encode's order and form: the encoder must reproduce it exactly. */
 static const char full_json[] =
 	"{\"version\":1,\"id\":\"" ID "\",\"name\":\"web-1\","
 	"\"created\":\"2024-05-06T07:08:09.123456789Z\",\"rootfs\":\"/srv/rootfs\","
@@ -37,7 +38,7 @@ static const char full_json[] =
 
 static int parse(struct record *r, const char *json, bool request, struct kerr *err)
 {
-	return record_from_json(r, json, strlen(json), request, err);
+	return record_json_decode(r, json, strlen(json), request, err);
 }
 
 /* A minimal valid request with `extra` members appended. */
@@ -101,14 +102,14 @@ TEST(full_round_trip)
 	ASSERT_EQ(r.health_on_failure, RECORD_HEALTH_STOP);
 
 	buf_init(&b, RECORD_JSON_MAX);
-	ASSERT_EQ(record_to_json(&r, &b, &err), 0);
+	ASSERT_EQ(record_json_encode(&r, &b, &err), 0);
 	ASSERT_EQ(b.len, strlen(full_json));
 	ASSERT_MEMEQ(b.data, full_json, b.len);
 
 	/* And once more through the parser: same bytes again. */
-	ASSERT_EQ(record_from_json(&r2, (const char *)b.data, b.len, false, &err), 0);
+	ASSERT_EQ(record_json_decode(&r2, (const char *)b.data, b.len, false, &err), 0);
 	buf_init(&b2, RECORD_JSON_MAX);
-	ASSERT_EQ(record_to_json(&r2, &b2, &err), 0);
+	ASSERT_EQ(record_json_encode(&r2, &b2, &err), 0);
 	ASSERT_EQ(b2.len, b.len);
 	ASSERT_MEMEQ(b2.data, b.data, b.len);
 	buf_done(&b);
@@ -143,14 +144,14 @@ TEST(request_defaults_and_nulls)
 	ASSERT_EQ(r.network, RECORD_NET_NONE);
 	ASSERT(!r.user_set);
 	buf_init(&b, RECORD_JSON_MAX);
-	ASSERT_EQ(record_to_json(&r, &b, &err), 0);
+	ASSERT_EQ(record_json_encode(&r, &b, &err), 0);
 	ASSERT_EQ(b.len, strlen(want));
 	ASSERT_MEMEQ(b.data, want, b.len);
 	record_done(&r);
 	/* The encoded request parses again as a request, not as a stored record. */
-	ASSERT_EQ(record_from_json(&r, (const char *)b.data, b.len, true, &err), 0);
+	ASSERT_EQ(record_json_decode(&r, (const char *)b.data, b.len, true, &err), 0);
 	record_done(&r);
-	ASSERT_EQ(record_from_json(&r, (const char *)b.data, b.len, false, &err), -1);
+	ASSERT_EQ(record_json_decode(&r, (const char *)b.data, b.len, false, &err), -1);
 	ASSERT_STREQ(err.msg, "container record has no id");
 	buf_done(&b);
 }
@@ -167,11 +168,11 @@ TEST(restart_policy_round_trip)
 	ASSERT_U64_EQ(r.restart_delay_ms, 50);
 	ASSERT_U64_EQ(r.restart_reset_ms, 0);
 	buf_init(&b, RECORD_JSON_MAX);
-	ASSERT_EQ(record_to_json(&r, &b, &err), 0);
+	ASSERT_EQ(record_json_encode(&r, &b, &err), 0);
 	ASSERT_EQ(buf_append(&b, "", 1, &err), 0);
 	ASSERT_CONTAINS((const char *)b.data,
 			"\"restart\":\"on-failure:3\",\"restart_delay_ms\":50,");
-	ASSERT_EQ(record_from_json(&r2, (const char *)b.data, b.len - 1, true, &err), 0);
+	ASSERT_EQ(record_json_decode(&r2, (const char *)b.data, b.len - 1, true, &err), 0);
 	ASSERT_EQ(r2.restart.policy, RESTART_ON_FAILURE);
 	ASSERT_EQ(r2.restart.max_retries, 3);
 	record_done(&r2);
@@ -390,7 +391,7 @@ TEST(size_caps)
 	ASSERT(doc != NULL);
 	memset(doc, ' ', big);
 	doc[big] = '\0';
-	ASSERT_EQ(record_from_json(&r, doc, big, true, &err), -1);
+	ASSERT_EQ(record_json_decode(&r, doc, big, true, &err), -1);
 	ASSERT_CONTAINS(err.msg, "container record of 524289 bytes exceeds limit 524288");
 
 	/* RECORD_LIST_MAX + 1 args. */
@@ -398,7 +399,7 @@ TEST(size_caps)
 	for (int i = 0; i <= RECORD_LIST_MAX; i++)
 		n += (size_t)snprintf(doc + n, big - n, "%s\"a\"", i ? "," : "");
 	n += (size_t)snprintf(doc + n, big - n, "]}");
-	ASSERT_EQ(record_from_json(&r, doc, n, true, &err), -1);
+	ASSERT_EQ(record_json_decode(&r, doc, n, true, &err), -1);
 	ASSERT_STREQ(err.msg, "key `args`: 1025 entries exceed limit 1024");
 
 	/* Exactly RECORD_LIST_MAX is fine. */
@@ -406,7 +407,7 @@ TEST(size_caps)
 	for (int i = 0; i < RECORD_LIST_MAX; i++)
 		n += (size_t)snprintf(doc + n, big - n, "%s\"a\"", i ? "," : "");
 	n += (size_t)snprintf(doc + n, big - n, "]}");
-	ASSERT_EQ(record_from_json(&r, doc, n, true, &err), 0);
+	ASSERT_EQ(record_json_decode(&r, doc, n, true, &err), 0);
 	ASSERT_EQ(r.args.n, RECORD_LIST_MAX);
 	record_done(&r);
 
@@ -416,7 +417,7 @@ TEST(size_caps)
 		memset(doc + n, 'x', RECORD_STR_MAX + over);
 		n += RECORD_STR_MAX + over;
 		n += (size_t)snprintf(doc + n, big - n, "\"]}");
-		int rc = record_from_json(&r, doc, n, true, &err);
+		int rc = record_json_decode(&r, doc, n, true, &err);
 
 		if (over) {
 			ASSERT_EQ(rc, -1);
