@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "ipc.h"
+#include "ipc_conn.h"
 #include "kerr.h"
 #include "loop.h"
 #include "record.h"

@@ -25,6 +25,7 @@
 #include "harness.h"
 #include "fd.h"
 #include "ipc.h"
+#include "ipc_conn.h"
 #include "wire.h"
 
 #define NOBODY 65534
