@@ -4,8 +4,12 @@
  * declarations below; no other role includes this header.
  *
  * Split: daemon.c (flags, startup, signals, detach, shutdown), daemon_registry.c (the
- * in-memory registry, shims: spawn, adopt, events, death), daemon_api.c (one handler per
- * client request, and what each pending request becomes when its shim answers or dies).
+ * in-memory index: records, status, pending requests), daemon_shim.c (the connection to
+ * each shim: requests, events, state), daemon_spawn.c (starting a shim, its ready frame),
+ * daemon_death.c (a shim's death, lost shims, the restart policy without a shim),
+ * daemon_adopt.c (loading the registry and re-adopting shims at startup), daemon_api.c
+ * (one handler per client request, and what each pending request becomes when its shim
+ * answers or dies).
  * Invariants: the daemon never blocks on a shim or a client; a reply to a client always
  * goes through rpc_conn_find(client id), so a client that left is simply skipped.
  */
@@ -111,10 +115,14 @@ struct daemon {
 
 /* ---- daemon_registry.c ---- */
 
-/* Rebuilds the registry from disk, re-adopting live shims. */
-int daemon_registry_load(struct daemon *d, struct kerr *err);
 /* Forgets every container (closing shim connections, leaving shims running). */
 void daemon_registry_free(struct daemon *d);
+/* Frees c, which is not (or no longer) in the registry: closes everything it holds;
+ * pending requests get `why`, waiters the last exit code. */
+void daemon_registry_ctr_free(struct daemon *d, struct daemon_ctr *c, const char *why);
+/* A status under which the container may still run: running, paused, restarting or
+ * removing. */
+bool daemon_registry_kind_may_run(enum status_kind k);
 /* A --rm container that has exited: its exit code is known and told, so to every client it
  * is already gone (LIST, INFO, names and references skip it) while its shim deletes it and
  * the directory is removed in the background. daemon_find_id still finds it: its id
@@ -136,26 +144,11 @@ int daemon_ctr_add(struct daemon *d, struct daemon_ctr *c, struct kerr *err);
 void daemon_ctr_forget(struct daemon *d, struct daemon_ctr *c, const char *why);
 /* Forgets c and removes its directory. */
 int daemon_ctr_remove(struct daemon *d, struct daemon_ctr *c, struct kerr *err);
-/* Spawns a shim for c (it creates the container); the ready frame arrives later. */
-int daemon_spawn_shim(struct daemon *d, struct daemon_ctr *c, struct kerr *err);
 bool daemon_ctr_spawning(const struct daemon_ctr *c);
 /* A shim that serves requests: not dead, not exiting after a failed create. */
 bool daemon_ctr_shim_alive(const struct daemon_ctr *c);
 /* Running, paused or restarting under a live shim. */
 bool daemon_ctr_running(const struct daemon_ctr *c);
-
-struct daemon_shim_req {
-	uint16_t type;	     /* WIRE_T_SHIM_* */
-	uint32_t signal;     /* SHIM_KILL, SHIM_STOP; 0: not sent */
-	bool all;	     /* SHIM_KILL */
-	bool force;	     /* SHIM_DELETE */
-	uint64_t timeout_ms; /* SHIM_STOP; 0: not sent */
-	const char *json;    /* SHIM_UPDATE: the document, borrowed; NULL: not sent */
-};
-/* Sends req to c's shim (dialing again when the connection was lost) and returns its
- * request id in *reqid. */
-int daemon_shim_send(struct daemon *d, struct daemon_ctr *c, const struct daemon_shim_req *req,
-		     uint32_t *reqid, struct kerr *err);
 
 struct daemon_pend *daemon_pend_add(struct daemon_ctr *c, enum daemon_pend_kind kind,
 				    uint32_t shim_reqid, uint64_t client, uint32_t client_reqid,
@@ -170,6 +163,55 @@ void daemon_ctr_refresh(struct daemon *d, struct daemon_ctr *c);
 void daemon_reply_ok(uint64_t client, uint32_t reqid);
 void daemon_reply_error(uint64_t client, uint32_t reqid, uint32_t code, const char *msg);
 void daemon_reply_exit(uint64_t client, uint32_t reqid, int exit_code);
+
+/* ---- daemon_shim.c ---- */
+
+struct daemon_shim_req {
+	uint16_t type;	     /* WIRE_T_SHIM_* */
+	uint32_t signal;     /* SHIM_KILL, SHIM_STOP; 0: not sent */
+	bool all;	     /* SHIM_KILL */
+	bool force;	     /* SHIM_DELETE */
+	uint64_t timeout_ms; /* SHIM_STOP; 0: not sent */
+	const char *json;    /* SHIM_UPDATE: the document, borrowed; NULL: not sent */
+};
+/* Connects to c's shim (c->shim_pid), subscribes to its events and asks its state. */
+int daemon_shim_connect(struct daemon *d, struct daemon_ctr *c, struct kerr *err);
+/* Sends req to c's shim (dialing again when the connection was lost) and returns its
+ * request id in *reqid. */
+int daemon_shim_send(struct daemon *d, struct daemon_ctr *c, const struct daemon_shim_req *req,
+		     uint32_t *reqid, struct kerr *err);
+
+/* ---- daemon_spawn.c ---- */
+
+/* Spawns a shim for c (it creates the container); the ready frame arrives later. */
+int daemon_spawn_shim(struct daemon *d, struct daemon_ctr *c, struct kerr *err);
+
+/* ---- daemon_death.c ---- */
+
+/* Watches pid (c's shim) through a pidfd in the loop. */
+int daemon_death_watch_pidfd(struct daemon *d, struct daemon_ctr *c, pid_t pid, struct kerr *err);
+/* Called when the shim might just have become fully gone: pidfd readable, connection and
+ * ready pipe closed. Settles the container, then tells daemon_api_shim_gone. */
+void daemon_death_check_gone(struct daemon *d, struct daemon_ctr *c);
+/* The shim is gone and its container may still run: `runc delete --force`, exit 137
+ * recorded (exit.json first) and a "die" event. */
+void daemon_death_shim_lost(struct daemon *d, struct daemon_ctr *c);
+/* The shim died while its container ran: the restart policy decides, as the shim would
+ * have. */
+void daemon_death_policy_after_loss(struct daemon *d, struct daemon_ctr *c);
+/* No shim and no runtime state (a host reboot): docker's boot rule for `always` and
+ * `unless-stopped`. */
+void daemon_death_policy_at_boot(struct daemon *d, struct daemon_ctr *c);
+/* `runc delete --force ID`, reaped by the SIGCHLD handler; its log goes to the container's
+ * runc log, or to /dev/null when !log_in_dir. */
+void daemon_death_runtime_delete(struct daemon *d, struct daemon_ctr *c, bool log_in_dir);
+/* Whether runc still has state for c (<root>/runc/<id>). */
+bool daemon_death_runtime_state_exists(struct daemon *d, const struct daemon_ctr *c);
+
+/* ---- daemon_adopt.c ---- */
+
+/* Rebuilds the registry from disk, re-adopting live shims. */
+int daemon_adopt_load(struct daemon *d, struct kerr *err);
 
 /* ---- daemon_events.c ---- */
 

@@ -192,7 +192,7 @@ static int write_container(struct daemon *d, const struct record *rec, bool fres
 			rc = spec_generate(rec, cgroups, &b, err);
 		/* A new container's is not fsynced: it is derived from record.json, which
 		 * follows durably, and a crash that loses it leaves it missing or empty,
-		 * which the daemon repairs from the record (daemon_registry.c repair_config).
+		 * which the daemon repairs from the record (daemon_adopt.c repair_config).
 		 * A changed one (UPDATE, RENAME) is: a stale old one would look intact. */
 		if (rc == 0)
 			rc = store_write_atomic(bfd, SPEC_CONFIG, b.data, b.len, 0600, !fresh, err);
