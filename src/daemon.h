@@ -1,15 +1,11 @@
 /*
- * daemon: the `kettle daemon` role (layer 3). One per state root: client API, the
- * registry of containers, spawning and re-adopting shims. daemon*.c files share the
- * declarations below; no other role includes this header.
- *
- * Split: daemon.c (flags, startup, signals, detach, shutdown), daemon_registry.c (the
- * in-memory index: records, status, pending requests), daemon_shim.c (the connection to
- * each shim: requests, events, state), daemon_spawn.c (starting a shim, its ready frame),
- * daemon_death.c (a shim's death, lost shims, the restart policy without a shim),
- * daemon_adopt.c (loading the registry and re-adopting shims at startup), daemon_api.c
- * (one handler per client request, and what each pending request becomes when its shim
- * answers or dies).
+ * daemon: the `kettle daemon` role (layer 3). One per state root. daemon*.c files share
+ * the declarations below, one section per file; no other role includes this header.
+ * Files: daemon.c (flags, startup, signals, detach, shutdown); daemon_registry.c (the
+ * index); daemon_shim.c, daemon_spawn.c, daemon_death.c, daemon_adopt.c (shims: talking,
+ * starting, dying, re-adopting); daemon_api.c (the request table) and its handlers in
+ * daemon_create.c, daemon_lifecycle.c (with every completion), daemon_query.c,
+ * daemon_events.c and daemon_ops.c.
  * Invariants: the daemon never blocks on a shim or a client; a reply to a client always
  * goes through rpc_conn_find(client id), so a client that left is simply skipped.
  */
@@ -191,7 +187,7 @@ int daemon_spawn_shim(struct daemon *d, struct daemon_ctr *c, struct kerr *err);
 /* Watches pid (c's shim) through a pidfd in the loop. */
 int daemon_death_watch_pidfd(struct daemon *d, struct daemon_ctr *c, pid_t pid, struct kerr *err);
 /* Called when the shim might just have become fully gone: pidfd readable, connection and
- * ready pipe closed. Settles the container, then tells daemon_api_shim_gone. */
+ * ready pipe closed. Settles the container, then tells daemon_lifecycle_shim_gone. */
 void daemon_death_check_gone(struct daemon *d, struct daemon_ctr *c);
 /* The shim is gone and its container may still run: `runc delete --force`, exit 137
  * recorded (exit.json first) and a "die" event. */
@@ -230,29 +226,57 @@ void daemon_events_free(struct daemon *d);
 
 /* ---- daemon_api.c ---- */
 
-/* Writes bundle/config.json (for --rootfs, with the --init copy) and record.json. */
-int daemon_write_container(struct daemon *d, const struct record *rec, struct kerr *err);
-
-/* An authenticated client frame. */
+/* An authenticated client frame: checked against request.c's table, then routed. */
 void daemon_api_frame(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+/* Logs (debug) and sends an ERROR frame with err's message. */
+void daemon_api_reply_error(struct rpc_conn *conn, uint32_t reqid, uint32_t code,
+			    const struct kerr *err);
+/* A 0-or-1 field (FORCE, ALL, PREPARE): anything else is refused, never taken as true. */
+int daemon_api_get_flag(const struct wire_frame *f, uint16_t tag, uint32_t *out, struct kerr *err);
+/* Reads REF and resolves it; replies the error itself and returns NULL on failure. */
+struct daemon_ctr *daemon_api_resolve_ref(struct daemon *d, struct rpc_conn *conn,
+					  const struct wire_frame *f);
+
+/* ---- daemon_create.c ---- */
+
+/* CREATE: validate, write the container dir, spawn its shim. */
+void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+/* Writes bundle/config.json (for --rootfs, with the --init copy) and record.json. */
+int daemon_create_write_container(struct daemon *d, const struct record *rec, struct kerr *err);
+
+/* ---- daemon_lifecycle.c ---- */
+
+/* START, STOP, KILL, REMOVE, WAIT. */
+void daemon_lifecycle_start(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+void daemon_lifecycle_stop(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+void daemon_lifecycle_kill(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+void daemon_lifecycle_remove(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+void daemon_lifecycle_wait(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
 /* The spawning shim reported: ok, or code and msg. */
-void daemon_api_spawned(struct daemon *d, struct daemon_ctr *c, bool ok, uint32_t code,
-			const char *msg);
+void daemon_lifecycle_spawned(struct daemon *d, struct daemon_ctr *c, bool ok, uint32_t code,
+			      const char *msg);
 /* The shim answered request p (OK or ERROR frame f). p is dropped or re-queued with
  * shim_reqid 0. Returns false when c was forgotten. */
-bool daemon_api_shim_reply(struct daemon *d, struct daemon_ctr *c, struct daemon_pend *p,
-			   const struct wire_frame *f);
+bool daemon_lifecycle_shim_reply(struct daemon *d, struct daemon_ctr *c, struct daemon_pend *p,
+				 const struct wire_frame *f);
 /* The container has exited (c->st refreshed). */
-void daemon_api_exited(struct daemon *d, struct daemon_ctr *c);
+void daemon_lifecycle_exited(struct daemon *d, struct daemon_ctr *c);
 /* The shim is gone (c->st final). May forget c. */
-void daemon_api_shim_gone(struct daemon *d, struct daemon_ctr *c);
+void daemon_lifecycle_shim_gone(struct daemon *d, struct daemon_ctr *c);
+
+/* ---- daemon_query.c ---- */
+
+/* LIST, INSPECT, RESOLVE. */
+void daemon_query_list(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+void daemon_query_inspect(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+void daemon_query_resolve(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
 
 /* ---- daemon_ops.c ---- */
 
 /* PAUSE, UNPAUSE, UPDATE, RENAME, INFO. */
 void daemon_ops_frame(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
 /* The shim answered a DAEMON_PEND_PAUSE or DAEMON_PEND_UPDATE request (like
- * daemon_api_shim_reply, whose contract it keeps). */
+ * daemon_lifecycle_shim_reply, whose contract it keeps). */
 bool daemon_ops_shim_reply(struct daemon *d, struct daemon_ctr *c, struct daemon_pend *p,
 			   const struct wire_frame *f);
 

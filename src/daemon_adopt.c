@@ -20,8 +20,6 @@
 #include "store.h"
 #include "str.h"
 
-/* ---- loading ---- */
-
 static void adopt(struct daemon *d, struct daemon_ctr *c, pid_t holder)
 {
 	struct kerr err;
@@ -39,7 +37,7 @@ static void adopt(struct daemon *d, struct daemon_ctr *c, pid_t holder)
 }
 
 /*
- * bundle/config.json is written without fsync (daemon_write_container): after a crash of
+ * bundle/config.json is written without fsync (daemon_create_write_container): after a crash of
  * the machine it may be missing or empty while record.json, which is durable, is intact.
  * It is derived from the record alone, so it is simply written again.
  */
@@ -55,7 +53,7 @@ static void repair_config(struct daemon *d, struct daemon_ctr *c, int dirfd)
 	log_warn("container %.12s: its " STORE_BUNDLE "/" SPEC_CONFIG " is missing or empty "
 		 "(a crash before it reached the disk), writing it again",
 		 c->rec.id);
-	if (daemon_write_container(d, &c->rec, &err) < 0)
+	if (daemon_create_write_container(d, &c->rec, &err) < 0)
 		log_error("container %.12s: %s", c->rec.id, err.msg);
 }
 

@@ -225,7 +225,7 @@ void daemon_death_check_gone(struct daemon *d, struct daemon_ctr *c)
 		/* The shim died inside its own `runc delete`: finish it for the shim. */
 		daemon_death_runtime_delete(d, c, true);
 	}
-	daemon_api_shim_gone(d, c);
+	daemon_lifecycle_shim_gone(d, c);
 }
 
 static void gone_timeout(struct loop *l, void *data)

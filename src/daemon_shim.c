@@ -214,7 +214,7 @@ static void on_event(struct daemon *d, struct daemon_ctr *c, const struct wire_f
 			c->st.pid = 0;
 		}
 		log_info("container %.12s exited with code %d", c->rec.id, c->st.exit_code);
-		daemon_api_exited(d, c);
+		daemon_lifecycle_exited(d, c);
 	}
 }
 
@@ -272,7 +272,7 @@ static void shim_on_frame(struct rpc_conn *conn, const struct wire_frame *f, voi
 			daemon_pend_drop(c, p);
 			continue;
 		}
-		if (!daemon_api_shim_reply(d, c, p, f))
+		if (!daemon_lifecycle_shim_reply(d, c, p, f))
 			return;
 	}
 }
@@ -303,7 +303,7 @@ static void shim_on_close(struct rpc_conn *conn, const struct kerr *why, void *d
 				continue;
 			if (p->kind == DAEMON_PEND_REMOVE) {
 				/* A SIGKILLed shim's socket closes before its pidfd turns
-				 * readable: keep the removal, daemon_api_shim_gone finishes it
+				 * readable: keep the removal, daemon_lifecycle_shim_gone finishes it
 				 * once the shim is seen dead. */
 				p->shim_reqid = 0;
 				continue;

@@ -25,8 +25,6 @@
 
 #define READ_CHUNK 4096 /* bytes read from a ready pipe per call */
 
-/* ---- spawning ---- */
-
 static void ready_close(struct daemon *d, struct daemon_ctr *c)
 {
 	if (c->ready_fd >= 0) {
@@ -57,7 +55,7 @@ static void ready_failed(struct daemon *d, struct daemon_ctr *c, uint32_t code, 
 	log_info("container %.12s: create failed: %s", c->rec.id, msg);
 	char id[IDS_ID_LEN + 1];
 	str_copy(id, sizeof(id), c->rec.id);
-	daemon_api_spawned(d, c, false, code, msg);
+	daemon_lifecycle_spawned(d, c, false, code, msg);
 	/* c may be gone now (auto remove); find it again before looking at its shim. */
 	c = daemon_find_id(d, id);
 	if (c)
@@ -104,7 +102,7 @@ static void ready_frame(struct daemon *d, struct daemon_ctr *c, const struct wir
 	c->st.kind = STATUS_CREATED;
 	c->st.error[0] = '\0';
 	log_info("container %.12s created (shim pid %d)", c->rec.id, (int)c->shim_pid);
-	daemon_api_spawned(d, c, true, 0, NULL);
+	daemon_lifecycle_spawned(d, c, true, 0, NULL);
 }
 
 static void on_ready(struct loop *l, int fd, uint32_t events, void *data)
