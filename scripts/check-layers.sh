@@ -30,6 +30,7 @@ shim* 40
 client* 40
 init* 40
 ipc 33
+ipc_conn 33
 store 33
 record 33
 record_json 33

@@ -16,6 +16,7 @@
 
 #include "ids.h"
 #include "ipc.h"
+#include "ipc_conn.h"
 #include "kerr.h"
 #include "wire.h"
 

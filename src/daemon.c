@@ -373,7 +373,7 @@ static int start(struct daemon *d, const struct daemon_args *a, int *logfd, stru
 	d->runtime_timeout_ms = a->runtime_timeout_ms;
 	if (daemon_events_init(d, err) < 0)
 		return -1;
-	if (daemon_registry_load(d, err) < 0)
+	if (daemon_adopt_load(d, err) < 0)
 		return -1;
 	if (ipc_listen(d->rootfd, STORE_DAEMON_ADDR, name, &lfd, err) < 0)
 		return -1;

@@ -1,11 +1,11 @@
 /*
- * daemon: the `kettle daemon` role (layer 3). One per state root: client API, the
- * registry of containers, spawning and re-adopting shims. daemon*.c files share the
- * declarations below; no other role includes this header.
- *
- * Split: daemon.c (flags, startup, signals, detach, shutdown), daemon_registry.c (the
- * in-memory registry, shims: spawn, adopt, events, death), daemon_api.c (one handler per
- * client request, and what each pending request becomes when its shim answers or dies).
+ * daemon: the `kettle daemon` role (layer 3). One per state root. daemon*.c files share
+ * the declarations below, one section per file; no other role includes this header.
+ * Files: daemon.c (flags, startup, signals, detach, shutdown); daemon_registry.c (the
+ * index); daemon_shim.c, daemon_spawn.c, daemon_death.c, daemon_adopt.c (shims: talking,
+ * starting, dying, re-adopting); daemon_api.c (the request table) and its handlers in
+ * daemon_create.c, daemon_lifecycle.c (with every completion), daemon_query.c,
+ * daemon_events.c and daemon_ops.c.
  * Invariants: the daemon never blocks on a shim or a client; a reply to a client always
  * goes through rpc_conn_find(client id), so a client that left is simply skipped.
  */
@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "ipc.h"
+#include "ipc_conn.h"
 #include "kerr.h"
 #include "loop.h"
 #include "record.h"
@@ -110,10 +111,14 @@ struct daemon {
 
 /* ---- daemon_registry.c ---- */
 
-/* Rebuilds the registry from disk, re-adopting live shims. */
-int daemon_registry_load(struct daemon *d, struct kerr *err);
 /* Forgets every container (closing shim connections, leaving shims running). */
 void daemon_registry_free(struct daemon *d);
+/* Frees c, which is not (or no longer) in the registry: closes everything it holds;
+ * pending requests get `why`, waiters the last exit code. */
+void daemon_registry_ctr_free(struct daemon *d, struct daemon_ctr *c, const char *why);
+/* A status under which the container may still run: running, paused, restarting or
+ * removing. */
+bool daemon_registry_kind_may_run(enum status_kind k);
 /* A --rm container that has exited: its exit code is known and told, so to every client it
  * is already gone (LIST, INFO, names and references skip it) while its shim deletes it and
  * the directory is removed in the background. daemon_find_id still finds it: its id
@@ -135,26 +140,11 @@ int daemon_ctr_add(struct daemon *d, struct daemon_ctr *c, struct kerr *err);
 void daemon_ctr_forget(struct daemon *d, struct daemon_ctr *c, const char *why);
 /* Forgets c and removes its directory. */
 int daemon_ctr_remove(struct daemon *d, struct daemon_ctr *c, struct kerr *err);
-/* Spawns a shim for c (it creates the container); the ready frame arrives later. */
-int daemon_spawn_shim(struct daemon *d, struct daemon_ctr *c, struct kerr *err);
 bool daemon_ctr_spawning(const struct daemon_ctr *c);
 /* A shim that serves requests: not dead, not exiting after a failed create. */
 bool daemon_ctr_shim_alive(const struct daemon_ctr *c);
 /* Running, paused or restarting under a live shim. */
 bool daemon_ctr_running(const struct daemon_ctr *c);
-
-struct daemon_shim_req {
-	uint16_t type;	     /* WIRE_T_SHIM_* */
-	uint32_t signal;     /* SHIM_KILL, SHIM_STOP; 0: not sent */
-	bool all;	     /* SHIM_KILL */
-	bool force;	     /* SHIM_DELETE */
-	uint64_t timeout_ms; /* SHIM_STOP; 0: not sent */
-	const char *json;    /* SHIM_UPDATE: the document, borrowed; NULL: not sent */
-};
-/* Sends req to c's shim (dialing again when the connection was lost) and returns its
- * request id in *reqid. */
-int daemon_shim_send(struct daemon *d, struct daemon_ctr *c, const struct daemon_shim_req *req,
-		     uint32_t *reqid, struct kerr *err);
 
 struct daemon_pend *daemon_pend_add(struct daemon_ctr *c, enum daemon_pend_kind kind,
 				    uint32_t shim_reqid, uint64_t client, uint32_t client_reqid,
@@ -169,6 +159,55 @@ void daemon_ctr_refresh(struct daemon *d, struct daemon_ctr *c);
 void daemon_reply_ok(uint64_t client, uint32_t reqid);
 void daemon_reply_error(uint64_t client, uint32_t reqid, uint32_t code, const char *msg);
 void daemon_reply_exit(uint64_t client, uint32_t reqid, int exit_code);
+
+/* ---- daemon_shim.c ---- */
+
+struct daemon_shim_req {
+	uint16_t type;	     /* WIRE_T_SHIM_* */
+	uint32_t signal;     /* SHIM_KILL, SHIM_STOP; 0: not sent */
+	bool all;	     /* SHIM_KILL */
+	bool force;	     /* SHIM_DELETE */
+	uint64_t timeout_ms; /* SHIM_STOP; 0: not sent */
+	const char *json;    /* SHIM_UPDATE: the document, borrowed; NULL: not sent */
+};
+/* Connects to c's shim (c->shim_pid), subscribes to its events and asks its state. */
+int daemon_shim_connect(struct daemon *d, struct daemon_ctr *c, struct kerr *err);
+/* Sends req to c's shim (dialing again when the connection was lost) and returns its
+ * request id in *reqid. */
+int daemon_shim_send(struct daemon *d, struct daemon_ctr *c, const struct daemon_shim_req *req,
+		     uint32_t *reqid, struct kerr *err);
+
+/* ---- daemon_spawn.c ---- */
+
+/* Spawns a shim for c (it creates the container); the ready frame arrives later. */
+int daemon_spawn_shim(struct daemon *d, struct daemon_ctr *c, struct kerr *err);
+
+/* ---- daemon_death.c ---- */
+
+/* Watches pid (c's shim) through a pidfd in the loop. */
+int daemon_death_watch_pidfd(struct daemon *d, struct daemon_ctr *c, pid_t pid, struct kerr *err);
+/* Called when the shim might just have become fully gone: pidfd readable, connection and
+ * ready pipe closed. Settles the container, then tells daemon_lifecycle_shim_gone. */
+void daemon_death_check_gone(struct daemon *d, struct daemon_ctr *c);
+/* The shim is gone and its container may still run: `runc delete --force`, exit 137
+ * recorded (exit.json first) and a "die" event. */
+void daemon_death_shim_lost(struct daemon *d, struct daemon_ctr *c);
+/* The shim died while its container ran: the restart policy decides, as the shim would
+ * have. */
+void daemon_death_policy_after_loss(struct daemon *d, struct daemon_ctr *c);
+/* No shim and no runtime state (a host reboot): docker's boot rule for `always` and
+ * `unless-stopped`. */
+void daemon_death_policy_at_boot(struct daemon *d, struct daemon_ctr *c);
+/* `runc delete --force ID`, reaped by the SIGCHLD handler; its log goes to the container's
+ * runc log, or to /dev/null when !log_in_dir. */
+void daemon_death_runtime_delete(struct daemon *d, struct daemon_ctr *c, bool log_in_dir);
+/* Whether runc still has state for c (<root>/runc/<id>). */
+bool daemon_death_runtime_state_exists(struct daemon *d, const struct daemon_ctr *c);
+
+/* ---- daemon_adopt.c ---- */
+
+/* Rebuilds the registry from disk, re-adopting live shims. */
+int daemon_adopt_load(struct daemon *d, struct kerr *err);
 
 /* ---- daemon_events.c ---- */
 
@@ -187,29 +226,57 @@ void daemon_events_free(struct daemon *d);
 
 /* ---- daemon_api.c ---- */
 
-/* Writes bundle/config.json (for --rootfs, with the --init copy) and record.json. */
-int daemon_write_container(struct daemon *d, const struct record *rec, struct kerr *err);
-
-/* An authenticated client frame. */
+/* An authenticated client frame: checked against request.c's table, then routed. */
 void daemon_api_frame(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+/* Logs (debug) and sends an ERROR frame with err's message. */
+void daemon_api_reply_error(struct rpc_conn *conn, uint32_t reqid, uint32_t code,
+			    const struct kerr *err);
+/* A 0-or-1 field (FORCE, ALL, PREPARE): anything else is refused, never taken as true. */
+int daemon_api_get_flag(const struct wire_frame *f, uint16_t tag, uint32_t *out, struct kerr *err);
+/* Reads REF and resolves it; replies the error itself and returns NULL on failure. */
+struct daemon_ctr *daemon_api_resolve_ref(struct daemon *d, struct rpc_conn *conn,
+					  const struct wire_frame *f);
+
+/* ---- daemon_create.c ---- */
+
+/* CREATE: validate, write the container dir, spawn its shim. */
+void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+/* Writes bundle/config.json (for --rootfs, with the --init copy) and record.json. */
+int daemon_create_write_container(struct daemon *d, const struct record *rec, struct kerr *err);
+
+/* ---- daemon_lifecycle.c ---- */
+
+/* START, STOP, KILL, REMOVE, WAIT. */
+void daemon_lifecycle_start(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+void daemon_lifecycle_stop(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+void daemon_lifecycle_kill(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+void daemon_lifecycle_remove(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+void daemon_lifecycle_wait(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
 /* The spawning shim reported: ok, or code and msg. */
-void daemon_api_spawned(struct daemon *d, struct daemon_ctr *c, bool ok, uint32_t code,
-			const char *msg);
+void daemon_lifecycle_spawned(struct daemon *d, struct daemon_ctr *c, bool ok, uint32_t code,
+			      const char *msg);
 /* The shim answered request p (OK or ERROR frame f). p is dropped or re-queued with
  * shim_reqid 0. Returns false when c was forgotten. */
-bool daemon_api_shim_reply(struct daemon *d, struct daemon_ctr *c, struct daemon_pend *p,
-			   const struct wire_frame *f);
+bool daemon_lifecycle_shim_reply(struct daemon *d, struct daemon_ctr *c, struct daemon_pend *p,
+				 const struct wire_frame *f);
 /* The container has exited (c->st refreshed). */
-void daemon_api_exited(struct daemon *d, struct daemon_ctr *c);
+void daemon_lifecycle_exited(struct daemon *d, struct daemon_ctr *c);
 /* The shim is gone (c->st final). May forget c. */
-void daemon_api_shim_gone(struct daemon *d, struct daemon_ctr *c);
+void daemon_lifecycle_shim_gone(struct daemon *d, struct daemon_ctr *c);
+
+/* ---- daemon_query.c ---- */
+
+/* LIST, INSPECT, RESOLVE. */
+void daemon_query_list(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+void daemon_query_inspect(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
+void daemon_query_resolve(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
 
 /* ---- daemon_ops.c ---- */
 
 /* PAUSE, UNPAUSE, UPDATE, RENAME, INFO. */
 void daemon_ops_frame(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
 /* The shim answered a DAEMON_PEND_PAUSE or DAEMON_PEND_UPDATE request (like
- * daemon_api_shim_reply, whose contract it keeps). */
+ * daemon_lifecycle_shim_reply, whose contract it keeps). */
 bool daemon_ops_shim_reply(struct daemon *d, struct daemon_ctr *c, struct daemon_pend *p,
 			   const struct wire_frame *f);
 

@@ -135,7 +135,7 @@ static int record_update(struct daemon *d, struct daemon_ctr *c, const struct re
 			 struct kerr *err)
 {
 	apply(&c->rec, u);
-	if (daemon_write_container(d, &c->rec, err) < 0)
+	if (daemon_create_write_container(d, &c->rec, err) < 0)
 		return kerr_wrap(err, "update `%.12s`: the change is live but not recorded",
 				 c->rec.id);
 	log_info("container %.12s updated", c->rec.id);
@@ -260,7 +260,7 @@ static void api_rename(struct daemon *d, struct rpc_conn *conn, const struct wir
 	}
 	str_copy(old, sizeof(old), c->rec.name);
 	str_copy(c->rec.name, sizeof(c->rec.name), name);
-	if (daemon_write_container(d, &c->rec, &err) < 0) {
+	if (daemon_create_write_container(d, &c->rec, &err) < 0) {
 		str_copy(c->rec.name, sizeof(c->rec.name), old);
 		kerr_wrap(&err, "rename `%.12s`", c->rec.id);
 		fail(conn, f->reqid, &err);

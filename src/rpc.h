@@ -1,7 +1,7 @@
 /*
  * rpc: loop-driven, authenticated connections for the long-lived roles (mechanism M3).
  *
- * Glues ipc (sockets, checks, frame I/O) to loop (readiness, deadlines) so the daemon
+ * Glues ipc (sockets, checks) and ipc_conn (frame I/O) to loop (readiness, deadlines) so the daemon
  * and the shim serve and call each other the same way:
  *   - rpc_server accepts, checks the peer (ipc_check_client), requires an AUTH frame
  *     with the token within IPC_AUTH_DEADLINE_MS (one ERROR frame then close otherwise),
@@ -25,6 +25,7 @@
 
 #include "buf.h"
 #include "ipc.h"
+#include "ipc_conn.h"
 #include "kerr.h"
 #include "loop.h"
 #include "wire.h"

@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "ids.h"
 #include "ipc.h"
+#include "ipc_conn.h"
 #include "kerr.h"
 #include "loop.h"
 #include "record.h"

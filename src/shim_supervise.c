@@ -192,7 +192,7 @@ static struct shim_call *call_spawn(struct shim *sh, struct runtime_call *rc, sh
 	}
 	off_t off = runtime_log_offset(&sh->rt);
 	/* A shim that dies mid-call takes the call with it: its container is then lost and
-	 * deleted by the daemon (shim_lost), never created or started behind its back. */
+	 * deleted by the daemon (daemon_death_shim_lost), never created or started behind its back. */
 	rc->die_with_caller = true;
 	if (runtime_spawn(&sh->rt, rc, &pid, err) < 0)
 		return NULL;

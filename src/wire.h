@@ -8,7 +8,7 @@
  * bytes and is valid as long as they are. Lengths are never trusted: every one is
  * checked against what is there and against the caps below before use. Unknown tags
  * are skipped; duplicate tags, malformed fields and unknown types fail the frame.
- * No I/O here: transports live in ipc.c.
+ * No I/O here: transports live in ipc_conn.c.
  */
 #ifndef KETTLE_WIRE_H
 #define KETTLE_WIRE_H

@@ -329,7 +329,7 @@ TEST(what_kettle_sends_passes)
 		     wire_enc_str(&e, WIRE_F_NAME, "web2"));
 	KETTLE_SENDS(WIRE_T_PAUSE, wire_enc_str(&e, WIRE_F_REF, "web"));
 	KETTLE_SENDS(WIRE_T_UNPAUSE, wire_enc_str(&e, WIRE_F_REF, "web"));
-	/* daemon -> shim (daemon_registry.c encode_req) and client -> shim */
+	/* daemon -> shim (daemon_shim.c encode_req) and client -> shim */
 	KETTLE_SENDS(WIRE_T_EVENTS, (void)0);
 	KETTLE_SENDS(WIRE_T_SHIM_STATE, (void)0);
 	KETTLE_SENDS(WIRE_T_SHIM_START, (void)0);

@@ -28,6 +28,7 @@
 #include "clock.h"
 #include "fd.h"
 #include "ipc.h"
+#include "ipc_conn.h"
 #include "loop.h"
 #include "rpc.h"
 #include "wire.h"
