@@ -120,8 +120,11 @@ build/fuzz/%: test/fuzz/%.c $(SRCS) build/vendor/glibc/.stamp
 	@echo "  FUZZ    $@"
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(filter-out src/log.c,$(SRCS)) src/log.c \
 		build/vendor/glibc/lib/libseccomp.a
+# The sanitizer build's own vendor rule already makes this stamp (both are the glibc flavour).
+ifneq ($(VENDOR_STAMP),build/vendor/glibc/.stamp)
 build/vendor/glibc/.stamp: scripts/vendor.sh $(wildcard vendor/*.pin)
 	$(Q)scripts/vendor.sh glibc
+endif
 
 fuzz: $(FUZZ_BINS)
 	$(Q)scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
