@@ -31,7 +31,8 @@ KT_TMP=$(mktemp -d /tmp/kettle-lib.XXXXXX)
 export TEST_TMP=$KT_TMP/work
 mkdir "$TEST_TMP"
 # A sanitizer build's reports: the detached daemon and the shims have stdio on /dev/null, so
-# theirs would be lost; every process writes its own file here instead, shown at the end.
+# theirs would be lost; every process writes its own file here instead, shown at the end,
+# and any report fails the file.
 mkdir "$KT_TMP/san"
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$KT_TMP/san/asan"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$KT_TMP/san/ubsan"
@@ -290,6 +291,12 @@ kt_cleanup()
 		head -n 40 "$f"
 	done
 	[ $i -le 5 ] || echo "--- and $((i - 5)) more sanitizer reports"
+	if [ $i -gt 0 ]; then
+		# A daemon or shim report (a leak at exit, a use after free) is a failure even when
+		# every check passed; run-tests.sh counts the file's non-zero exit as one.
+		echo "FAIL: $KT_FILE: $i sanitizer reports from kettle processes (above)"
+		rc=1
+	fi
 	rm -rf "$KT_TMP"
 	exit "$rc"
 }
