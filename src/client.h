@@ -127,6 +127,43 @@ int client_detach_keys_parse(const char *spec, uint8_t *out, size_t *n, struct k
 int client_resolve_running(struct client *cl, const char *ref, const char *what,
 			   char id[IDS_ID_LEN + 1]);
 
+/* ---- client_runflags.c: `run`/`create` flag values -> record fields ---- */
+
+/* The int functions return 0, or print the error (a usage error names usage's command)
+ * and return 125. */
+struct record;
+struct record_strv;
+
+/* Prints "kettle: out of memory" and returns 125. */
+int client_runflags_out_of_memory(void);
+/* Appends owned (taking it, or freeing it on failure; NULL is out of memory). */
+int client_runflags_strv_push(struct record_strv *v, char *owned);
+/* a b c joined, malloc'd; NULL when out of memory. */
+char *client_runflags_concat3(const char *a, const char *b, const char *c);
+/* *out (freed first) = val made absolute against our cwd, normalized lexically. */
+int client_runflags_abs_flag(const char *usage, const char *flag, const char *val, char **out);
+/* -e: "K=V", or "K" taking K's value from our environment (dropped when unset). */
+int client_runflags_add_env(const char *usage, struct record *r, const char *kv, const char *flag);
+/* --env-file: docker's format, one KEY=VALUE per line. */
+int client_runflags_add_env_file(const char *usage, struct record *r, const char *path);
+/* -u NAME|UID[:GROUP|GID] (spec): uid and gid, names looked up in r->rootfs. */
+int client_runflags_resolve_user(const char *usage, struct record *r, const char *spec);
+/* -v HOST:CTR[:ro|rw]. */
+int client_runflags_add_volume(const char *usage, struct record *r, const char *spec);
+/* --runtime: a path made absolute, or a name looked up in our PATH. */
+int client_runflags_set_runtime(const char *usage, struct record *r, const char *val);
+/* --restart-delay and friends: a duration, 1 ms to 24 h. */
+int client_runflags_restart_duration(const char *usage, const char *flag, const char *val,
+				     uint64_t *out);
+/* --health-interval and friends: a duration up to 24 h (0 keeps the default). */
+int client_runflags_health_duration(const char *usage, const char *flag, const char *val,
+				    uint64_t *out);
+/* --cap-add, --cap-drop: the canonical capability name appended to v. */
+int client_runflags_add_cap(const char *usage, struct record_strv *v, const char *flag,
+			    const char *val);
+/* --network none|host|ns:PATH. */
+int client_runflags_set_network(const char *usage, struct record *r, const char *val);
+
 /* Prints "kettle: <msg>" on stderr and returns code. */
 int client_fail(int code, const struct kerr *err);
 

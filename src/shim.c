@@ -403,8 +403,7 @@ static void before_sleep(struct loop *l, void *data)
 	struct shim *sh = data;
 
 	compact_waiters(sh);
-	if (sh->exiting && shim_supervise_calls(sh) == 0 && shim_exec_calls(sh) == 0 &&
-	    all_flushed(sh))
+	if (sh->exiting && shim_call_count(sh) == 0 && shim_exec_calls(sh) == 0 && all_flushed(sh))
 		loop_stop(l);
 	/* Last: what runs after a trim, up to epoll_wait, maps its pages back. */
 	shim_trim_before_sleep(sh);
@@ -635,7 +634,7 @@ static void on_frame(struct rpc_conn *c, const struct wire_frame *f, void *data)
 		feed(sh, c, f, &ev);
 		return;
 	case WIRE_T_SHIM_PIDS:
-		shim_supervise_pids(sh, id, f->reqid);
+		shim_call_pids(sh, id, f->reqid);
 		return;
 	case WIRE_T_SHIM_PAUSE:
 	case WIRE_T_SHIM_RESUME:
@@ -834,7 +833,7 @@ static int setup(struct shim *sh, const struct shim_args *a, struct kerr *err)
 
 static void teardown(struct shim *sh)
 {
-	shim_supervise_done(sh);
+	shim_call_done(sh);
 	shim_health_done(sh);
 	shim_exec_done(sh);
 	shim_io_done(sh);

@@ -4,11 +4,13 @@
  * supervised while the daemon is away. shim*.c files share the declarations below; no
  * other role includes this header.
  *
- * The three files split one process: shim.c parses arguments, starts up, serves the RPC
- * and decides when to exit; shim_supervise.c is the lifecycle (a const state x event
- * table) and the runtime calls it drives; shim_io.c carries the container's stdio to the
- * CRI log and to attached readers. Invariant shared by all three: nothing blocks, and a
- * request is answered exactly once (now, or later from a waiter entry).
+ * The files split one process: shim.c parses arguments, starts up, serves the RPC and
+ * decides when to exit; shim_supervise.c is the lifecycle (a const state x event table),
+ * with shim_call.c (the runtime calls it drives), shim_stop.c (stop and kill) and
+ * shim_restart.c (the restart policy's backoff); shim_io.c carries the container's stdio
+ * to the CRI log and to attached readers; the sections below name the rest. Invariant
+ * shared by all: nothing blocks, and a request is answered exactly once (now, or later
+ * from a waiter entry).
  */
 #ifndef KETTLE_SHIM_H
 #define KETTLE_SHIM_H
@@ -51,6 +53,7 @@ int shim_main(int argc, char **argv);
 #define SHIM_TRIM_MS	      2000	     /* idle this long: unused memory is given back */
 #define SHIM_EARLY_MAX	      8		     /* --run: unknown exits kept for the init's pid */
 #define SHIM_EARLY_EVENTS_MAX 4096	     /* bytes of events held for the first subscriber */
+#define SHIM_ERR_CODE	      125	     /* refusals and kettle's own failures (docker's 125) */
 
 /*
  * Lifecycle states (shim_supervise.c). BACKOFF (exited and deleted, restart timer armed)
@@ -118,7 +121,7 @@ struct shim_waiter {
 	uint32_t streams;	  /* ATTACH: WIRE_F_STREAMS bits */
 };
 
-/* A runtime process in flight (shim_supervise.c). */
+/* A runtime process in flight (shim_call.c). */
 struct shim;
 struct shim_call;
 typedef void (*shim_call_fn)(struct shim *sh, struct shim_call *call, int status);
@@ -306,7 +309,7 @@ struct rpc_conn *shim_conn(uint64_t conn);
 /* "abcdef012345": the id as messages show it. */
 const char *shim_short_id(const struct shim *sh);
 
-/* ---- shim_supervise.c: lifecycle table and runtime calls ---- */
+/* ---- shim_supervise.c: the lifecycle table ---- */
 
 const char *shim_state_name(enum shim_state s);
 /* Feeds one event through the state x event table. */
@@ -319,21 +322,76 @@ void shim_supervise_event(struct shim *sh, const struct shim_ev *ev);
 int shim_supervise_start(struct shim *sh, bool restart, struct kerr *err);
 /* SIGCHLD: reaps every exited child until none is left. */
 void shim_supervise_reap(struct shim *sh);
-/* Starts `runc ps` for a SHIM_PIDS request; the reply is sent when it completes. */
-void shim_supervise_pids(struct shim *sh, uint64_t conn, uint32_t reqid);
-/* Runtime calls still in flight. */
-size_t shim_supervise_calls(const struct shim *sh);
-/* Kills (SIGKILL) and forgets every runtime call in flight; for the final teardown. */
-void shim_supervise_done(struct shim *sh);
 /* Writes state.json (never fails the caller: problems are logged). */
 void shim_supervise_save(struct shim *sh);
-/* One runtime call on behalf of a requester (shim_ops.c): done runs once it is reaped.
- * Returns the call's slot, or NULL with err when it could not be started. */
-struct shim_call *shim_supervise_call(struct shim *sh, struct runtime_call *rc, shim_call_fn done,
-				      uint64_t conn, uint32_t reqid, struct kerr *err);
+/* Enters state s and saves state.json. */
+void shim_supervise_set_state(struct shim *sh, enum shim_state s);
+/* `runc create` (or run) into state CREATING; a spawn failure becomes CREATE_FAILED. */
+void shim_supervise_create(struct shim *sh);
+/* Supervision is over: state GONE, everyone is told and the shim exits. */
+void shim_supervise_finish(struct shim *sh);
+
+/* ---- shim_call.c: runtime processes in flight ---- */
+
+/* Starts one runtime process into a free slot on behalf of conn/reqid (0 for none): done
+ * runs once it is reaped. Returns the call's slot, or NULL with err when it could not be
+ * started. */
+struct shim_call *shim_call_spawn(struct shim *sh, struct runtime_call *rc, shim_call_fn done,
+				  uint64_t conn, uint32_t reqid, struct kerr *err);
+/* shim_call_spawn of op on the container without stdio: sig for KILL, flag is --all for
+ * KILL and --force for DELETE. */
+int shim_call_spawn_simple(struct shim *sh, enum runtime_op op, shim_call_fn done, int sig,
+			   bool flag, uint64_t conn, uint32_t reqid, struct kerr *err);
 /* True when the call failed; msg then holds the runtime's own error (or how it ended). */
-bool shim_supervise_failed(struct shim *sh, const struct shim_call *call, int status, char *msg,
-			   size_t cap);
+bool shim_call_failed(struct shim *sh, const struct shim_call *call, int status, char *msg,
+		      size_t cap);
+/* The call's process was reaped with status: reads the rest of its output, runs its
+ * completion and frees the slot. */
+void shim_call_complete(struct shim *sh, struct shim_call *call, int status);
+/* Starts `runc ps` for a SHIM_PIDS request; the reply is sent when it completes. */
+void shim_call_pids(struct shim *sh, uint64_t conn, uint32_t reqid);
+/* Runtime calls still in flight. */
+size_t shim_call_count(const struct shim *sh);
+/* Forgets every runtime call in flight (they finish as orphans); for the final teardown. */
+void shim_call_done(struct shim *sh);
+
+/* ---- shim_stop.c: stop and kill (transitions of the lifecycle table) ---- */
+
+/* `runc kill` without a requester (stop, force delete, failed start): failures logged. */
+void shim_stop_kill_quietly(struct shim *sh, int sig, bool all);
+/* docker stop: sig to init, then SIGKILL to everything after timeout_ms (STOPPING). */
+void shim_stop_begin(struct shim *sh, int sig, uint64_t timeout_ms);
+/* KILL_REQ while starting, running or stopping. */
+void shim_stop_on_kill_req(struct shim *sh, const struct shim_ev *ev);
+/* STOP_REQ while running. */
+void shim_stop_on_stop_req(struct shim *sh, const struct shim_ev *ev);
+/* STOP_REQ while `runc start` is in flight: applied once it returned. */
+void shim_stop_defer(struct shim *sh, const struct shim_ev *ev);
+/* STOP_REQ while stopping or exited: answered once the exit is told. */
+void shim_stop_join(struct shim *sh, const struct shim_ev *ev);
+/* STOP_TIMEOUT: SIGKILL to every process of the container. */
+void shim_stop_on_timeout(struct shim *sh, const struct shim_ev *ev);
+/* UNHEALTHY: the --health-on-failure action. */
+void shim_stop_on_unhealthy(struct shim *sh, const struct shim_ev *ev);
+/* STOP_REQ while creating: a restart being created is not started. */
+void shim_stop_creating(struct shim *sh, const struct shim_ev *ev);
+
+/* ---- shim_restart.c: the restart policy and its backoff ---- */
+
+/* The exited container is deleted: restart after a backoff (BACKOFF) or finish. */
+void shim_restart_apply_policy(struct shim *sh);
+/* RESTART_TIMER: BACKOFF is over, the container is created again. */
+void shim_restart_begin(struct shim *sh, const struct shim_ev *ev);
+/* STOP_REQ or KILL_REQ in BACKOFF: supervision ends, the requester hears OK. */
+void shim_restart_stop_backoff(struct shim *sh, const struct shim_ev *ev);
+/* DELETE_REQ in BACKOFF: supervision ends, the requester hears OK. */
+void shim_restart_delete_backoff(struct shim *sh, const struct shim_ev *ev);
+/* START_REQ in BACKOFF: restart now. */
+void shim_restart_start_backoff(struct shim *sh, const struct shim_ev *ev);
+/* sh->backoff from the record's knobs (restart.c's defaults for those unset). */
+void shim_restart_load_backoff(struct shim *sh);
+/* A restart by the daemon: restart counters and the last exit from exit.json. */
+void shim_restart_carry_counters(struct shim *sh);
 
 /* ---- shim_ops.c: pause, resume, live update ---- */
 

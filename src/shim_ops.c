@@ -51,7 +51,7 @@ static void pause_done(struct shim *sh, struct shim_call *call, int status)
 {
 	char msg[STATUS_ERROR_MAX];
 
-	if (shim_supervise_failed(sh, call, status, msg, sizeof(msg))) {
+	if (shim_call_failed(sh, call, status, msg, sizeof(msg))) {
 		shim_reply_error(sh, call->conn, call->reqid, OPS_ERR_CODE, msg);
 		return;
 	}
@@ -68,7 +68,7 @@ static void resume_done(struct shim *sh, struct shim_call *call, int status)
 {
 	char msg[STATUS_ERROR_MAX];
 
-	if (shim_supervise_failed(sh, call, status, msg, sizeof(msg))) {
+	if (shim_call_failed(sh, call, status, msg, sizeof(msg))) {
 		if (call->conn)
 			shim_reply_error(sh, call->conn, call->reqid, OPS_ERR_CODE, msg);
 		else
@@ -91,7 +91,7 @@ static void simple_call(struct shim *sh, enum runtime_op op, shim_call_fn done, 
 	struct runtime_call rc = { .op = op, .id = sh->id, .stdio = { -1, -1, -1 } };
 	struct kerr err;
 
-	if (!shim_supervise_call(sh, &rc, done, conn, reqid, &err)) {
+	if (!shim_call_spawn(sh, &rc, done, conn, reqid, &err)) {
 		if (conn)
 			shim_reply_error(sh, conn, reqid, OPS_ERR_CODE, err.msg);
 		else
@@ -164,7 +164,7 @@ static void update_done(struct shim *sh, struct shim_call *call, int status)
 	struct reqbody_shim_update u;
 	struct kerr err;
 
-	if (shim_supervise_failed(sh, call, status, msg, sizeof(msg))) {
+	if (shim_call_failed(sh, call, status, msg, sizeof(msg))) {
 		shim_reply_error(sh, call->conn, call->reqid, OPS_ERR_CODE, msg);
 		return;
 	}
@@ -211,7 +211,7 @@ static void req_update(struct shim *sh, uint64_t conn, uint32_t reqid, const str
 		.file = path,
 		.stdio = { -1, -1, -1 },
 	};
-	struct shim_call *call = shim_supervise_call(sh, &rc, update_done, conn, reqid, &err);
+	struct shim_call *call = shim_call_spawn(sh, &rc, update_done, conn, reqid, &err);
 	if (!call || buf_append(&call->out, json, len, &err) < 0) {
 		/* A started call still completes; without its JSON it answers an error. */
 		if (!call)
