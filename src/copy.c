@@ -45,8 +45,7 @@ int copy_open_fail(const char *path, struct kerr *err)
 {
 	if (errno == ENOSYS) {
 		kerr_set(err, 0, COPY_NOOPENAT2);
-		err->code = ENOSYS;
-		return -1;
+		return kerr_set_code(err, ENOSYS);
 	}
 	return kerr_set(err, errno, "open `%s`", path[0] ? path : ".");
 }

@@ -190,11 +190,9 @@ int daemon_death_watch_pidfd(struct daemon *d, struct daemon_ctr *c, pid_t pid, 
  * ready pipe closed. Settles the container, then tells daemon_lifecycle_shim_gone. */
 void daemon_death_check_gone(struct daemon *d, struct daemon_ctr *c);
 /* The shim is gone and its container may still run: `runc delete --force`, exit 137
- * recorded (exit.json first) and a "die" event. */
-void daemon_death_shim_lost(struct daemon *d, struct daemon_ctr *c);
-/* The shim died while its container ran: the restart policy decides, as the shim would
- * have. */
-void daemon_death_policy_after_loss(struct daemon *d, struct daemon_ctr *c);
+ * recorded (exit.json first) and a "die" event; then the restart policy decides as the
+ * shim would have, or docker's boot rule when runc has no state left either (a reboot). */
+void daemon_death_lost(struct daemon *d, struct daemon_ctr *c);
 /* No shim and no runtime state (a host reboot): docker's boot rule for `always` and
  * `unless-stopped`. */
 void daemon_death_policy_at_boot(struct daemon *d, struct daemon_ctr *c);

@@ -141,14 +141,7 @@ static int load_one(const char *id, void *data)
 	if (daemon_registry_kind_may_run(c->st.kind)) {
 		/* Runtime state left: the shim alone died (its container may run on). None:
 		 * the host rebooted, and only docker's boot rule applies. */
-		bool rebooted =
-			c->st.kind != STATUS_RESTARTING && !daemon_death_runtime_state_exists(d, c);
-
-		daemon_death_shim_lost(d, c);
-		if (rebooted)
-			daemon_death_policy_at_boot(d, c);
-		else
-			daemon_death_policy_after_loss(d, c);
+		daemon_death_lost(d, c);
 	} else if (c->st.kind == STATUS_CREATED && ((!c->st.error[0] && c->st.shim_pid > 0) ||
 						    daemon_death_runtime_state_exists(d, c))) {
 		daemon_death_runtime_delete(d, c, true);

@@ -68,7 +68,7 @@ void daemon_death_runtime_delete(struct daemon *d, struct daemon_ctr *c, bool lo
 }
 
 /* The shim is gone and its container may still run: nothing may stay unsupervised. */
-void daemon_death_shim_lost(struct daemon *d, struct daemon_ctr *c)
+static void shim_lost(struct daemon *d, struct daemon_ctr *c)
 {
 	struct kerr err;
 
@@ -144,7 +144,7 @@ static void schedule_restart(struct daemon *d, struct daemon_ctr *c, unsigned st
 }
 
 /* The shim died while its container ran: the policy decides, as the shim would have. */
-void daemon_death_policy_after_loss(struct daemon *d, struct daemon_ctr *c)
+static void policy_after_loss(struct daemon *d, struct daemon_ctr *c)
 {
 	const struct record *r = &c->rec;
 	struct restart_backoff b = {
@@ -185,6 +185,18 @@ void daemon_death_policy_at_boot(struct daemon *d, struct daemon_ctr *c)
 	}
 }
 
+void daemon_death_lost(struct daemon *d, struct daemon_ctr *c)
+{
+	/* Decided first: shim_lost marks c exited and starts deleting runc's state. */
+	bool rebooted = c->st.kind != STATUS_RESTARTING && !daemon_death_runtime_state_exists(d, c);
+
+	shim_lost(d, c);
+	if (rebooted)
+		daemon_death_policy_at_boot(d, c);
+	else
+		policy_after_loss(d, c);
+}
+
 /* Called when the shim might just have become fully gone. */
 void daemon_death_check_gone(struct daemon *d, struct daemon_ctr *c)
 {
@@ -205,16 +217,9 @@ void daemon_death_check_gone(struct daemon *d, struct daemon_ctr *c)
 	c->shim_pid = 0;
 	daemon_ctr_refresh(d, c);
 	if (!c->removing && daemon_registry_kind_may_run(c->st.kind)) {
-		/* No runtime state left either: everything died at once (a reboot seen by a
+		/* No runtime state left means everything died at once (a reboot seen by a
 		 * daemon that came up before the old shims were reaped). */
-		bool rebooted =
-			c->st.kind != STATUS_RESTARTING && !daemon_death_runtime_state_exists(d, c);
-
-		daemon_death_shim_lost(d, c);
-		if (rebooted)
-			daemon_death_policy_at_boot(d, c);
-		else
-			daemon_death_policy_after_loss(d, c);
+		daemon_death_lost(d, c);
 	} else if (!c->removing && c->st.kind == STATUS_CREATED &&
 		   (!c->st.error[0] || daemon_death_runtime_state_exists(d, c))) {
 		/* A created container without a shim: delete it so START can create it anew

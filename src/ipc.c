@@ -31,14 +31,6 @@
 #define LISTEN_BACKLOG	  128
 #define PID_TEXT_MAX	  32 /* bytes read from a lock file when looking for its pid */
 
-/* Keeps err's message but records code without the ": strerror" suffix kerr_set adds. */
-static int fail_with_code(struct kerr *err, int code)
-{
-	if (err)
-		err->code = code;
-	return -1;
-}
-
 /* Strict positive decimal pid: digits only, no sign, no leading zero, at most INT_MAX. */
 static bool parse_pid(const char *s, size_t n, pid_t *out)
 {
@@ -96,7 +88,7 @@ int ipc_lock_take(int dirfd, const char *name, int *lockfd, struct kerr *err)
 			kerr_set(err, 0,
 				 "`%s` is held by another process (its pid is not written yet)",
 				 name);
-		return fail_with_code(err, EWOULDBLOCK);
+		return kerr_set_code(err, EWOULDBLOCK);
 	}
 	char text[PID_TEXT_MAX];
 	int len = snprintf(text, sizeof(text), "%d\n", (int)getpid());
@@ -239,17 +231,17 @@ int ipc_token_load(int dirfd, char token[IPC_TOKEN_HEX + 1], struct kerr *err)
 	if (!S_ISREG(st.st_mode)) {
 		kerr_set(err, 0, "auth token `%s` is not a regular file (mode %o)", TOKEN_FILE,
 			 (unsigned)st.st_mode);
-		return fail_with_code(err, EINVAL);
+		return kerr_set_code(err, EINVAL);
 	}
 	if (st.st_uid != geteuid()) {
 		kerr_set(err, 0, "auth token `%s` is owned by uid %u; it must be owned by uid %u",
 			 TOKEN_FILE, (unsigned)st.st_uid, (unsigned)geteuid());
-		return fail_with_code(err, EPERM);
+		return kerr_set_code(err, EPERM);
 	}
 	if ((st.st_mode & 07777) != 0600) {
 		kerr_set(err, 0, "auth token `%s` has mode %04o; it must be 0600", TOKEN_FILE,
 			 (unsigned)(st.st_mode & 07777));
-		return fail_with_code(err, EPERM);
+		return kerr_set_code(err, EPERM);
 	}
 	if (fd_read_full(fd, text, sizeof(text), &got, err) < 0)
 		return kerr_wrap(err, "read auth token `%s`", TOKEN_FILE);
@@ -263,7 +255,7 @@ int ipc_token_load(int dirfd, char token[IPC_TOKEN_HEX + 1], struct kerr *err)
 			 "auth token `%s` is malformed: it must hold exactly %d lowercase hex "
 			 "characters and an optional newline",
 			 TOKEN_FILE, IPC_TOKEN_HEX);
-		return fail_with_code(err, EINVAL);
+		return kerr_set_code(err, EINVAL);
 	}
 	memcpy(token, text, IPC_TOKEN_HEX);
 	token[IPC_TOKEN_HEX] = '\0';
@@ -390,12 +382,12 @@ int ipc_check_client(int cfd, uid_t allowed_uid, struct kerr *err)
 	if (cr.uid != 0 && cr.uid != allowed_uid) {
 		kerr_set(err, 0, "peer uid %u is not allowed (0 or %u)", (unsigned)cr.uid,
 			 (unsigned)allowed_uid);
-		return fail_with_code(err, EACCES);
+		return kerr_set_code(err, EACCES);
 	}
 	/* SO_PEERCRED reports pid 0 for a peer whose pid namespace is not below ours. */
 	if (cr.pid <= 0) {
 		kerr_set(err, 0, "peer pid is not visible: it is in another pid namespace");
-		return fail_with_code(err, EACCES);
+		return kerr_set_code(err, EACCES);
 	}
 	/* A peer in a host-network container reaches our abstract name; it does not share
 	 * our pid namespace or root directory. The pid could be reused between connect and
@@ -405,14 +397,14 @@ int ipc_check_client(int cfd, uid_t allowed_uid, struct kerr *err)
 		return kerr_wrap(err, "check pid namespace of peer pid %d", (int)cr.pid);
 	if (!same) {
 		kerr_set(err, 0, "peer pid %d is in another pid namespace", (int)cr.pid);
-		return fail_with_code(err, EACCES);
+		return kerr_set_code(err, EACCES);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/root", (int)cr.pid);
 	if (same_object("/", path, &same, err) < 0)
 		return kerr_wrap(err, "check root directory of peer pid %d", (int)cr.pid);
 	if (!same) {
 		kerr_set(err, 0, "peer pid %d has another root directory", (int)cr.pid);
-		return fail_with_code(err, EACCES);
+		return kerr_set_code(err, EACCES);
 	}
 	return 0;
 }
@@ -422,7 +414,7 @@ int ipc_check_auth_frame(const struct wire_frame *f, const char *token, struct k
 	if (f->type != WIRE_T_AUTH) {
 		kerr_set(err, 0, "first frame must be AUTH, got %s (type %u)",
 			 wire_type_name(f->type), (unsigned)f->type);
-		return fail_with_code(err, EACCES);
+		return kerr_set_code(err, EACCES);
 	}
 	if (strnlen(token, IPC_TOKEN_HEX + 1) != IPC_TOKEN_HEX)
 		return kerr_set(err, EINVAL, "expected auth token is not %d characters",
@@ -430,12 +422,12 @@ int ipc_check_auth_frame(const struct wire_frame *f, const char *token, struct k
 	const struct wire_field *fld = wire_find(f, WIRE_F_TOKEN);
 	if (!fld) {
 		kerr_set(err, 0, "AUTH frame has no TOKEN field");
-		return fail_with_code(err, EACCES);
+		return kerr_set_code(err, EACCES);
 	}
 	if (fld->len != IPC_TOKEN_HEX) {
 		kerr_set(err, 0, "auth token is %u bytes; it must be %d", (unsigned)fld->len,
 			 IPC_TOKEN_HEX);
-		return fail_with_code(err, EACCES);
+		return kerr_set_code(err, EACCES);
 	}
 	/* Constant time: every byte is compared whatever the first difference. */
 	volatile uint8_t diff = 0;
@@ -443,7 +435,7 @@ int ipc_check_auth_frame(const struct wire_frame *f, const char *token, struct k
 		diff |= fld->val[i] ^ (uint8_t)token[i];
 	if (diff != 0) {
 		kerr_set(err, 0, "wrong auth token");
-		return fail_with_code(err, EACCES);
+		return kerr_set_code(err, EACCES);
 	}
 	return 0;
 }
@@ -475,7 +467,7 @@ int ipc_read_addr(int dirfd, const char *addr_file, char name[IPC_NAME_MAX], pid
 			 "address file `%s` is malformed: expected `" NAME_PREFIX
 			 "<32 hex>` and a positive pid, one per line",
 			 addr_file);
-		return fail_with_code(err, EINVAL);
+		return kerr_set_code(err, EINVAL);
 	}
 	memcpy(name, text, NAME_LEN);
 	name[NAME_LEN] = '\0';
@@ -530,7 +522,7 @@ int ipc_check_server(int fd, pid_t expected_pid, struct kerr *err)
 		 "server at %s is pid %d uid %u, expected pid %d and uid 0 or %u: refusing to "
 		 "talk to it",
 		 who, (int)cr.pid, (unsigned)cr.uid, (int)expected_pid, (unsigned)me);
-	return fail_with_code(err, EACCES);
+	return kerr_set_code(err, EACCES);
 }
 
 int ipc_connect(int dirfd, const char *addr_file, int *fd, struct kerr *err)
@@ -595,7 +587,7 @@ int ipc_check_passed_fd(int fd, struct kerr *err)
 			return kerr_set(err, errno, "read flags of passed descriptor");
 		if (fl & O_PATH) {
 			kerr_set(err, 0, "passed descriptor is an O_PATH handle; %s", allowed);
-			return fail_with_code(err, EINVAL);
+			return kerr_set_code(err, EINVAL);
 		}
 		return 0;
 	}
@@ -613,5 +605,5 @@ int ipc_check_passed_fd(int fd, struct kerr *err)
 		break;
 	}
 	kerr_set(err, 0, "passed descriptor is %s; %s", what, allowed);
-	return fail_with_code(err, EINVAL);
+	return kerr_set_code(err, EINVAL);
 }

@@ -26,14 +26,6 @@
 #define ERROR_FRAME_OVERHEAD (WIRE_HDR_LEN + 6 + 6 + 4)
 #define ELLIPSIS	     "\xe2\x80\xa6"
 
-/* Keeps err's message but records code without the ": strerror" suffix kerr_set adds. */
-static int fail_with_code(struct kerr *err, int code)
-{
-	if (err)
-		err->code = code;
-	return -1;
-}
-
 static void close_all(int *fds, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -134,7 +126,7 @@ static int take_received_fds(struct ipc_conn *c, struct msghdr *msg, bool at_sta
 		r = ipc_check_passed_fd(got[i], err);
 	if (r < 0) {
 		close_all(got, n);
-		return fail_with_code(err, EPROTO);
+		return kerr_set_code(err, EPROTO);
 	}
 	memcpy(c->fds, got, n * sizeof(int));
 	c->nfds = n;
@@ -222,7 +214,7 @@ static int recv_frame(struct ipc_conn *c, struct wire_frame *f, struct kerr *err
 		size_t used = 0;
 		int r = wire_decode(c->rx.data, c->rx.len, c->max_frame, f, &used, err);
 		if (r < 0)
-			return fail_with_code(err, EPROTO);
+			return kerr_set_code(err, EPROTO);
 		if (r > 0)
 			return finish_frame(c, f, used, err);
 		/* Header first, then exactly the rest of this frame: never read into the next

@@ -138,6 +138,13 @@ int kerr_wrap(struct kerr *err, const char *fmt, ...)
 	return -1;
 }
 
+int kerr_set_code(struct kerr *err, int code)
+{
+	if (err)
+		err->code = code;
+	return -1;
+}
+
 void kerr_clear(struct kerr *err)
 {
 	if (!err)

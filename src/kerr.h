@@ -24,6 +24,10 @@ int kerr_set(struct kerr *err, int code, const char *fmt, ...)
 /* Prefixes context: "<ctx>: <previous msg>". Keeps the code. Returns -1. */
 int kerr_wrap(struct kerr *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Sets only the code, keeping the message: for an error worded without strerror that
+ * callers still tell apart by its errno (EWOULDBLOCK, EPROTO, ENOSYS). Returns -1. */
+int kerr_set_code(struct kerr *err, int code);
+
 /* Resets to "no error". */
 void kerr_clear(struct kerr *err);
 

@@ -87,6 +87,16 @@ TEST(clear)
 	ASSERT_STREQ(err.msg, "");
 }
 
+TEST(set_code_keeps_message)
+{
+	struct kerr err;
+
+	kerr_set(&err, 0, "peer uid 7 is not allowed");
+	ASSERT_EQ(kerr_set_code(&err, EACCES), -1);
+	ASSERT_EQ(err.code, EACCES);
+	ASSERT_STREQ(err.msg, "peer uid 7 is not allowed");
+}
+
 TEST(set_truncates_long_format)
 {
 	struct kerr err;
@@ -242,12 +252,13 @@ TEST(null_err_is_allowed)
 {
 	ASSERT_EQ(kerr_set(NULL, EIO, "ignored"), -1);
 	ASSERT_EQ(kerr_wrap(NULL, "ignored"), -1);
+	ASSERT_EQ(kerr_set_code(NULL, EIO), -1);
 	kerr_clear(NULL);
 }
 
 RUN_TESTS(T(set_plain), T(set_with_code), T(wrap_prefixes_and_keeps_code), T(wrap_empty_message),
-	  T(clear), T(set_truncates_long_format), T(set_truncates_errno_suffix),
-	  T(set_exactly_fits), T(truncation_never_splits_utf8),
+	  T(clear), T(set_code_keeps_message), T(set_truncates_long_format),
+	  T(set_truncates_errno_suffix), T(set_exactly_fits), T(truncation_never_splits_utf8),
 	  T(wrap_overflow_keeps_context_and_cuts_tail), T(wrap_huge_context),
 	  T(wrap_context_fills_exactly), T(wrap_exactly_fits), T(argument_may_alias_message),
 	  T(errno_preserved), T(null_err_is_allowed))
