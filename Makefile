@@ -52,7 +52,7 @@ CPPFLAGS := -iquote src -isystem $(VENDOR_DIR)/include -DKETTLE_VERSION=\"$(shel
 CFLAGS := $(BASE_CFLAGS) $(SAN_FLAGS) $(CFLAGS_EXTRA)
 LDFLAGS := $(LDFLAGS_EXTRA)
 
-SRCS := $(sort $(wildcard src/*.c))
+SRCS := $(sort $(wildcard src/*/*.c))
 OBJS := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(sort $(wildcard test/unit/*_test.c))
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
@@ -118,7 +118,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefin
 build/fuzz/%: test/fuzz/%.c $(SRCS) build/vendor/glibc/.stamp
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(filter-out src/log.c,$(SRCS)) src/log.c \
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(filter-out src/base/log.c,$(SRCS)) src/base/log.c \
 		build/vendor/glibc/lib/libseccomp.a
 # The sanitizer build's own vendor rule already makes this stamp (both are the glibc flavour).
 ifneq ($(VENDOR_STAMP),build/vendor/glibc/.stamp)

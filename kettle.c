@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client.h"
-#include "daemon.h"
-#include "init.h"
-#include "shim.h"
+#include "client/client.h"
+#include "daemon/daemon.h"
+#include "init/init.h"
+#include "shim/shim.h"
 
 struct command {
 	const char *name;		    /* what a person types; sorted */

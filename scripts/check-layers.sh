@@ -1,7 +1,7 @@
 #!/bin/sh
 # check-layers.sh [FILE...] — enforce the include direction of STYLE 3.3 with one rank table.
 #
-# Checks src/*.[ch] and kettle.c by default. A file may include ("x.h") only headers of its
+# Checks src/*/*.[ch] and kettle.c by default. A file may include ("x.h") only headers of its
 # own rank or lower; a role file (daemon*, shim*, client*) never includes another role's
 # header; only roles call log_*(); only json.c includes <jsmn.h> and only seccomp.c
 # <seccomp.h>. Every file stem must be in the table below: a new file means a new row.
@@ -11,7 +11,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 if [ $# -eq 0 ]; then
-	set -- src/*.c src/*.h
+	set -- src/*/*.c src/*/*.h
 	[ -f kettle.c ] && set -- "$@" kettle.c
 fi
 for f in "$@"; do

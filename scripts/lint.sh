@@ -1,7 +1,7 @@
 #!/bin/sh
 # lint.sh [FILE...] — fail on fds born without close-on-exec and on banned calls (STYLE 6, 11, 14).
 #
-# Checks src/*.[ch] and kettle.c by default. Comments and the contents of string literals are
+# Checks src/*/*.[ch] and kettle.c by default. Comments and the contents of string literals are
 # blanked first (scripts/cstrip.awk), and a call that spans lines is joined up to its closing
 # parenthesis before its flags are checked. A `/* lint: allow <reason> */` comment on any line
 # of a call suppresses one finding; `/* lint: child */` marks dup2()/exit() in a forked child
@@ -11,7 +11,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 if [ $# -eq 0 ]; then
-	set -- src/*.c src/*.h
+	set -- src/*/*.c src/*/*.h
 	[ -f kettle.c ] && set -- "$@" kettle.c
 fi
 for f in "$@"; do

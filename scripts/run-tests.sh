@@ -120,7 +120,7 @@ phase_check()
 	fi
 	local files=()
 	shopt -s nullglob
-	files=(src/*.[ch] test/unit/*.[ch] test/fuzz/*.c)
+	files=(src/*/*.[ch] test/unit/*.[ch] test/fuzz/*.c)
 	shopt -u nullglob
 	[ -f kettle.c ] && files+=(kettle.c)
 	if ! command -v clang-format >/dev/null; then

@@ -120,7 +120,7 @@ for ((i = 0; i < IDLE; i++)); do
 		bench_die "kettle run -d $i failed: $(head -c 500 "$BENCH_TMP/last.err")"
 done
 # Idle means idle: a shim gives back what its startup used after 2 s without events
-# (SHIM_TRIM_MS, src/shim_trim.c), so the figure is taken after that.
+# (SHIM_TRIM_MS, src/shim/shim_trim.c), so the figure is taken after that.
 sleep 4
 mapfile -t shims < <(pgrep -f -- "^kettle-shim --root $KETTLE_ROOT " || true)
 [ "${#shims[@]}" = "$IDLE" ] ||

@@ -1,5 +1,5 @@
 /*
- * fuzz_cgroup: libFuzzer target for the text parsers of src/cgroup.c (test layer).
+ * fuzz_cgroup: libFuzzer target for the text parsers of src/runtime/cgroup.c (test layer).
  *
  * The first byte picks the parser (mountinfo, /proc/<pid>/cgroup or net/dev), the rest is
  * its input. A failure must come with a message; a success must leave only clean paths
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cgroup.h"
+#include "runtime/cgroup.h"
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \

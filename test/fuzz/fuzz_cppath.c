@@ -1,6 +1,6 @@
 /*
  * fuzz_cppath: libFuzzer target for the `kettle cp` path rules (test layer, fuzzes
- * src/cppath.c and copy_tar_clean_name in src/copy_tar.c).
+ * src/copy/cppath.c and copy_tar_clean_name in src/copy/copy_tar.c).
  *
  * Input: byte 0 is flags (bit 0 SRC is a directory, bits 1-2 DST's state, 3 being an
  * invalid one, bits 3-5 a small buffer size); the rest is SRC, a NUL, then DST, each
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "copy_tar.h"
-#include "cppath.h"
+#include "copy/copy_tar.h"
+#include "copy/cppath.h"
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \

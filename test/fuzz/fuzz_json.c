@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "json.h"
-#include "json_w.h"
+#include "base/buf.h"
+#include "base/json.h"
+#include "base/json_w.h"
 
 #define FUZZ_TOKS 512
 

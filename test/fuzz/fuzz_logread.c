@@ -1,6 +1,6 @@
 /*
  * fuzz_logread: libFuzzer target for the CRI record parser (test layer, fuzzes
- * src/logread.c).
+ * src/logs/logread.c).
  *
  * The input is cut at every '\n' and each line goes to logread_parse. Whatever parses
  * must rebuild the same line from its fields: clock.c's rendering of the timestamp equals
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "logread.h"
+#include "base/clock.h"
+#include "logs/logread.h"
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \

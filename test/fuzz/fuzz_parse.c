@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "ids.h"
-#include "kerr.h"
-#include "proc.h"
-#include "str.h"
+#include "base/clock.h"
+#include "store/ids.h"
+#include "base/kerr.h"
+#include "runtime/proc.h"
+#include "base/str.h"
 
 /* Longer inputs add nothing a parser has not seen by then. */
 #define FUZZ_INPUT_MAX 4096

@@ -1,6 +1,6 @@
 /*
  * fuzz_record: libFuzzer target for the container record (test layer, fuzzes
- * src/record_json.c, record_validate.c, record.c and the config generator in src/spec.c).
+ * src/store/record_json.c, record_validate.c, record.c and the config generator in src/runtime/spec.c).
  *
  * The input is parsed as a create request and as a stored record. Whatever parses must
  * encode, parse again in the same mode, and encode to the very same bytes (the record's
@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "record.h"
-#include "spec.h"
+#include "base/json.h"
+#include "store/record.h"
+#include "runtime/spec.h"
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \

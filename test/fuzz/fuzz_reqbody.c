@@ -1,5 +1,5 @@
 /*
- * fuzz_reqbody: libFuzzer target for the request bodies (test layer, fuzzes src/reqbody.c).
+ * fuzz_reqbody: libFuzzer target for the request bodies (test layer, fuzzes src/ipc/reqbody.c).
  *
  * The first byte picks the parser (0 UPDATE request, 1 the shim's update echo, 2 a
  * SHIM_UPDATE document, 3 an exec request, 4 EVENTS' filter text; modulo 5), the rest is
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reqbody.h"
+#include "ipc/reqbody.h"
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \

@@ -1,6 +1,6 @@
 /*
  * fuzz_request: libFuzzer target for the request table and checker (test layer, fuzzes
- * src/request.c on frames from src/wire.c).
+ * src/ipc/request.c on frames from src/ipc/wire.c).
  *
  * Input: two selector bytes, then a byte stream decoded frame after frame as a server's
  * receive buffer would be. Each frame is checked as it came and again re-stamped to a
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "request.h"
+#include "ipc/request.h"
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \

@@ -1,6 +1,6 @@
 /*
  * fuzz_runclog: libFuzzer target for reading runc's JSON log (test layer, fuzzes
- * runtime_log_last_error and runtime_error_exit_code in src/runtime.c).
+ * runtime_log_last_error and runtime_error_exit_code in src/runtime/runtime.c).
  *
  * The runtime's log is written by another program and, for `runc exec`, partly by
  * whatever the container prints while runc starts: any bytes may be in it. Whatever the
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "runtime.h"
+#include "runtime/runtime.h"
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \

@@ -1,5 +1,5 @@
 /*
- * fuzz_status: libFuzzer target for the status JSON reader (test layer, fuzzes src/status.c).
+ * fuzz_status: libFuzzer target for the status JSON reader (test layer, fuzzes src/store/status.c).
  *
  * The input is handed to status_from_json as it is. Whatever parses must re-encode, the
  * encoding must parse back to an equal struct, and encoding that struct again must give
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "status.h"
+#include "store/status.h"
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \

@@ -1,5 +1,5 @@
 /*
- * fuzz_tar: libFuzzer target for the tar header decoder (test layer, fuzzes src/copy_tar.c).
+ * fuzz_tar: libFuzzer target for the tar header decoder (test layer, fuzzes src/copy/copy_tar.c).
  *
  * The first 512 bytes of the input are a header block (zero-padded when shorter); the
  * rest is handed to copy_tar_pax_parse as a pax extended header whose records then apply
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "copy_tar.h"
+#include "copy/copy_tar.h"
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \

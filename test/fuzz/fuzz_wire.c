@@ -1,5 +1,5 @@
 /*
- * fuzz_wire: libFuzzer target for the frame codec (test layer, fuzzes src/wire.c).
+ * fuzz_wire: libFuzzer target for the frame codec (test layer, fuzzes src/ipc/wire.c).
  *
  * The input is treated like a connection's receive buffer: frames are decoded one after
  * another until the decoder needs more or fails. Every decoded frame is checked against
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire.h"
+#include "ipc/wire.h"
 
 static char sbuf[KETTLE_FRAME_MAX]; /* wire_get_str destination: any field fits */
 

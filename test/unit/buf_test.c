@@ -5,7 +5,7 @@
  * that a refused growth leaves the buffer as it was.
  */
 
-#include "buf.h"
+#include "base/buf.h"
 #include "harness.h"
 
 TEST(init_is_empty)

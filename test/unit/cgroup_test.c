@@ -1,5 +1,5 @@
 /*
- * cgroup_test: unit tests for src/cgroup.c (test layer).
+ * cgroup_test: unit tests for src/runtime/cgroup.c (test layer).
  *
  * The parsers get text (real-looking and hostile); the v1 and v2 readers get a fixture
  * tree this file builds under a mkdtemp directory, laid out like /sys/fs/cgroup on a
@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cgroup.h"
+#include "runtime/cgroup.h"
 #include "harness.h"
 
 #define CG "/kettle/0123456789abcdef"

@@ -1,6 +1,6 @@
 /*
  * client_attach_test: unit tests of the detach-key parser (test layer, tests
- * src/client_attach.c).
+ * src/client/client_attach.c).
  *
  * docker's --detach-keys syntax: single characters and ctrl-<c>, comma-separated; the
  * empty string disables detaching; everything else is refused with the offending key and
@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "client.h"
+#include "client/client.h"
 #include "harness.h"
 
 TEST(detach_keys_valid)

@@ -1,7 +1,7 @@
 /*
  * clock_test: RFC3339 formatting and parsing, calendar edges, human durations (test layer).
  */
-#include "clock.h"
+#include "base/clock.h"
 #include "harness.h"
 
 #define SEC 1000000000LL

@@ -1,5 +1,5 @@
 /*
- * copy_tar_test: unit tests for src/copy_tar.c, the tar header decoder (test layer).
+ * copy_tar_test: unit tests for src/copy/copy_tar.c, the tar header decoder (test layer).
  *
  * pax records (lengths that must match, numbers and fractions, unsupported sparse keys) and
  * member-name cleaning (leading '/', '.' and empty components dropped, `..` refused, the
@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "copy_tar.h"
+#include "copy/copy_tar.h"
 #include "harness.h"
 
 TEST(pax_records)

@@ -1,5 +1,5 @@
 /*
- * copy_test: unit tests for src/copy.c, copy_archive.c and copy_extract.c (test layer).
+ * copy_test: unit tests for src/copy/copy.c, copy_archive.c and copy_extract.c (test layer).
  *
  * Round trips (tree -> tar -> tree) check names (pax for long ones), modes, mtimes,
  * symlinks, fifos, `SRC/.`; hand-built hostile streams check that `..` members, absolute
@@ -17,8 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "copy.h"
-#include "copy_tar.h"
+#include "copy/copy.h"
+#include "copy/copy_tar.h"
 #include "harness.h"
 
 #define P 512 /* a path in a test directory */

@@ -1,5 +1,5 @@
 /*
- * cppath_test: unit tests for src/cppath.c (test layer).
+ * cppath_test: unit tests for src/copy/cppath.c (test layer).
  *
  * Argument parsing (docker's splitCpArg cases, kettle's `:` after `/` rule, the errors),
  * the pair rule, POSIX base and dir names, `/.` and trailing-slash detection, and docker's
@@ -10,7 +10,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "cppath.h"
+#include "copy/cppath.h"
 #include "harness.h"
 
 /* Parses src and dst (both must parse) and plans; returns cppath_plan's result. */

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fd.h"
+#include "base/fd.h"
 #include "harness.h"
 
 static bool fd_is_open(int fd)

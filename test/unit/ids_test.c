@@ -2,7 +2,7 @@
  * ids_test: id and name rules, random ids, generated names (test layer).
  */
 #include "harness.h"
-#include "ids.h"
+#include "store/ids.h"
 
 static const char *const good_id =
 	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "fd.h"
-#include "ipc.h"
-#include "ipc_conn.h"
-#include "wire.h"
+#include "base/fd.h"
+#include "ipc/ipc.h"
+#include "ipc/ipc_conn.h"
+#include "ipc/wire.h"
 
 static int count_fds(void)
 {

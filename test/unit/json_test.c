@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "json.h"
+#include "base/json.h"
 
 #define NTOKS 256
 

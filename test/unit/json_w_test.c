@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "harness.h"
-#include "json.h"
-#include "json_w.h"
+#include "base/json.h"
+#include "base/json_w.h"
 
 #define NTOKS 256
 

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "harness.h"
-#include "kerr.h"
+#include "base/kerr.h"
 
 #define ELLIPSIS "\xe2\x80\xa6"
 

@@ -6,9 +6,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "base/clock.h"
 #include "harness.h"
-#include "log.h"
+#include "base/log.h"
 
 /* Reads what is in the pipe now (the log writes synchronously before we read). */
 static size_t drain(int fd, char *buf, size_t cap)

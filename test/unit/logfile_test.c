@@ -1,5 +1,5 @@
 /*
- * logfile_test: unit tests for src/logfile.c, the CRI log writer (test layer).
+ * logfile_test: unit tests for src/logs/logfile.c, the CRI log writer (test layer).
  *
  * Each test writes into its own mkdtemp directory and reads the result back raw (exact
  * record bytes) and through logread (the bytes each stream carried). Faults are injected
@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "logfile.h"
-#include "logread.h"
+#include "logs/logfile.h"
+#include "logs/logread.h"
 
 #define T0	 1700000000123456789LL /* 2023-11-14T22:13:20.123456789Z */
 #define T0_TEXT	 "2023-11-14T22:13:20.123456789Z"

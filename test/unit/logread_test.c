@@ -1,5 +1,5 @@
 /*
- * logread_test: unit tests for src/logread.c, the CRI log reader (test layer).
+ * logread_test: unit tests for src/logs/logread.c, the CRI log reader (test layer).
  *
  * Log files are written by hand into a mkdtemp directory, so every case (rotated sets,
  * lines split across files, malformed lines, renames while following) is exact. Output
@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "base/clock.h"
 #include "harness.h"
-#include "logread.h"
+#include "logs/logread.h"
 
 #define PATH_CAP 160
 #define OUT_CAP	 (256u * 1024u)

@@ -14,9 +14,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "base/clock.h"
 #include "harness.h"
-#include "loop.h"
+#include "ipc/loop.h"
 
 /* ---- small helpers ---- */
 

@@ -1,5 +1,5 @@
 /*
- * proc_test: unit tests for src/proc.c (test layer).
+ * proc_test: unit tests for src/runtime/proc.c (test layer).
  *
  * Spawns /bin/true, /bin/sh and /bin/cat. Tests may block in waitid/waitpid on their own
  * children (the no-blocking rule is for roles); every wait is on a child that is about to
@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "proc.h"
+#include "runtime/proc.h"
 
 /* A spec with all stdio on /dev/null and nothing else. */
 static struct proc_spawn spec_of(const char *path, char *const *argv)

@@ -1,5 +1,5 @@
 /*
- * record_test: unit tests of the container record (test layer, tests src/record.c,
+ * record_test: unit tests of the container record (test layer, tests src/store/record.c,
  * record_validate.c and record_json.c: most checks go through the JSON decoder).
  *
  * A full record round-trips byte for byte; every rejection names the key or flag and what
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "record.h"
+#include "store/record.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 

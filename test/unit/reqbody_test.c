@@ -1,5 +1,5 @@
 /*
- * reqbody_test: unit tests for src/reqbody.c (test layer).
+ * reqbody_test: unit tests for src/ipc/reqbody.c (test layer).
  *
  * For each body: the documents kettle's client and daemon really send, then hostile ones
  * (wrong types, unknown keys, oversize, missing fields, NUL bytes, deep nesting), each
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "reqbody.h"
+#include "ipc/reqbody.h"
 
 #define S(lit) lit, sizeof(lit) - 1 /* a literal as (text, len), NULs included */
 

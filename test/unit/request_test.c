@@ -1,6 +1,6 @@
 /*
  * request_test: unit tests of the request table and checker (test layer, tests
- * src/request.c).
+ * src/ipc/request.c).
  *
  * Walks the table: for every request type, frames built with the wire encoders and
  * decoded back carry each field at its lowest and highest allowed value (pass), without
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "request.h"
+#include "ipc/request.h"
 
 /* What build() puts in a field. */
 enum variant {

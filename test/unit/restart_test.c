@@ -1,5 +1,5 @@
 /*
- * restart_test: unit tests for src/restart.c (test layer).
+ * restart_test: unit tests for src/store/restart.c (test layer).
  *
  * Policy parsing (canonical forms, hostile input), the kubelet delay sequence with 50 ms
  * settings (at once, base, doubling, cap, no overflow), and every policy against exit 0,
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "restart.h"
+#include "store/restart.h"
 
 static const struct restart_backoff fast = { .base_ms = 50, .max_ms = 400, .reset_ms = 1000 };
 

@@ -24,14 +24,14 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "buf.h"
-#include "clock.h"
-#include "fd.h"
-#include "ipc.h"
-#include "ipc_conn.h"
-#include "loop.h"
-#include "rpc.h"
-#include "wire.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/fd.h"
+#include "ipc/ipc.h"
+#include "ipc/ipc_conn.h"
+#include "ipc/loop.h"
+#include "ipc/rpc.h"
+#include "ipc/wire.h"
 
 #define ADDR_FILE    "rpc.addr"
 #define GUARD_MS     5000	  /* no wait in this file may take longer */

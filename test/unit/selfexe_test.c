@@ -1,5 +1,5 @@
 /*
- * selfexe_test: unit tests for src/selfexe.c (test layer).
+ * selfexe_test: unit tests for src/runtime/selfexe.c (test layer).
  *
  * Copies this test binary into a mkdtemp directory and checks the copy: same bytes,
  * mode 0555, no temporary left behind, an existing copy replaced; and the refusals:
@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "selfexe.h"
+#include "runtime/selfexe.h"
 
 static bool same_file_bytes(const char *a, int dirfd, const char *b)
 {

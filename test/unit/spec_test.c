@@ -1,6 +1,6 @@
 /*
  * spec_test: unit tests of config.json generation and bundle checks (test layer, tests
- * src/spec.c).
+ * src/runtime/spec.c).
  *
  * Generated configs are parsed back with json.h and their key fields asserted: args, env
  * defaults and overrides, capability sets for default/add/drop/ALL/privileged,
@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "json.h"
-#include "spec.h"
+#include "base/json.h"
+#include "runtime/spec.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 

@@ -1,5 +1,5 @@
 /*
- * status_test: unit tests for src/status.c (test layer).
+ * status_test: unit tests for src/store/status.c (test layer).
  *
  * Round trips through JSON and through state files in a temp directory, the exact JSON
  * shape, and strict rejection of unknown keys, versions, types, ranges and truncation.
@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "status.h"
-#include "store.h"
+#include "store/status.h"
+#include "store/store.h"
 
 static struct status full_status(void)
 {

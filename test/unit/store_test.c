@@ -1,5 +1,5 @@
 /*
- * store_test: unit tests for src/store.c (test layer).
+ * store_test: unit tests for src/store/store.c (test layer).
  *
  * Each test works in its own mkdtemp directory. Faults are injected through store_ops;
  * every test that overrides an op restores the default table before returning.
@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "store.h"
+#include "store/store.h"
 
 #define BASE_LEN 64  /* mkdtemp path under /tmp */
 #define ROOT_LEN 128 /* a root or file below it */

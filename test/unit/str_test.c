@@ -6,7 +6,7 @@
  */
 
 #include "harness.h"
-#include "str.h"
+#include "base/str.h"
 
 #define GIB (1024ULL * 1024 * 1024)
 

@@ -1,5 +1,5 @@
 /*
- * wire_test: unit tests of the frame codec (test layer, tests src/wire.c).
+ * wire_test: unit tests of the frame codec (test layer, tests src/ipc/wire.c).
  *
  * Round trips of every field type, and hostile input: truncation at every byte (decoded
  * from exact-size heap copies, so a sanitizer build catches any over-read), lengths past
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "wire.h"
+#include "ipc/wire.h"
 
 /* Raw frame builder for input the encoder refuses to produce. */
 struct raw {

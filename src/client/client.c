@@ -1,0 +1,251 @@
+/*
+ * client: plumbing every client command shares (layer 3, client role): finding the state
+ * root, connecting and authenticating to the daemon (or to one container's shim), one
+ * request and its reply, and the one-line usage and failure messages.
+ *
+ * Invariants: nothing here waits without need: a daemon that is not running is reported
+ * at once (no address file, nothing bound at the recorded name), and authentication is
+ * bounded by CLIENT_AUTH_TIMEOUT_MS. Every failure is printed once, as one line, by the
+ * function that returns its exit code (client.h conventions).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client/client.h"
+#include "base/fd.h"
+#include "store/store.h"
+
+#define USAGE_PREFIX "Usage: "
+
+int client_fail(int code, const struct kerr *err)
+{
+	fprintf(stderr, "kettle: %s\n", err->msg);
+	return code;
+}
+
+int client_usage_error(const char *usage, const char *fmt, ...)
+{
+	char msg[KERR_MSG_MAX];
+	const char *syn = usage;
+	va_list ap;
+
+	if (strncmp(syn, USAGE_PREFIX, strlen(USAGE_PREFIX)) == 0)
+		syn += strlen(USAGE_PREFIX);
+	int synlen = (int)strcspn(syn, "\n");
+	/* "kettle run [OPTIONS] …" -> the command is the second word. */
+	const char *cmd = syn + strcspn(syn, " \n");
+	cmd += strspn(cmd, " ");
+	int cmdlen = (int)strcspn(cmd, " \n");
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "kettle %.*s: %s (usage: %.*s)\n", cmdlen, cmd, msg, synlen, syn);
+	return CLIENT_EXIT_FAIL;
+}
+
+int client_option_error(const char *usage, int c, int argc, char **argv)
+{
+	/* What getopt_long leaves behind differs by case: optopt is 0 for an unknown long
+	 * option, the option's val for a long one missing its value (a letter when it has a
+	 * short form too), the letter for a short one; the long option itself is the last
+	 * argument consumed, but a short one missing its value at the end of argv leaves
+	 * optind past argc. */
+	const char *arg = optind >= 1 && optind - 1 < argc ? argv[optind - 1] : NULL;
+	bool arg_long = arg && strncmp(arg, "--", 2) == 0 && arg[2] != '\0';
+
+	if (arg_long && (optopt == 0 || optopt >= 256 || c == ':')) {
+		int n = (int)strcspn(arg, "=");
+		if (c == ':')
+			return client_usage_error(usage, "option `%.*s` needs a value", n, arg);
+		if (optopt != 0 && arg[n] == '=')
+			return client_usage_error(usage, "option `%.*s` takes no value", n, arg);
+		return client_usage_error(usage, "unknown option `%.*s`", n, arg);
+	}
+	if (c == ':')
+		return client_usage_error(usage, "option `-%c` needs a value", optopt);
+	if (arg_long && strchr(arg, '='))
+		return client_usage_error(usage, "option `%.*s` takes no value",
+					  (int)strcspn(arg, "="), arg);
+	if (optopt > ' ' && optopt < 127)
+		return client_usage_error(usage, "unknown option `-%c`", optopt);
+	return client_usage_error(usage, "unknown option `%s`", arg ? arg : "?");
+}
+
+/* ENOENT (no root, no token, no address file) and ECONNREFUSED (nothing bound at the
+ * recorded name: the daemon died) mean the same thing to a person. */
+static int not_running(const struct client *cl)
+{
+	fprintf(stderr,
+		"kettle: cannot connect to the kettle daemon at %s: is it running? (start it "
+		"with `kettle daemon -d`)\n",
+		cl->root);
+	return CLIENT_EXIT_FAIL;
+}
+
+static bool means_not_running(int code)
+{
+	return code == ENOENT || code == ECONNREFUSED;
+}
+
+/* Sends AUTH on a freshly connected conn and waits for the server's OK. */
+static int authenticate(struct ipc_conn *conn, const char *token, struct kerr *err)
+{
+	struct wire_frame f;
+
+	/* The server proved itself in ipc_connect (SO_PEERCRED, recorded pid), so its
+	 * frames may be as large as any authenticated peer's. */
+	ipc_conn_set_authed(conn);
+	if (ipc_conn_send_auth(conn, token, err) < 0)
+		return kerr_wrap(err, "authenticate");
+	if (ipc_conn_wait_frame(conn, &f, CLIENT_AUTH_TIMEOUT_MS, err) < 0)
+		return kerr_wrap(err, "authenticate");
+	if (f.type == WIRE_T_ERROR) {
+		client_frame_error(&f, err);
+		return kerr_wrap(err, "authenticate");
+	}
+	if (f.type != WIRE_T_OK || f.reqid != 0)
+		return kerr_set(err, EPROTO,
+				"authenticate: expected OK for request 0, got %s for "
+				"request %u",
+				wire_type_name(f.type), f.reqid);
+	return 0;
+}
+
+static int open_daemon(struct client *cl)
+{
+	struct kerr err;
+	int fd = -1;
+
+	if (store_open_root(cl->root, false, &cl->rootfd, &err) < 0) {
+		if (means_not_running(err.code))
+			return not_running(cl);
+		kerr_wrap(&err, "open the state root");
+		return client_fail(CLIENT_EXIT_FAIL, &err);
+	}
+	if (ipc_token_load(cl->rootfd, cl->token, &err) < 0) {
+		if (means_not_running(err.code))
+			return not_running(cl);
+		kerr_wrap(&err, "load the auth token of %s", cl->root);
+		return client_fail(CLIENT_EXIT_FAIL, &err);
+	}
+	if (ipc_connect(cl->rootfd, STORE_DAEMON_ADDR, &fd, &err) < 0) {
+		if (means_not_running(err.code))
+			return not_running(cl);
+		kerr_wrap(&err, "cannot connect to the kettle daemon at %s", cl->root);
+		return client_fail(CLIENT_EXIT_FAIL, &err);
+	}
+	ipc_conn_init(&cl->conn, fd);
+	if (authenticate(&cl->conn, cl->token, &err) < 0) {
+		if (err.code == 0 && cl->conn.eof)
+			return not_running(cl);
+		kerr_wrap(&err, "kettle daemon at %s", cl->root);
+		return client_fail(CLIENT_EXIT_FAIL, &err);
+	}
+	return 0;
+}
+
+int client_open(struct client *cl)
+{
+	*cl = (struct client){ .rootfd = -1 };
+	ipc_conn_init(&cl->conn, -1);
+	cl->root = store_root_path(NULL);
+	int rc = open_daemon(cl);
+	if (rc != 0)
+		client_close(cl);
+	return rc;
+}
+
+void client_close(struct client *cl)
+{
+	ipc_conn_done(&cl->conn);
+	cl->rootfd = fd_close(cl->rootfd);
+}
+
+int client_open_shim(struct client *cl, const char *id, struct ipc_conn *shim, bool quiet,
+		     struct kerr *err)
+{
+	_cleanup_close_ int dirfd = -1;
+	int fd = -1;
+
+	ipc_conn_init(shim, -1);
+	if (store_open_container(cl->rootfd, id, false, &dirfd, err) < 0 ||
+	    ipc_connect(dirfd, STORE_SHIM_ADDR, &fd, err) < 0) {
+		kerr_wrap(err, "connect to the shim of container %.12s", id);
+		return quiet ? CLIENT_EXIT_FAIL : client_fail(CLIENT_EXIT_FAIL, err);
+	}
+	ipc_conn_init(shim, fd);
+	if (authenticate(shim, cl->token, err) < 0) {
+		ipc_conn_done(shim);
+		kerr_wrap(err, "shim of container %.12s", id);
+		return quiet ? CLIENT_EXIT_FAIL : client_fail(CLIENT_EXIT_FAIL, err);
+	}
+	return 0;
+}
+
+uint32_t client_begin(struct client *cl, struct ipc_conn *conn, struct wire_enc *e, uint16_t type)
+{
+	uint32_t reqid = ++cl->next_reqid;
+
+	wire_enc_begin(e, ipc_conn_txbuf(conn), type, reqid, 0);
+	return reqid;
+}
+
+int client_end(struct wire_enc *e)
+{
+	struct kerr err;
+
+	if (wire_enc_end(e, &err) < 0) {
+		kerr_wrap(&err, "encode request");
+		return client_fail(CLIENT_EXIT_FAIL, &err);
+	}
+	return 0;
+}
+
+int client_frame_error(const struct wire_frame *f, struct kerr *err)
+{
+	struct kerr ignored;
+	uint32_t code = CLIENT_EXIT_FAIL;
+
+	if (wire_get_str(f, WIRE_F_MSG, false, err->msg, sizeof(err->msg), &ignored) <= 0 ||
+	    err->msg[0] == '\0')
+		kerr_set(err, 0, "request failed without a message");
+	err->code = 0;
+	if (wire_get_u32(f, WIRE_F_CODE, false, &code, &ignored) <= 0 || code == 0 || code > 255)
+		code = CLIENT_EXIT_FAIL;
+	return (int)code;
+}
+
+int client_request(struct client *cl, uint32_t reqid, struct wire_frame *reply, struct kerr *err)
+{
+	for (;;) {
+		if (ipc_conn_wait_frame(&cl->conn, reply, -1, err) < 0) {
+			if (err->code == 0 && cl->conn.eof)
+				kerr_set(err, 0,
+					 "the kettle daemon closed the connection before "
+					 "answering");
+			return CLIENT_EXIT_FAIL;
+		}
+		if (reply->reqid != reqid)
+			continue;
+		if (reply->type == WIRE_T_OK)
+			return 0;
+		if (reply->type == WIRE_T_ERROR)
+			return client_frame_error(reply, err);
+		kerr_set(err, EPROTO, "expected OK or ERROR from the daemon, got %s",
+			 wire_type_name(reply->type));
+		return CLIENT_EXIT_FAIL;
+	}
+}
+
+int client_call(struct client *cl, uint32_t reqid, struct wire_frame *reply)
+{
+	struct kerr err;
+	int rc = client_request(cl, reqid, reply, &err);
+
+	return rc ? client_fail(rc, &err) : 0;
+}

@@ -1,0 +1,170 @@
+/*
+ * client: the commands a person types (layer 3). client*.c files share the plumbing
+ * declared below (client.c); no other role includes this header.
+ *
+ * Conventions: a client_* helper that can fail has already printed its one line
+ * ("kettle: <msg>" or "kettle <cmd>: <error> (usage: …)") when it returns, and returns
+ * the exit code to leave with (125 kettle's own failure, or the CODE an ERROR frame
+ * carried); 0 means success. The client has one conversation at a time and nothing else
+ * to do, so it waits for replies with poll (ipc_conn_wait_frame), never a loop.
+ */
+#ifndef KETTLE_CLIENT_H
+#define KETTLE_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/ids.h"
+#include "ipc/ipc.h"
+#include "ipc/ipc_conn.h"
+#include "base/kerr.h"
+#include "ipc/wire.h"
+
+#define CLIENT_EXIT_FAIL       125  /* kettle's own failure, as docker's 125 */
+#define CLIENT_AUTH_TIMEOUT_MS 5000 /* a server that has not answered AUTH by then is stuck */
+
+int client_attach_main(int argc, char **argv);
+int client_cp_main(int argc, char **argv);
+int client_create_main(int argc, char **argv);
+int client_exec_main(int argc, char **argv);
+int client_events_main(int argc, char **argv);
+int client_inspect_main(int argc, char **argv);
+int client_kill_main(int argc, char **argv);
+int client_logs_main(int argc, char **argv);
+int client_ps_main(int argc, char **argv);
+int client_rm_main(int argc, char **argv);
+int client_run_main(int argc, char **argv);
+int client_start_main(int argc, char **argv);
+int client_stop_main(int argc, char **argv);
+int client_version_main(int argc, char **argv);
+int client_wait_main(int argc, char **argv);
+/* client_ops.c */
+int client_info_main(int argc, char **argv);
+int client_pause_main(int argc, char **argv);
+int client_prune_main(int argc, char **argv);
+int client_rename_main(int argc, char **argv);
+int client_restart_main(int argc, char **argv);
+int client_top_main(int argc, char **argv);
+int client_unpause_main(int argc, char **argv);
+int client_update_main(int argc, char **argv);
+/* client_stats.c */
+int client_stats_main(int argc, char **argv);
+/* The version a running daemon reports (INFO), quietly; -1 when none answers. */
+int client_daemon_version(char *out, size_t cap);
+
+/* One authenticated connection to the daemon. */
+struct client {
+	const char *root;	       /* state root path; borrowed ($KETTLE_ROOT or default) */
+	int rootfd;		       /* owned; the opened root, -1 before client_open */
+	char token[IPC_TOKEN_HEX + 1]; /* the root's auth secret, NUL-terminated */
+	struct ipc_conn conn;	       /* the daemon connection; conn.fd -1 when closed */
+	uint32_t next_reqid;	       /* last request id used on conn (0 is AUTH's) */
+};
+
+/*
+ * Prints "kettle <cmd>: <error> (usage: <synopsis>)" on stderr and returns 125. The
+ * command and synopsis are taken from the first line of usage ("Usage: kettle cmd …").
+ */
+int client_usage_error(const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The usage error for what getopt_long returned as '?' or ':' (opterr = 0, optstring
+ * starting with "+:" or ":"): an unknown option or an option missing its value. */
+int client_option_error(const char *usage, int c, int argc, char **argv);
+
+/* Resolves the root, opens it, loads the token, connects to the daemon and
+ * authenticates. When the daemon is not running, says so and how to start it. On
+ * failure everything is closed again (client_close is then a no-op). */
+int client_open(struct client *cl);
+/* Closes the connection and the root. Safe on a client that never opened. */
+void client_close(struct client *cl);
+
+/* Connects to container id's shim (containers/<id>/shim.addr) with the same checks and
+ * token as the daemon, and authenticates; *shim is initialized either way (closed on
+ * failure). quiet: on failure fill err and return 125 without printing. */
+int client_open_shim(struct client *cl, const char *id, struct ipc_conn *shim, bool quiet,
+		     struct kerr *err);
+
+/* Starts a request frame on conn's tx buffer; returns its request id. */
+uint32_t client_begin(struct client *cl, struct ipc_conn *conn, struct wire_enc *e, uint16_t type);
+/* Ends the frame started by client_begin (reports an encoding failure: 125). */
+int client_end(struct wire_enc *e);
+
+/*
+ * Sends what is queued on the daemon connection and waits (no bound) for the reply
+ * carrying reqid; frames for other request ids are skipped. OK: returns 0 with *reply
+ * (valid until the next receive on the connection). ERROR: returns its CODE (125 when
+ * absent) with the message in err, and prints nothing. Transport failures: 125 and err.
+ */
+int client_request(struct client *cl, uint32_t reqid, struct wire_frame *reply, struct kerr *err);
+/* client_request that prints "kettle: <msg>" on failure. */
+int client_call(struct client *cl, uint32_t reqid, struct wire_frame *reply);
+/* Exit code carried by an ERROR frame (CODE, default 125) and its MSG in err. */
+int client_frame_error(const struct wire_frame *f, struct kerr *err);
+
+/* ---- client_attach.c: sessions (foreground run, start -a, attach, exec -t) ---- */
+
+#define CLIENT_DETACH_KEYS_MAX 16 /* keys in a detach sequence */
+
+struct client_session {
+	const char *id;				/* full container id; borrowed */
+	bool start;				/* START it through the daemon once attached */
+	bool want_stdin;			/* relay our stdin if the container takes input */
+	uint8_t detach[CLIENT_DETACH_KEYS_MAX]; /* detach sequence (with a terminal) */
+	size_t ndetach;				/* its length; 0: no detaching */
+};
+
+/* Attaches to the container's stream through its shim (SHIM_ATTACH, then SHIM_STATE as a
+ * barrier that also tells whether it has a terminal and a stdin), optionally starts it,
+ * and relays until END (its exit code), a detach (0) or a failure (printed). */
+int client_session_attach(struct client *cl, const struct client_session *o);
+/* The stream of a SHIM_EXEC already queued on shim under reqid: OK{PID} then END. */
+int client_session_exec(struct client *cl, struct ipc_conn *shim, const char *id, uint32_t reqid,
+			bool tty, bool want_stdin, const uint8_t *detach, size_t ndetach);
+/* docker's --detach-keys ("ctrl-p,ctrl-q", "a,ctrl-x"); "" disables detaching. */
+int client_detach_keys_parse(const char *spec, uint8_t *out, size_t *n, struct kerr *err);
+/* RESOLVE ref to a full id and require it running; otherwise prints "cannot <what>
+ * container `ref`: it is not running (status …)" and returns 125. */
+int client_resolve_running(struct client *cl, const char *ref, const char *what,
+			   char id[IDS_ID_LEN + 1]);
+
+/* ---- client_runflags.c: `run`/`create` flag values -> record fields ---- */
+
+/* The int functions return 0, or print the error (a usage error names usage's command)
+ * and return 125. */
+struct record;
+struct record_strv;
+
+/* Prints "kettle: out of memory" and returns 125. */
+int client_runflags_out_of_memory(void);
+/* Appends owned (taking it, or freeing it on failure; NULL is out of memory). */
+int client_runflags_strv_push(struct record_strv *v, char *owned);
+/* a b c joined, malloc'd; NULL when out of memory. */
+char *client_runflags_concat3(const char *a, const char *b, const char *c);
+/* *out (freed first) = val made absolute against our cwd, normalized lexically. */
+int client_runflags_abs_flag(const char *usage, const char *flag, const char *val, char **out);
+/* -e: "K=V", or "K" taking K's value from our environment (dropped when unset). */
+int client_runflags_add_env(const char *usage, struct record *r, const char *kv, const char *flag);
+/* --env-file: docker's format, one KEY=VALUE per line. */
+int client_runflags_add_env_file(const char *usage, struct record *r, const char *path);
+/* -u NAME|UID[:GROUP|GID] (spec): uid and gid, names looked up in r->rootfs. */
+int client_runflags_resolve_user(const char *usage, struct record *r, const char *spec);
+/* -v HOST:CTR[:ro|rw]. */
+int client_runflags_add_volume(const char *usage, struct record *r, const char *spec);
+/* --runtime: a path made absolute, or a name looked up in our PATH. */
+int client_runflags_set_runtime(const char *usage, struct record *r, const char *val);
+/* --restart-delay and friends: a duration, 1 ms to 24 h. */
+int client_runflags_restart_duration(const char *usage, const char *flag, const char *val,
+				     uint64_t *out);
+/* --health-interval and friends: a duration up to 24 h (0 keeps the default). */
+int client_runflags_health_duration(const char *usage, const char *flag, const char *val,
+				    uint64_t *out);
+/* --cap-add, --cap-drop: the canonical capability name appended to v. */
+int client_runflags_add_cap(const char *usage, struct record_strv *v, const char *flag,
+			    const char *val);
+/* --network none|host|ns:PATH. */
+int client_runflags_set_network(const char *usage, struct record *r, const char *val);
+
+/* Prints "kettle: <msg>" on stderr and returns code. */
+int client_fail(int code, const struct kerr *err);
+
+#endif

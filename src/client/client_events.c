@@ -1,0 +1,324 @@
+/*
+ * client_events: `kettle events` (layer 3, client role): the daemon's event stream, one
+ * line per event as it happens.
+ *
+ * Sends EVENTS{SINCE, UNTIL, FILTER} and prints every EVENT frame until END: docker's
+ * line (`<RFC3339Nano> container <type> <id12> (name=x, key=value, …)`) or the JSON
+ * document itself (--format json). Times are RFC 3339, Unix seconds, or a duration
+ * before now ("10m"). Each line is flushed as it is written, so a pipe sees it at once.
+ * Exits 0 at END (UNTIL reached, or the daemon stopped), 125 when the connection breaks.
+ */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "client/client.h"
+#include "base/clock.h"
+#include "store/ids.h"
+#include "base/json.h"
+#include "ipc/reqbody.h"
+#include "base/str.h"
+
+#define FILTERS_MAX   REQBODY_FILTERS_MAX /* --filter flags */
+/* bytes of one --filter: a key, '=' and a value of at most REQBODY_FILTER_VALUE_MAX */
+#define FILTER_MAX    (REQBODY_FILTER_VALUE_MAX + 15)
+#define EVENT_TOKENS  128  /* tokens of one event document */
+#define VALUE_MAX     1024 /* bytes of one attribute value printed */
+#define TIME_TEXT_MAX 64   /* bytes of a --since/--until value */
+
+/* Whatever the flags allow fits the daemon's FILTER field. */
+_Static_assert(FILTERS_MAX *(FILTER_MAX + 1) <= REQBODY_FILTER_TEXT_MAX, "FILTER too long");
+
+enum events_format {
+	EVENTS_TEXT = 0, /* docker's line */
+	EVENTS_JSON,	 /* the document, one per line */
+};
+
+struct events_args {
+	int64_t since;				     /* ns; 0 = only new events */
+	int64_t until;				     /* ns; 0 = until the daemon stops */
+	char filter[FILTERS_MAX * (FILTER_MAX + 1)]; /* "k=v\nk=v" */
+	size_t nfilters;			     /* --filter flags seen */
+	enum events_format format;		     /* --format */
+};
+
+static const char usage[] =
+	"Usage: kettle events [--since TIME] [--until TIME] [--filter KEY=VALUE] "
+	"[--format text|json]\n"
+	"\n"
+	"Stream container events as they happen: create, start, exit (with its code and\n"
+	"reason), restart (attempt and delay), stop, kill, die (shim lost) and destroy. The\n"
+	"daemon keeps the last 1024, so --since shows recent ones first.\n"
+	"\n"
+	"Options:\n"
+	"      --since TIME     Events from TIME: RFC 3339, Unix seconds, or a duration\n"
+	"                       before now (10m)\n"
+	"      --until TIME     Stop at TIME (same forms); in the past: history only\n"
+	"      --filter K=V     container=NAME|ID or event=TYPE; repeat to widen a key,\n"
+	"                       different keys must all match\n"
+	"      --format FMT     text (default) or json (one document per line)\n"
+	"      --help           Print this help\n";
+
+/* RFC 3339, Unix seconds ("1700000000" or with a fraction), or a duration before now. */
+static int parse_time(const char *flag, const char *s, int64_t now, int64_t *ns)
+{
+	struct kerr err;
+	uint64_t v, ms;
+
+	if (clock_parse_rfc3339(s, ns, &err) == 0)
+		return 0;
+	size_t digits = strspn(s, "0123456789");
+	if (digits > 0 && (s[digits] == '\0' || s[digits] == '.')) {
+		char whole[24];
+		uint64_t frac = 0, scale = 1000000000u;
+
+		if (digits >= sizeof(whole) ||
+		    str_copyn(whole, sizeof(whole), s, digits) == false ||
+		    str_to_u64(whole, (uint64_t)INT64_MAX / 1000000000u - 1, &v, &err) < 0)
+			return client_usage_error(usage, "%s `%s`: seconds out of range", flag, s);
+		if (s[digits] == '.') {
+			const char *f = s + digits + 1;
+			size_t n = strspn(f, "0123456789");
+
+			if (n == 0 || n > 9 || f[n] != '\0')
+				return client_usage_error(usage,
+							  "%s `%s`: expected 1 to 9 fractional "
+							  "digits",
+							  flag, s);
+			for (size_t i = 0; i < n; i++) {
+				scale /= 10;
+				frac += (uint64_t)(f[i] - '0') * scale;
+			}
+		}
+		*ns = (int64_t)(v * 1000000000u + frac);
+		return 0;
+	}
+	if (str_parse_duration_ms(s, &ms, &err) == 0) {
+		if (ms > (uint64_t)(now / 1000000))
+			return client_usage_error(usage, "%s `%s` reaches before 1970", flag, s);
+		*ns = now - (int64_t)ms * 1000000;
+		return 0;
+	}
+	return client_usage_error(usage,
+				  "%s `%s`: expected an RFC 3339 time, Unix seconds or a "
+				  "duration like 10m",
+				  flag, s);
+}
+
+static int parse_args(int argc, char **argv, struct events_args *a, bool *help)
+{
+	enum {
+		OPT_SINCE = 256,
+		OPT_UNTIL,
+		OPT_FILTER,
+		OPT_FORMAT,
+		OPT_HELP
+	};
+	static const struct option opts[] = {
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "filter", required_argument, NULL, OPT_FILTER },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int64_t now = clock_wall_ns();
+	int c;
+
+	*help = false;
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SINCE:
+			if (parse_time("--since", optarg, now, &a->since) != 0)
+				return CLIENT_EXIT_FAIL;
+			if (a->since <= 0)
+				a->since = 1;
+			break;
+		case OPT_UNTIL:
+			if (parse_time("--until", optarg, now, &a->until) != 0)
+				return CLIENT_EXIT_FAIL;
+			if (a->until <= 0)
+				a->until = 1;
+			break;
+		case OPT_FILTER: {
+			const char *eq = strchr(optarg, '=');
+			size_t len = strlen(optarg), used = strlen(a->filter);
+
+			if (!eq || eq == optarg || eq[1] == '\0' || strchr(optarg, '\n'))
+				return client_usage_error(usage,
+							  "invalid --filter `%s`, expected "
+							  "KEY=VALUE",
+							  optarg);
+			if (a->nfilters == FILTERS_MAX || len > FILTER_MAX)
+				return client_usage_error(usage,
+							  "--filter: at most %d filters of %d "
+							  "bytes",
+							  FILTERS_MAX, FILTER_MAX);
+			if (used)
+				a->filter[used++] = '\n';
+			memcpy(a->filter + used, optarg, len + 1);
+			a->nfilters++;
+			break;
+		}
+		case OPT_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				a->format = EVENTS_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				a->format = EVENTS_JSON;
+			else
+				return client_usage_error(usage,
+							  "invalid --format `%s`, expected text "
+							  "or json",
+							  optarg);
+			break;
+		case OPT_HELP:
+			fputs(usage, stdout);
+			*help = true;
+			return 0;
+		default:
+			return client_option_error(usage, c, argc, argv);
+		}
+	}
+	if (optind < argc)
+		return client_usage_error(usage, "unexpected argument `%s`", argv[optind]);
+	if (a->since && a->until && a->until < a->since)
+		return client_usage_error(usage, "--until is before --since");
+	return 0;
+}
+
+/* Appends one "key=value" of member k to out (strings unescaped, numbers as sent). */
+static void put_attr(const struct json_doc *d, int k, struct buf *out)
+{
+	char key[64], val[VALUE_MAX], safe[VALUE_MAX];
+	const struct json_tok *v = &d->toks[k + 1];
+	struct kerr err;
+
+	if (json_get_str(d, k, key, sizeof(key), &err) < 0)
+		return;
+	if (v->type == JSON_STRING) {
+		if (json_get_str(d, k + 1, val, sizeof(val), &err) < 0)
+			return;
+	} else {
+		size_t n = (size_t)(v->end - v->start);
+
+		str_copyn(val, sizeof(val), d->text + v->start, n);
+	}
+	str_sanitize(safe, sizeof(safe), val, strlen(val));
+	if (out->len > 0)
+		(void)buf_append_str(out, ", ", &err);
+	(void)buf_append_str(out, key, &err);
+	(void)buf_append_str(out, "=", &err);
+	(void)buf_append_str(out, safe, &err);
+}
+
+/* docker's line: `<time> container <type> <id12> (name=x, k=v, …)`. */
+static int print_text(const char *json, size_t len)
+{
+	struct json_tok toks[EVENT_TOKENS];
+	struct json_doc d;
+	char stamp[TIME_TEXT_MAX] = "", type[32] = "", id[IDS_ID_LEN + 1] = "";
+	struct kerr err;
+	struct buf attrs;
+	int t;
+
+	if (json_parse(&d, json, len, toks, EVENT_TOKENS, &err) < 0 ||
+	    toks[0].type != JSON_OBJECT) {
+		fprintf(stderr, "kettle: malformed event from the daemon, skipped\n");
+		return 0;
+	}
+	if ((t = json_obj_get(&d, 0, "time")) >= 0)
+		(void)json_get_str(&d, t, stamp, sizeof(stamp), &err);
+	if ((t = json_obj_get(&d, 0, "type")) >= 0)
+		(void)json_get_str(&d, t, type, sizeof(type), &err);
+	if ((t = json_obj_get(&d, 0, "id")) >= 0)
+		(void)json_get_str(&d, t, id, sizeof(id), &err);
+	buf_init(&attrs, 16u * 1024u);
+	int k = 1, name_key = -1;
+	for (int m = 0; m < toks[0].size; m++) {
+		if (json_str_eq(&d, k, "name"))
+			name_key = k;
+		k = json_skip(&d, k + 1);
+	}
+	if (name_key >= 0)
+		put_attr(&d, name_key, &attrs);
+	k = 1;
+	for (int m = 0; m < toks[0].size; m++) {
+		if (!json_str_eq(&d, k, "time") && !json_str_eq(&d, k, "type") &&
+		    !json_str_eq(&d, k, "id") && !json_str_eq(&d, k, "name"))
+			put_attr(&d, k, &attrs);
+		k = json_skip(&d, k + 1);
+	}
+	printf("%s container %s %.*s (%.*s)\n", stamp, type, IDS_SHORT_LEN, id, (int)attrs.len,
+	       attrs.len ? (const char *)attrs.data : "");
+	buf_done(&attrs);
+	return 0;
+}
+
+int client_events_main(int argc, char **argv)
+{
+	struct events_args a = { 0 };
+	struct wire_frame f;
+	struct wire_enc e;
+	struct client cl;
+	struct kerr err;
+	bool help;
+	int rc = parse_args(argc, argv, &a, &help);
+
+	if (rc != 0 || help)
+		return rc;
+	rc = client_open(&cl);
+	if (rc != 0)
+		return rc;
+	uint32_t reqid = client_begin(&cl, &cl.conn, &e, WIRE_T_EVENTS);
+	if (a.since)
+		wire_enc_u64(&e, WIRE_F_SINCE, (uint64_t)a.since);
+	if (a.until)
+		wire_enc_u64(&e, WIRE_F_UNTIL, (uint64_t)a.until);
+	if (a.filter[0])
+		wire_enc_str(&e, WIRE_F_FILTER, a.filter);
+	rc = client_end(&e);
+	while (rc == 0) {
+		const uint8_t *json;
+		size_t len;
+
+		if (ipc_conn_wait_frame(&cl.conn, &f, -1, &err) < 0) {
+			if (err.code == 0 && cl.conn.eof)
+				kerr_set(&err, 0, "the kettle daemon closed the event stream");
+			rc = client_fail(CLIENT_EXIT_FAIL, &err);
+			break;
+		}
+		if (f.reqid != reqid)
+			continue;
+		if (f.type == WIRE_T_END) {
+			char msg[256] = "";
+
+			if (wire_get_str(&f, WIRE_F_MSG, false, msg, sizeof(msg), &err) == 1 &&
+			    msg[0]) {
+				kerr_set(&err, 0, "%s", msg);
+				rc = client_fail(CLIENT_EXIT_FAIL, &err);
+			}
+			break;
+		}
+		if (f.type == WIRE_T_ERROR) {
+			rc = client_frame_error(&f, &err);
+			client_fail(rc, &err);
+			break;
+		}
+		if (f.type != WIRE_T_EVENT ||
+		    wire_get_bytes(&f, WIRE_F_JSON, true, &json, &len, &err) < 0)
+			continue;
+		if (a.format == EVENTS_JSON)
+			printf("%.*s\n", (int)len, (const char *)json);
+		else
+			print_text((const char *)json, len);
+		if (fflush(stdout) != 0)
+			break; /* the reader went away: nothing left to do */
+	}
+	client_close(&cl);
+	return rc;
+}

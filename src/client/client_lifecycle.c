@@ -1,0 +1,649 @@
+/*
+ * client_lifecycle: `start`, `stop`, `kill`, `rm`, `wait` and `inspect` (layer 3, client
+ * role): one daemon request per container named on the command line.
+ *
+ * The requests for all containers are sent at once, so slow ones (STOP's grace period,
+ * WAIT) run side by side in the daemon as docker runs them in parallel; the results are
+ * printed afterwards in the order the containers were named. A failure for one container
+ * is printed as one line and the others go on; the command then exits with the code the
+ * last failure carried (docker's behaviour of continuing past failures).
+ */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "client/client.h"
+#include "store/ids.h"
+#include "base/json.h"
+#include "runtime/proc.h"
+#include "base/str.h"
+
+#define STOP_DEFAULT_SECS 10		     /* docker's default grace period */
+#define STOP_MAX_SECS	  (365u * 24 * 3600) /* a grace period longer than a year is a typo */
+#define INSPECT_INDENT	  4		     /* spaces per level, as docker's MarshalIndent */
+
+/* What one request produced. */
+struct ref_result {
+	const char *ref;	 /* borrowed from argv: as the person typed it */
+	uint32_t reqid;		 /* request id it went out with */
+	bool done;		 /* a reply arrived */
+	int rc;			 /* 0 OK, else the exit code its failure carries */
+	struct kerr err;	 /* the failure's message */
+	uint32_t exit_code;	 /* WAIT: EXIT_CODE */
+	char *json;		 /* INSPECT: the object, owned (malloc'd), NUL-terminated */
+	char id[IDS_ID_LEN + 1]; /* RESOLVE: the full id */
+};
+
+/* Request fields beyond REF. */
+struct ref_req {
+	uint16_t type;	     /* WIRE_T_* */
+	bool has_timeout;    /* STOP: TIMEOUT_MS */
+	uint64_t timeout_ms; /* with has_timeout */
+	int signal;	     /* KILL: SIGNAL when > 0 */
+	bool has_force;	     /* REMOVE: FORCE */
+	bool force;	     /* with has_force */
+	bool prepare;	     /* START: PREPARE (set up only, for start -a) */
+};
+
+static void keep_reply(struct ref_result *r, const struct ref_req *q, const struct wire_frame *f)
+{
+	struct kerr err;
+
+	r->done = true;
+	if (f->type == WIRE_T_ERROR) {
+		r->rc = client_frame_error(f, &r->err);
+		return;
+	}
+	if (f->type != WIRE_T_OK) {
+		r->rc = CLIENT_EXIT_FAIL;
+		kerr_set(&r->err, 0, "expected OK or ERROR from the daemon, got %s",
+			 wire_type_name(f->type));
+		return;
+	}
+	switch (q->type) {
+	case WIRE_T_WAIT:
+		if (wire_get_u32(f, WIRE_F_EXIT_CODE, true, &r->exit_code, &err) < 0) {
+			r->rc = CLIENT_EXIT_FAIL;
+			r->err = err;
+		}
+		return;
+	case WIRE_T_RESOLVE:
+		if (wire_get_str(f, WIRE_F_ID, true, r->id, sizeof(r->id), &err) < 0) {
+			r->rc = CLIENT_EXIT_FAIL;
+			r->err = err;
+		}
+		return;
+	case WIRE_T_INSPECT: {
+		const uint8_t *p = NULL;
+		size_t len = 0;
+
+		if (wire_get_bytes(f, WIRE_F_JSON, true, &p, &len, &err) < 0) {
+			r->rc = CLIENT_EXIT_FAIL;
+			r->err = err;
+			return;
+		}
+		r->json = malloc(len + 1);
+		if (!r->json) {
+			r->rc = CLIENT_EXIT_FAIL;
+			kerr_set(&r->err, 0, "out of memory");
+			return;
+		}
+		memcpy(r->json, p, len);
+		r->json[len] = '\0';
+		return;
+	}
+	default:
+		return;
+	}
+}
+
+/*
+ * Sends one request per ref at once and collects every reply. Returns 0 when the
+ * requests went out and every reply (or the connection's end) was accounted for;
+ * per-ref outcomes are in res[]. Returns an exit code (printed) when nothing could be
+ * sent.
+ */
+static int each_ref(struct client *cl, const struct ref_req *q, struct ref_result *res, int n)
+{
+	struct wire_frame f;
+	struct wire_enc e;
+	struct kerr err;
+	int left = n;
+
+	for (int i = 0; i < n; i++) {
+		res[i].reqid = client_begin(cl, &cl->conn, &e, q->type);
+		wire_enc_str(&e, WIRE_F_REF, res[i].ref);
+		if (q->has_timeout)
+			wire_enc_u64(&e, WIRE_F_TIMEOUT_MS, q->timeout_ms);
+		if (q->signal > 0)
+			wire_enc_u32(&e, WIRE_F_SIGNAL, (uint32_t)q->signal);
+		if (q->has_force)
+			wire_enc_u32(&e, WIRE_F_FORCE, q->force);
+		if (q->prepare)
+			wire_enc_u32(&e, WIRE_F_PREPARE, 1);
+		if (client_end(&e) != 0)
+			return CLIENT_EXIT_FAIL;
+	}
+	while (left > 0) {
+		if (ipc_conn_wait_frame(&cl->conn, &f, -1, &err) < 0) {
+			if (err.code == 0 && cl->conn.eof)
+				kerr_set(&err, 0,
+					 "the kettle daemon closed the connection before "
+					 "answering");
+			for (int i = 0; i < n; i++) {
+				if (!res[i].done) {
+					res[i].done = true;
+					res[i].rc = CLIENT_EXIT_FAIL;
+					res[i].err = err;
+				}
+			}
+			return 0;
+		}
+		uint32_t first = res[0].reqid;
+		if (f.reqid < first || f.reqid - first >= (uint32_t)n)
+			continue;
+		struct ref_result *r = &res[f.reqid - first];
+		if (r->done)
+			continue;
+		keep_reply(r, q, &f);
+		left--;
+	}
+	return 0;
+}
+
+static struct ref_result *new_results(int argc, char **argv)
+{
+	struct ref_result *res = calloc((size_t)(argc > 0 ? argc : 1), sizeof(*res));
+
+	if (!res) {
+		fputs("kettle: out of memory\n", stderr);
+		return NULL;
+	}
+	for (int i = 0; i < argc; i++)
+		res[i].ref = argv[i];
+	return res;
+}
+
+static void free_results(struct ref_result *res, int n)
+{
+	for (int i = 0; res && i < n; i++)
+		free(res[i].json);
+	free(res);
+}
+
+/* The exit code of the last container that failed, 0 when none did. */
+static int last_failure(const struct ref_result *res, int n)
+{
+	int rc = 0;
+
+	for (int i = 0; i < n; i++)
+		if (res[i].rc != 0)
+			rc = res[i].rc;
+	return rc;
+}
+
+/*
+ * The common shape of start, stop, kill and rm: connect, one request per ref, print each
+ * ref that succeeded (as typed, like docker) and one line per failure.
+ */
+static int simple_each(const struct ref_req *q, int n, char **refs)
+{
+	struct client cl;
+	int rc = client_open(&cl);
+
+	if (rc != 0)
+		return rc;
+	struct ref_result *res = new_results(n, refs);
+	if (!res) {
+		client_close(&cl);
+		return CLIENT_EXIT_FAIL;
+	}
+	rc = each_ref(&cl, q, res, n);
+	for (int i = 0; rc == 0 && i < n; i++) {
+		if (res[i].rc == 0) {
+			printf("%s\n", res[i].ref);
+			continue;
+		}
+		fflush(stdout);
+		fprintf(stderr, "kettle: %s\n", res[i].err.msg);
+	}
+	if (rc == 0)
+		rc = last_failure(res, n);
+	free_results(res, n);
+	client_close(&cl);
+	return rc;
+}
+
+/* ---- start ---- */
+
+/* start -a: the full id (RESOLVE), a shim set up without starting (START with PREPARE,
+ * for a container that exited and has none), then the same attach as a foreground run,
+ * so not a byte of output is missed. */
+static int start_attached(const char *ref)
+{
+	struct ref_req q = { .type = WIRE_T_RESOLVE };
+	struct ref_req prep = { .type = WIRE_T_START, .prepare = true };
+	struct ref_result r = { .ref = ref };
+	struct client cl;
+	int rc = client_open(&cl);
+
+	if (rc != 0)
+		return rc;
+	rc = each_ref(&cl, &q, &r, 1);
+	if (rc == 0 && r.rc != 0)
+		rc = client_fail(r.rc, &r.err);
+	if (rc == 0) {
+		struct ref_result pr = { .ref = r.id };
+
+		rc = each_ref(&cl, &prep, &pr, 1);
+		if (rc == 0 && pr.rc != 0)
+			rc = client_fail(pr.rc, &pr.err);
+	}
+	if (rc == 0) {
+		/* The terminal session: raw mode and detach keys when the container has a
+		 * tty, plain stdout/stderr relay when it has not (docker's start -a). */
+		struct client_session o = { .id = r.id, .start = true };
+		struct kerr err;
+
+		if (client_detach_keys_parse("ctrl-p,ctrl-q", o.detach, &o.ndetach, &err) < 0)
+			rc = client_fail(CLIENT_EXIT_FAIL, &err);
+		fflush(stdout);
+		if (rc == 0)
+			rc = client_session_attach(&cl, &o);
+	}
+	client_close(&cl);
+	return rc;
+}
+
+struct start_args {
+	bool attach; /* -a */
+};
+
+static const char start_usage[] =
+	"Usage: kettle start [-a] CONTAINER [CONTAINER...]\n"
+	"\n"
+	"Start created or exited containers and print each name as given. A running one is\n"
+	"left as it is.\n"
+	"\n"
+	"Options:\n"
+	"  -a, --attach   Relay the container's stdout and stderr and exit with its exit code\n"
+	"                 (one container only)\n"
+	"      --help     Print this help\n";
+
+int client_start_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "attach", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct start_args a = { 0 };
+	int c;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:a", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			a.attach = true;
+			break;
+		case 'H':
+			fputs(start_usage, stdout);
+			return 0;
+		default:
+			return client_option_error(start_usage, c, argc, argv);
+		}
+	}
+	if (optind >= argc)
+		return client_usage_error(start_usage, "at least one container is required");
+	if (a.attach && argc - optind > 1)
+		return client_usage_error(start_usage,
+					  "-a attaches to one container; %d were "
+					  "given",
+					  argc - optind);
+	if (a.attach)
+		return start_attached(argv[optind]);
+	struct ref_req q = { .type = WIRE_T_START };
+	return simple_each(&q, argc - optind, argv + optind);
+}
+
+/* ---- stop ---- */
+
+struct stop_args {
+	uint64_t secs; /* -t: grace period before SIGKILL */
+};
+
+static const char stop_usage[] =
+	"Usage: kettle stop [-t SECONDS] CONTAINER [CONTAINER...]\n"
+	"\n"
+	"Stop running containers: SIGTERM, then SIGKILL after the grace period. Prints each\n"
+	"name as given.\n"
+	"\n"
+	"Options:\n"
+	"  -t, --time SECONDS   Grace period before SIGKILL (default 10)\n"
+	"      --help           Print this help\n";
+
+int client_stop_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "time", required_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct stop_args a = { .secs = STOP_DEFAULT_SECS };
+	struct kerr err;
+	int c;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:t:", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (str_to_u64(optarg, STOP_MAX_SECS, &a.secs, &err) < 0)
+				return client_usage_error(stop_usage, "-t: %s", err.msg);
+			break;
+		case 'H':
+			fputs(stop_usage, stdout);
+			return 0;
+		default:
+			return client_option_error(stop_usage, c, argc, argv);
+		}
+	}
+	if (optind >= argc)
+		return client_usage_error(stop_usage, "at least one container is required");
+	struct ref_req q = {
+		.type = WIRE_T_STOP,
+		.has_timeout = true,
+		.timeout_ms = a.secs * 1000,
+	};
+	return simple_each(&q, argc - optind, argv + optind);
+}
+
+/* ---- kill ---- */
+
+struct kill_args {
+	int signal; /* -s */
+};
+
+static const char kill_usage[] =
+	"Usage: kettle kill [-s SIGNAL] CONTAINER [CONTAINER...]\n"
+	"\n"
+	"Send a signal to running containers (default SIGKILL). Prints each name as given.\n"
+	"\n"
+	"Options:\n"
+	"  -s, --signal SIGNAL   Signal name or number (KILL, SIGTERM, hup, 15, ...)\n"
+	"      --help            Print this help\n";
+
+int client_kill_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "signal", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kill_args a = { .signal = 9 };
+	struct kerr err;
+	int c;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:s:", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (proc_signal_parse(optarg, &a.signal, &err) < 0)
+				return client_usage_error(kill_usage, "-s: %s", err.msg);
+			break;
+		case 'H':
+			fputs(kill_usage, stdout);
+			return 0;
+		default:
+			return client_option_error(kill_usage, c, argc, argv);
+		}
+	}
+	if (optind >= argc)
+		return client_usage_error(kill_usage, "at least one container is required");
+	struct ref_req q = { .type = WIRE_T_KILL, .signal = a.signal };
+	return simple_each(&q, argc - optind, argv + optind);
+}
+
+/* ---- rm ---- */
+
+struct rm_args {
+	bool force; /* -f */
+};
+
+static const char rm_usage[] = "Usage: kettle rm [-f] CONTAINER [CONTAINER...]\n"
+			       "\n"
+			       "Remove containers and print each name as given.\n"
+			       "\n"
+			       "Options:\n"
+			       "  -f, --force   Kill a running container first\n"
+			       "      --help    Print this help\n";
+
+int client_rm_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rm_args a = { 0 };
+	int c;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:f", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			a.force = true;
+			break;
+		case 'H':
+			fputs(rm_usage, stdout);
+			return 0;
+		default:
+			return client_option_error(rm_usage, c, argc, argv);
+		}
+	}
+	if (optind >= argc)
+		return client_usage_error(rm_usage, "at least one container is required");
+	struct ref_req q = { .type = WIRE_T_REMOVE, .has_force = true, .force = a.force };
+	return simple_each(&q, argc - optind, argv + optind);
+}
+
+/* ---- wait ---- */
+
+static const char wait_usage[] =
+	"Usage: kettle wait CONTAINER [CONTAINER...]\n"
+	"\n"
+	"Wait until containers exit and print each one's exit code on its own line.\n"
+	"\n"
+	"Options:\n"
+	"      --help   Print this help\n";
+
+int client_wait_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ref_req q = { .type = WIRE_T_WAIT };
+	struct client cl;
+	int c, rc;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+		if (c == 'H') {
+			fputs(wait_usage, stdout);
+			return 0;
+		}
+		return client_option_error(wait_usage, c, argc, argv);
+	}
+	if (optind >= argc)
+		return client_usage_error(wait_usage, "at least one container is required");
+	rc = client_open(&cl);
+	if (rc != 0)
+		return rc;
+	int n = argc - optind;
+	struct ref_result *res = new_results(n, argv + optind);
+	rc = res ? each_ref(&cl, &q, res, n) : CLIENT_EXIT_FAIL;
+	for (int i = 0; rc == 0 && i < n; i++) {
+		if (res[i].rc == 0) {
+			printf("%u\n", res[i].exit_code);
+			continue;
+		}
+		fflush(stdout);
+		fprintf(stderr, "kettle: %s\n", res[i].err.msg);
+	}
+	if (rc == 0)
+		rc = last_failure(res, n);
+	free_results(res, n);
+	client_close(&cl);
+	return rc;
+}
+
+/* ---- inspect ---- */
+
+static void indent(struct buf *out, int depth, struct kerr *err)
+{
+	for (int i = 0; i < depth * INSPECT_INDENT; i++)
+		buf_append(out, " ", 1, err);
+}
+
+/* Appends the value at token i re-indented like Go's json.MarshalIndent(v, "", "    ")
+ * (what docker inspect prints); returns the index after its subtree. Strings, numbers
+ * and literals are copied as the daemon escaped them. */
+static int pretty(const struct json_doc *d, int i, int depth, struct buf *out, struct kerr *err)
+{
+	const struct json_tok *t = &d->toks[i];
+	bool obj = t->type == JSON_OBJECT;
+
+	switch (t->type) {
+	case JSON_STRING:
+		buf_append(out, d->text + t->start - 1, (size_t)(t->end - t->start + 2), err);
+		return i + 1;
+	case JSON_NUMBER:
+	case JSON_BOOL:
+	case JSON_NULL:
+		buf_append(out, d->text + t->start, (size_t)(t->end - t->start), err);
+		return i + 1;
+	case JSON_OBJECT:
+	case JSON_ARRAY:
+		break;
+	}
+	buf_append_str(out, obj ? "{" : "[", err);
+	int n = t->size, k = i + 1;
+	for (int m = 0; m < n; m++) {
+		buf_append_str(out, m ? ",\n" : "\n", err);
+		indent(out, depth + 1, err);
+		if (obj) {
+			k = pretty(d, k, depth + 1, out, err);
+			buf_append_str(out, ": ", err);
+		}
+		k = pretty(d, k, depth + 1, out, err);
+	}
+	if (n > 0) {
+		buf_append_str(out, "\n", err);
+		indent(out, depth, err);
+	}
+	buf_append_str(out, obj ? "}" : "]", err);
+	return k;
+}
+
+/* docker prints "Error: No such object: x" for a name that is nothing. */
+static bool is_not_found(const struct ref_result *r)
+{
+	return r->rc == 1 || str_has_prefix(r->err.msg, "no such container");
+}
+
+static const char inspect_usage[] =
+	"Usage: kettle inspect CONTAINER [CONTAINER...]\n"
+	"\n"
+	"Print the containers' details as a JSON array: id, name, creation time, state\n"
+	"(status, pid, exit code, start and finish times), the run options, the bundle and\n"
+	"log paths.\n"
+	"\n"
+	"Options:\n"
+	"      --help   Print this help\n";
+
+int client_inspect_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ref_req q = { .type = WIRE_T_INSPECT };
+	struct json_tok *toks = NULL;
+	struct client cl;
+	struct buf out;
+	struct kerr err;
+	int c, rc;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+		if (c == 'H') {
+			fputs(inspect_usage, stdout);
+			return 0;
+		}
+		return client_option_error(inspect_usage, c, argc, argv);
+	}
+	if (optind >= argc)
+		return client_usage_error(inspect_usage, "at least one container is required");
+	rc = client_open(&cl);
+	if (rc != 0)
+		return rc;
+	int n = argc - optind;
+	struct ref_result *res = new_results(n, argv + optind);
+	toks = malloc(sizeof(*toks) * JSON_TOKENS_MAX);
+	rc = res && toks ? each_ref(&cl, &q, res, n) : CLIENT_EXIT_FAIL;
+	if (!toks)
+		fputs("kettle: out of memory\n", stderr);
+	buf_init(&out, SIZE_MAX);
+	kerr_clear(&err);
+	buf_append_str(&out, "[", &err);
+	int shown = 0;
+	for (int i = 0; rc == 0 && i < n; i++) {
+		struct json_doc d;
+		struct kerr perr;
+
+		if (res[i].rc != 0)
+			continue;
+		if (json_parse(&d, res[i].json, strlen(res[i].json), toks, JSON_TOKENS_MAX, &perr) <
+		    0) {
+			res[i].rc = CLIENT_EXIT_FAIL;
+			kerr_wrap(&perr, "inspect `%s`: the daemon's reply", res[i].ref);
+			res[i].err = perr;
+			continue;
+		}
+		buf_append_str(&out, shown++ ? ",\n" : "\n", &err);
+		indent(&out, 1, &err);
+		pretty(&d, 0, 1, &out, &err);
+	}
+	buf_append_str(&out, shown ? "\n]\n" : "]\n", &err);
+	if (rc == 0) {
+		fwrite(out.data, 1, out.len, stdout);
+		fflush(stdout);
+	}
+	for (int i = 0; rc == 0 && i < n; i++) {
+		if (res[i].rc == 0)
+			continue;
+		if (is_not_found(&res[i]))
+			fprintf(stderr, "Error: No such object: %s\n", res[i].ref);
+		else
+			fprintf(stderr, "kettle: %s\n", res[i].err.msg);
+	}
+	for (int i = 0; rc == 0 && i < n; i++)
+		if (res[i].rc != 0)
+			rc = is_not_found(&res[i]) ? 1 : res[i].rc;
+	/* rc is now the first failure's; docker exits 1 whenever something was missing. */
+	buf_done(&out);
+	free(toks);
+	free_results(res, n);
+	client_close(&cl);
+	return rc;
+}

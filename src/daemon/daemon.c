@@ -1,0 +1,549 @@
+/*
+ * daemon: `kettle daemon` — flags, startup, signals, detach and shutdown (role, layer 3).
+ *
+ * Startup order: open (create) the 0700 root, take <root>/daemon.lock (a second daemon
+ * refuses, naming the holder's pid), ensure auth.token, rebuild the registry from disk
+ * (re-adopting live shims), bind a fresh abstract name recorded in daemon.addr, serve.
+ * With -d the process forks FIRST and the child does all of that, so the lock, the
+ * socket and daemon.addr all carry the child's pid; the parent only waits on a pipe for
+ * the child's ready byte (or its error text) and exits, so `kettle daemon -d && kettle
+ * ps` never races. SIGTERM/SIGINT stop accepting and close connections; shims and their
+ * containers keep running. The daemon never blocks in its loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "daemon/daemon.h"
+#include "base/fd.h"
+#include "base/log.h"
+#include "logs/logfile.h"
+#include "runtime/proc.h"
+#include "runtime/runtime.h"
+#include "store/store.h"
+#include "base/str.h"
+
+#define DAEMON_LOG	 "daemon.log"
+#define READY_BYTE	 'R' /* the child is serving */
+#define FAILED_BYTE	 'E' /* the child failed; its message follows */
+#define EXIT_REFUSED	 1   /* startup failure (lock held, bad root, …) */
+#define EXIT_USAGE	 125 /* bad flags */
+/* CLOSE_RANGE_CLOEXEC from linux/close_range.h, which musl's headers do not ship. */
+#define FDS_CLOEXEC_ONLY (1u << 2)
+
+static const char usage[] =
+	"Usage: kettle daemon [OPTIONS]\n"
+	"\n"
+	"Run the kettle daemon: one per state root. It serves the client commands, spawns one\n"
+	"shim per container and re-adopts live shims when it starts again. Containers keep\n"
+	"running when it stops.\n"
+	"\n"
+	"Options:\n"
+	"  --root DIR         State root (default $KETTLE_ROOT, else " STORE_DEFAULT_ROOT ")\n"
+	"  --runtime PATH     OCI runtime for containers that name none (default " RUNTIME_DEFAULT
+	")\n"
+	"  --log-level LEVEL  error, warn, info (default) or debug\n"
+	"  -d, --detach       Run in the background once ready; logs go to <root>/" DAEMON_LOG "\n"
+	"  --restart-delay D      Default crash-loop backoff of containers created from now on:\n"
+	"                         first restart at once, then D (10s), doubling...\n"
+	"  --restart-max-delay D  ...up to D (5m)...\n"
+	"  --restart-reset D      ...until a run lasts D (10m); the kubelet's numbers\n"
+	"  --log-max-size SIZE    Default size at which a container's ctr.log rotates (10m)\n"
+	"  --log-max-files N      Default number of log files kept, ctr.log included (3)\n"
+	"  --runtime-timeout D    A runtime (runc) call still running after D is killed and\n"
+	"                         fails (30s; 1ms to 1h)\n"
+	"  --help             Print this help\n";
+
+static const char synopsis[] =
+	"Usage: kettle daemon [--root DIR] [--runtime PATH] [--log-level LEVEL] [-d] "
+	"[--restart-delay D] [--restart-max-delay D] [--restart-reset D] "
+	"[--log-max-size SIZE] [--log-max-files N] [--runtime-timeout D]\n";
+
+struct daemon_args {
+	const char *root;		/* --root, or NULL */
+	const char *runtime;		/* --runtime, or NULL */
+	const char *level;		/* --log-level name */
+	enum log_level lvl;		/* parsed level */
+	bool detach;			/* -d */
+	struct restart_backoff backoff; /* --restart-delay, --restart-max-delay, --restart-reset */
+	uint64_t log_max_size;		/* --log-max-size, bytes */
+	uint32_t log_max_files;		/* --log-max-files */
+	uint64_t runtime_timeout_ms;	/* --runtime-timeout, ms */
+};
+
+enum {
+	OPT_RESTART_DELAY = 256,
+	OPT_RESTART_MAX_DELAY,
+	OPT_RESTART_RESET,
+	OPT_LOG_MAX_SIZE,
+	OPT_LOG_MAX_FILES,
+	OPT_RUNTIME_TIMEOUT,
+};
+
+/* A backoff duration flag: 1 ms to 1 day. Returns 0 or the exit code after printing. */
+static int duration_flag(const char *flag, const char *val, uint64_t *ms)
+{
+	struct kerr err;
+
+	if (str_parse_duration_ms(val, ms, &err) < 0) {
+		fprintf(stderr, "%skettle daemon: %s: %s\n", synopsis, flag, err.msg);
+		return EXIT_USAGE;
+	}
+	if (*ms == 0 || *ms > RESTART_DURATION_MAX) {
+		fprintf(stderr, "%skettle daemon: %s `%s` is out of range, expected 1ms to 24h\n",
+			synopsis, flag, val);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* --log-max-size (size) or --log-max-files. Returns 0 or the exit code after printing. */
+static int log_flag(bool size, const char *val, struct daemon_args *a)
+{
+	struct kerr err;
+	uint64_t n;
+
+	if (size ? str_parse_size(val, &n, &err) == 0 && n >= LOGFILE_MIN_SIZE &&
+			    n <= LOGFILE_MAX_SIZE
+		 : str_to_u64(val, LOGFILE_MAX_FILES, &n, &err) == 0 && n > 0) {
+		if (size)
+			a->log_max_size = n;
+		else
+			a->log_max_files = (uint32_t)n;
+		return 0;
+	}
+	fprintf(stderr, "%skettle daemon: %s `%s` is out of range, expected %s\n", synopsis,
+		size ? "--log-max-size" : "--log-max-files", val, size ? "1k to 1t" : "1..100");
+	return EXIT_USAGE;
+}
+
+static int parse_args(int argc, char **argv, struct daemon_args *a)
+{
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "runtime", required_argument, NULL, 't' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "restart-delay", required_argument, NULL, OPT_RESTART_DELAY },
+		{ "restart-max-delay", required_argument, NULL, OPT_RESTART_MAX_DELAY },
+		{ "restart-reset", required_argument, NULL, OPT_RESTART_RESET },
+		{ "log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE },
+		{ "log-max-files", required_argument, NULL, OPT_LOG_MAX_FILES },
+		{ "runtime-timeout", required_argument, NULL, OPT_RUNTIME_TIMEOUT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kerr err;
+	int ch;
+
+	*a = (struct daemon_args){
+		.level = "info",
+		.lvl = LOG_LVL_INFO,
+		.backoff = { RESTART_DELAY_MS, RESTART_MAX_DELAY_MS, RESTART_RESET_MS },
+		.log_max_size = LOGFILE_DEFAULT_MAX_SIZE,
+		.log_max_files = LOGFILE_DEFAULT_MAX_FILES,
+		.runtime_timeout_ms = RUNTIME_TIMEOUT_MS,
+	};
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":d", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			a->root = optarg;
+			break;
+		case 't':
+			a->runtime = optarg;
+			break;
+		case 'l':
+			if (!log_parse_level(optarg, &a->lvl)) {
+				fprintf(stderr,
+					"%skettle daemon: --log-level `%s` is unknown, "
+					"expected error, warn, info or debug\n",
+					synopsis, optarg);
+				return EXIT_USAGE;
+			}
+			a->level = optarg;
+			break;
+		case 'd':
+			a->detach = true;
+			break;
+		case OPT_RESTART_DELAY:
+			if (duration_flag("--restart-delay", optarg, &a->backoff.base_ms))
+				return EXIT_USAGE;
+			break;
+		case OPT_RESTART_MAX_DELAY:
+			if (duration_flag("--restart-max-delay", optarg, &a->backoff.max_ms))
+				return EXIT_USAGE;
+			break;
+		case OPT_RESTART_RESET:
+			if (duration_flag("--restart-reset", optarg, &a->backoff.reset_ms))
+				return EXIT_USAGE;
+			break;
+		case OPT_RUNTIME_TIMEOUT:
+			if (str_parse_duration_ms(optarg, &a->runtime_timeout_ms, &err) < 0 ||
+			    a->runtime_timeout_ms == 0 ||
+			    a->runtime_timeout_ms > RUNTIME_TIMEOUT_MAX_MS) {
+				fprintf(stderr,
+					"%skettle daemon: --runtime-timeout `%s` is out of range, "
+					"expected 1ms to 1h\n",
+					synopsis, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_LOG_MAX_SIZE:
+		case OPT_LOG_MAX_FILES:
+			if (log_flag(ch == OPT_LOG_MAX_SIZE, optarg, a))
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case ':':
+			fprintf(stderr, "%skettle daemon: option `%s` needs a value\n", synopsis,
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			fprintf(stderr, "%skettle daemon: unknown option `%s`\n", synopsis,
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%skettle daemon: unexpected argument `%s`\n", synopsis,
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (a->root && !a->root[0]) {
+		fprintf(stderr, "%skettle daemon: --root is empty, expected a directory\n",
+			synopsis);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* ---- signals and client connections ---- */
+
+static void on_stop_signal(struct loop *l, const struct signalfd_siginfo *si, void *data)
+{
+	struct daemon *d = data;
+
+	log_info("received %s: stopping (containers keep running)",
+		 proc_signal_name((int)si->ssi_signo));
+	d->stopping = true;
+	loop_stop(l);
+}
+
+static void on_sigchld(struct loop *l, const struct signalfd_siginfo *si, void *data)
+{
+	pid_t pid;
+	int status;
+
+	(void)l;
+	(void)si;
+	(void)data;
+	/* Signals coalesce: drain every child that has exited (runtime delete helpers). */
+	while (proc_reap_any(&pid, &status) == 1)
+		log_debug("reaped pid %d (exit code %d)", (int)pid, proc_exit_code(status));
+}
+
+static void client_on_frame(struct rpc_conn *conn, const struct wire_frame *f, void *data)
+{
+	struct daemon *d = data;
+
+	if (d->stopping) {
+		rpc_conn_send_error(conn, f->reqid, DAEMON_FAIL_CODE,
+				    "the daemon is shutting down");
+		return;
+	}
+	daemon_api_frame(d, conn, f);
+}
+
+static void client_on_close(struct rpc_conn *conn, const struct kerr *why, void *data)
+{
+	(void)data;
+	if (why->code != 0)
+		log_debug("client pid %d: %s", (int)rpc_conn_peer_pid(conn), why->msg);
+}
+
+static const struct rpc_conn_ops client_ops = {
+	.on_frame = client_on_frame,
+	.on_close = client_on_close,
+};
+
+/* ---- startup ---- */
+
+/* Many shims and clients at once: use the whole hard limit of descriptors. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int open_root(struct daemon *d, const struct daemon_args *a, struct kerr *err)
+{
+	const char *path = store_root_path(a->root);
+
+	if (store_open_root(path, true, &d->rootfd, err) < 0)
+		return -1;
+	/* Absolute, so shims and runc find it whatever their working directory. */
+	if (!realpath(path, d->root))
+		return kerr_set(err, errno, "resolve state root `%s`", path);
+	if (snprintf(d->runc_root, sizeof(d->runc_root), "%s/" STORE_RUNC_ROOT, d->root) >=
+	    (int)sizeof(d->runc_root))
+		return kerr_set(err, ENAMETOOLONG, "state root `%s`", d->root);
+	return 0;
+}
+
+static int take_lock(struct daemon *d, struct kerr *err)
+{
+	struct kerr perr;
+	pid_t holder = 0;
+
+	if (ipc_lock_take(d->rootfd, STORE_DAEMON_LOCK, &d->lockfd, err) == 0)
+		return 0;
+	if (err->code != EWOULDBLOCK)
+		return -1;
+	if (ipc_lock_probe(d->rootfd, STORE_DAEMON_LOCK, &holder, &perr) == 1 && holder > 0)
+		return kerr_set(err, 0, "another daemon holds %s/" STORE_DAEMON_LOCK " (pid %d)",
+				d->root, (int)holder);
+	return kerr_set(err, 0, "another daemon holds %s/" STORE_DAEMON_LOCK, d->root);
+}
+
+static int check_runtime(struct daemon *d, const struct daemon_args *a, struct kerr *err)
+{
+	struct runtime rt;
+
+	str_copy(d->runtime, sizeof(d->runtime), a->runtime ? a->runtime : RUNTIME_DEFAULT);
+	if (runtime_init(&rt, d->runtime, d->runc_root, "/dev/null", err) == 0) {
+		str_copy(d->runtime_path, sizeof(d->runtime_path), rt.path);
+		return 0;
+	}
+	if (a->runtime)
+		return kerr_wrap(err, "--runtime");
+	/* Only the default: containers may still name a runtime of their own. */
+	log_warn("%s: containers that name no runtime will fail to create", err->msg);
+	return 0;
+}
+
+/* Everything up to serving. On failure err says why and the caller exits 1. */
+static int start(struct daemon *d, const struct daemon_args *a, int *logfd, struct kerr *err)
+{
+	char name[IPC_NAME_MAX];
+	int lfd;
+
+	if (open_root(d, a, err) < 0)
+		return -1;
+	if (take_lock(d, err) < 0)
+		return -1;
+	/* After the lock: a refused daemon must not write into the running one's log. */
+	if (a->detach) {
+		*logfd = openat(d->rootfd, DAEMON_LOG,
+				O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (*logfd < 0)
+			return kerr_set(err, errno, "open %s/" DAEMON_LOG, d->root);
+		log_setup("kettled", a->lvl, *logfd);
+	}
+	if (ipc_token_ensure(d->rootfd, d->token, err) < 0)
+		return -1;
+	if (check_runtime(d, a, err) < 0)
+		return -1;
+	d->loop = loop_new(err);
+	if (!d->loop)
+		return -1;
+	if (loop_add_signal(d->loop, SIGTERM, on_stop_signal, d, err) < 0 ||
+	    loop_add_signal(d->loop, SIGINT, on_stop_signal, d, err) < 0 ||
+	    loop_add_signal(d->loop, SIGCHLD, on_sigchld, d, err) < 0)
+		return -1;
+	d->restart_defaults = a->backoff;
+	d->log_max_size = a->log_max_size;
+	d->log_max_files = a->log_max_files;
+	d->runtime_timeout_ms = a->runtime_timeout_ms;
+	if (daemon_events_init(d, err) < 0)
+		return -1;
+	if (daemon_adopt_load(d, err) < 0)
+		return -1;
+	if (ipc_listen(d->rootfd, STORE_DAEMON_ADDR, name, &lfd, err) < 0)
+		return -1;
+	d->server = rpc_server_new(d->loop, lfd, d->token, geteuid(), &client_ops, d, err);
+	if (!d->server)
+		return -1;
+	log_info("serving %s on @%s with %zu containers (pid %d)", d->root, name, d->nctrs,
+		 (int)getpid());
+	return 0;
+}
+
+static void stop(struct daemon *d)
+{
+	/* END frames first, while the subscribers' connections are still there. */
+	daemon_events_free(d);
+	d->server = rpc_server_free(d->server);
+	daemon_registry_free(d);
+	/* Only while we hold the lock: the address is ours, and clients fail fast without. */
+	if (d->lockfd >= 0 && d->rootfd >= 0)
+		(void)unlinkat(d->rootfd, STORE_DAEMON_ADDR, 0);
+	d->loop = loop_free(d->loop);
+	d->lockfd = fd_close(d->lockfd);
+	d->rootfd = fd_close(d->rootfd);
+}
+
+/* ---- detach ---- */
+
+/*
+ * Descriptors inherited from whoever started us must reach neither shims nor runc (a
+ * test harness's pipe held open by every container would never see EOF): mark them
+ * CLOEXEC, and with -d close them outright, keeping only `keep`.
+ */
+static void drop_inherited_fds(bool close_them, int keep)
+{
+	unsigned flags = close_them ? 0 : FDS_CLOEXEC_ONLY;
+
+	if (keep < 3) {
+		(void)syscall(SYS_close_range, 3u, ~0u, flags);
+		return;
+	}
+	if (keep > 3)
+		(void)syscall(SYS_close_range, 3u, (unsigned)keep - 1, flags);
+	(void)syscall(SYS_close_range, (unsigned)keep + 1, ~0u, flags);
+}
+
+/* Parent side of -d: waits for the child's verdict. Prints nothing on success. */
+static int wait_ready(int rfd)
+{
+	char msg[KERR_MSG_MAX + 2];
+	size_t got = 0;
+	struct kerr err;
+
+	if (fd_read_full(rfd, msg, sizeof(msg) - 1, &got, &err) < 0) {
+		fprintf(stderr, "kettle daemon: %s\n", err.msg);
+		return EXIT_REFUSED;
+	}
+	if (got >= 1 && msg[0] == READY_BYTE)
+		return 0;
+	if (got >= 1 && msg[0] == FAILED_BYTE) {
+		msg[got] = '\0';
+		fprintf(stderr, "kettle daemon: %s\n", msg + 1);
+		return EXIT_REFUSED;
+	}
+	fprintf(stderr, "kettle daemon: the daemon exited before it was ready\n");
+	return EXIT_REFUSED;
+}
+
+static void report(int fd, char what, const char *msg)
+{
+	char out[KERR_MSG_MAX + 2];
+	size_t n = 0;
+	struct kerr err;
+
+	out[n++] = what;
+	if (msg) {
+		size_t m = strnlen(msg, KERR_MSG_MAX);
+
+		memcpy(out + n, msg, m);
+		n += m;
+	}
+	(void)fd_write_full(fd, out, n, &err);
+}
+
+/* The child of -d, once serving: no terminal, stdio on /dev/null, cwd "/". */
+static int detach_child(int notify_fd, struct kerr *err)
+{
+	_cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null < 0)
+		return kerr_set(err, errno, "open /dev/null");
+	for (int i = 0; i < 3; i++)
+		if (dup3(null, i, O_CLOEXEC) < 0)
+			return kerr_set(err, errno, "redirect fd %d to /dev/null", i);
+	if (chdir("/") < 0)
+		return kerr_set(err, errno, "chdir /");
+	report(notify_fd, READY_BYTE, NULL);
+	return 0;
+}
+
+int daemon_main(int argc, char **argv)
+{
+	struct daemon_args a;
+	struct daemon d = { .rootfd = -1, .lockfd = -1 };
+	struct kerr err;
+	int rc = parse_args(argc, argv, &a);
+	_cleanup_close_ int logfd = -1;
+	_cleanup_close_ int notify = -1;
+
+	if (rc >= 0)
+		return rc;
+	d.log_level = a.level;
+	umask(077);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN); /* a file size limit fails a write (EFBIG), never the daemon */
+	raise_nofile();
+	log_setup("kettled", a.lvl, STDERR_FILENO);
+	drop_inherited_fds(false, -1);
+	if (a.detach) {
+		int p[2];
+
+		if (pipe2(p, O_CLOEXEC) < 0) {
+			fprintf(stderr, "kettle daemon: create a pipe: %s\n", strerror(errno));
+			return EXIT_REFUSED;
+		}
+		pid_t pid = fork();
+		if (pid < 0) {
+			fprintf(stderr, "kettle daemon: fork: %s\n", strerror(errno));
+			fd_close(p[0]);
+			fd_close(p[1]);
+			return EXIT_REFUSED;
+		}
+		if (pid > 0) {
+			fd_close(p[1]);
+			rc = wait_ready(p[0]);
+			fd_close(p[0]);
+			return rc;
+		}
+		fd_close(p[0]);
+		notify = p[1];
+		drop_inherited_fds(true, notify);
+		if (setsid() < 0) {
+			report(notify, FAILED_BYTE, "setsid failed");
+			return EXIT_REFUSED;
+		}
+	}
+	if (start(&d, &a, &logfd, &err) < 0) {
+		if (a.detach) {
+			report(notify, FAILED_BYTE, err.msg);
+			if (logfd >= 0)
+				log_error("%s", err.msg);
+		} else {
+			fprintf(stderr, "kettle daemon: %s\n", err.msg);
+		}
+		stop(&d);
+		return EXIT_REFUSED;
+	}
+	if (a.detach) {
+		if (detach_child(notify, &err) < 0) {
+			report(notify, FAILED_BYTE, err.msg);
+			stop(&d);
+			return EXIT_REFUSED;
+		}
+		notify = fd_close(notify);
+	}
+	rc = 0;
+	if (loop_run(d.loop, &err) < 0) {
+		log_error("event loop failed: %s", err.msg);
+		rc = EXIT_REFUSED;
+	}
+	stop(&d);
+	log_info("stopped");
+	return rc;
+}

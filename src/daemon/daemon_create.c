@@ -1,0 +1,217 @@
+/*
+ * daemon_create: the CREATE request (role, layer 3).
+ *
+ * Validates the record (rootfs, bundle, runtime, limits), picks a unique id and name,
+ * writes the container dir (bundle/config.json for --rootfs, with the --init copy, then
+ * record.json) and spawns its shim; the reply waits for the shim's ready frame
+ * (daemon_lifecycle_spawned). A CREATE that fails a check leaves no directory behind and
+ * the daemon unchanged. Never blocks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "daemon/daemon.h"
+#include "base/fd.h"
+#include "store/ids.h"
+#include "base/log.h"
+#include "ipc/request.h"
+#include "runtime/runtime.h"
+#include "runtime/selfexe.h"
+#include "runtime/spec.h"
+#include "store/store.h"
+#include "base/str.h"
+
+#define NAME_TRIES 16  /* fresh ids tried when a generated name is taken */
+#define SHOWN_PATH 256 /* bytes of a user path quoted in a message */
+
+/* request.c checks every request against the same limits before a handler runs. */
+_Static_assert(RECORD_JSON_MAX == REQUEST_CREATE_JSON_MAX, "differs from request.c's");
+
+static int check_rootfs(const char *rootfs, struct kerr *err)
+{
+	char shown[SHOWN_PATH];
+
+	str_sanitize(shown, sizeof(shown), rootfs, strlen(rootfs));
+	_cleanup_close_ int fd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return kerr_set(err, errno, "rootfs `%s`", shown);
+	return 0;
+}
+
+/* Picks the id and, when the request has none, a generated name; checks uniqueness. */
+static int choose_identity(struct daemon *d, struct record *rec, struct kerr *err)
+{
+	if (rec->name[0]) {
+		struct daemon_ctr *other = daemon_find_name(d, rec->name);
+
+		if (other)
+			return kerr_set(err, 0, "name `%s` is already in use by container %.12s",
+					rec->name, other->rec.id);
+	}
+	for (int i = 0; i < NAME_TRIES; i++) {
+		char id[IDS_ID_LEN + 1];
+		char name[IDS_NAME_MAX + 1];
+
+		if (ids_new_id(id, err) < 0)
+			return -1;
+		if (daemon_find_id(d, id))
+			continue;
+		if (!rec->name[0]) {
+			ids_name_from_id(id, name);
+			if (daemon_find_name(d, name))
+				continue;
+			str_copy(rec->name, sizeof(rec->name), name);
+		}
+		str_copy(rec->id, sizeof(rec->id), id);
+		return 0;
+	}
+	return kerr_set(err, 0,
+			"could not find a free container name in %d tries: give one "
+			"with --name",
+			NAME_TRIES);
+}
+
+/* fresh: a new container's first write: config.json needs no fsync (below) and
+ * record.json is synced by the caller (sync_record), once the shim is on its way. */
+static int write_container(struct daemon *d, const struct record *rec, bool fresh, struct kerr *err)
+{
+	struct buf b;
+	char cgroups[sizeof("/kettle/") + IDS_ID_LEN];
+	_cleanup_close_ int dirfd = -1;
+	int rc = 0;
+
+	if (store_open_container(d->rootfd, rec->id, true, &dirfd, err) < 0)
+		return -1;
+	buf_init(&b, SPEC_CONFIG_MAX);
+	if (rec->rootfs) {
+		_cleanup_close_ int bfd = openat(dirfd, STORE_BUNDLE,
+						 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		snprintf(cgroups, sizeof(cgroups), "/kettle/%s", rec->id);
+		if (bfd < 0)
+			rc = kerr_set(err, errno, "open `" STORE_BUNDLE "`");
+		/* --init: a private read-only copy, never the host's binary (spec.h). */
+		if (rc == 0 && rec->init &&
+		    faccessat(dirfd, SPEC_INIT_COPY, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    (selfexe_check_static("/proc/self/exe", err) < 0 ||
+		     selfexe_copy(dirfd, SPEC_INIT_COPY, err) < 0))
+			rc = -1;
+		if (rc == 0)
+			rc = spec_generate(rec, cgroups, &b, err);
+		/* A new container's is not fsynced: it is derived from record.json, which
+		 * follows durably, and a crash that loses it leaves it missing or empty,
+		 * which the daemon repairs from the record (daemon_adopt.c repair_config).
+		 * A changed one (UPDATE, RENAME) is: a stale old one would look intact. */
+		if (rc == 0)
+			rc = store_write_atomic(bfd, SPEC_CONFIG, b.data, b.len, 0600, !fresh, err);
+		buf_clear(&b);
+	}
+	if (rc == 0)
+		rc = record_json_encode(rec, &b, err);
+	if (rc == 0)
+		rc = store_write_atomic(dirfd, STORE_RECORD, b.data, b.len, 0600, !fresh, err);
+	buf_done(&b);
+	return rc;
+}
+
+/* A new container's record.json reaches the disk while its shim starts and runc runs: the
+ * fsyncs overlap with them instead of delaying the spawn, and they are done before anyone
+ * is told of the container (the reply waits for the shim's ready frame, a later turn). */
+static int sync_record(struct daemon *d, const char *id, struct kerr *err)
+{
+	_cleanup_close_ int dirfd = -1;
+
+	if (store_open_container(d->rootfd, id, false, &dirfd, err) < 0 ||
+	    store_sync(dirfd, STORE_RECORD, err) < 0)
+		return kerr_wrap(err, "create container `%.12s`", id);
+	return 0;
+}
+
+int daemon_create_write_container(struct daemon *d, const struct record *rec, struct kerr *err)
+{
+	return write_container(d, rec, false, err);
+}
+
+void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
+{
+	struct record rec;
+	struct runtime rt;
+	const uint8_t *json;
+	size_t len;
+	uint32_t run = 0;
+	struct kerr err;
+
+	record_init(&rec);
+	if (wire_get_bytes(f, WIRE_F_JSON, true, &json, &len, &err) < 0 ||
+	    wire_get_u32(f, WIRE_F_RUN, false, &run, &err) < 0)
+		goto out_fail;
+	if (run > 1) {
+		kerr_set(&err, 0, "field RUN is %u; allowed: 0 or 1", run);
+		goto out_fail;
+	}
+	if (record_json_decode(&rec, (const char *)json, len, true, &err) < 0)
+		goto out_fail;
+	if (rec.rootfs && check_rootfs(rec.rootfs, &err) < 0)
+		goto out_fail;
+	if (rec.bundle && spec_check_bundle(rec.bundle, rec.args.n ? NULL : &rec.args, &err) < 0)
+		goto out_fail;
+	if (runtime_init(&rt, daemon_runtime_of(d, &rec), d->runc_root, "/dev/null", &err) < 0)
+		goto out_fail;
+	if (choose_identity(d, &rec, &err) < 0)
+		goto out_fail;
+	rec.created_ns = clock_wall_ns();
+	/* The daemon's backoff defaults are written into the record: the shim needs no
+	 * daemon to know them, and inspect shows what applies. */
+	if (!rec.restart_delay_ms)
+		rec.restart_delay_ms = d->restart_defaults.base_ms;
+	if (!rec.restart_max_delay_ms)
+		rec.restart_max_delay_ms = d->restart_defaults.max_ms;
+	if (!rec.restart_reset_ms)
+		rec.restart_reset_ms = d->restart_defaults.reset_ms;
+	/* Log rotation defaults likewise, so the shim finds them in the record. */
+	if (!rec.log_max_size)
+		rec.log_max_size = d->log_max_size;
+	if (!rec.log_max_files)
+		rec.log_max_files = d->log_max_files;
+	if (record_validate(&rec, false, &err) < 0)
+		goto out_fail;
+	if (write_container(d, &rec, true, &err) < 0) {
+		struct kerr ignored;
+
+		kerr_wrap(&err, "create container `%.12s`", rec.id);
+		store_remove_container(d->rootfd, rec.id, &ignored);
+		goto out_fail;
+	}
+	struct daemon_ctr *c = daemon_ctr_new(d, &rec);
+	if (!c) {
+		struct kerr ignored;
+
+		kerr_set(&err, ENOMEM, "create container");
+		store_remove_container(d->rootfd, rec.id, &ignored);
+		goto out_fail;
+	}
+	if (daemon_ctr_add(d, c, &err) < 0) {
+		struct kerr ignored;
+
+		store_remove_container(d->rootfd, c->rec.id, &ignored);
+		daemon_ctr_forget(d, c, "");
+		goto out_fail;
+	}
+	log_info("creating container %.12s `%s`", c->rec.id, c->rec.name);
+	daemon_events_publish(d, c, "create", c->rec.created_ns, NULL);
+	/* `kettle run`: one `runc run` instead of create + start (docs/PROTOCOL.md). */
+	c->spawn_run = run == 1 && !c->rec.tty;
+	if (daemon_spawn_shim(d, c, &err) < 0 || sync_record(d, c->rec.id, &err) < 0 ||
+	    !daemon_pend_add(c, DAEMON_PEND_CREATE, 0, rpc_conn_id(conn), f->reqid, &err)) {
+		/* The spawn may have started: forgetting closes its pipe and its watch. */
+		daemon_ctr_remove(d, c, &(struct kerr){ 0 });
+		goto out_fail;
+	}
+	return;
+out_fail:
+	record_done(&rec);
+	daemon_api_reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+}

@@ -1,0 +1,60 @@
+/*
+ * spec: the OCI runtime spec (config.json) of a container (mechanism M3).
+ *
+ * For --rootfs, kettle writes config.json itself from the record: pid, ipc, uts, mount
+ * and (unless --network host) network namespaces; /proc, /dev, /dev/pts, /dev/shm,
+ * /dev/mqueue, read-only /sys; docker's masked and read-only paths and default
+ * capabilities; cgroup limits; PATH and HOME defaults; no terminal; rlimits never above
+ * the host's hard limits. For --bundle the user's config.json is used as it is, after a
+ * strict check that it parses and names a process and a root. Never logs.
+ */
+#ifndef KETTLE_SPEC_H
+#define KETTLE_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/kerr.h"
+#include "store/record.h"
+
+#define SPEC_CONFIG	"config.json"
+#define SPEC_CONFIG_MAX (4u * 1024u * 1024u) /* a bundle's config.json (bytes) */
+
+/* --init: the daemon writes a read-only copy of kettle as <container dir>/init (the bundle's
+ * sibling; OCI resolves a relative bind source against the bundle) and the spec binds it
+ * read-only at SPEC_INIT_PATH, prepended to the command with "--". The host's own binary
+ * is never mounted (runc CVE-2019-5736). The basename "init" dispatches to `kettle init`. */
+#define SPEC_INIT_COPY	 "init"
+#define SPEC_INIT_SOURCE "../" SPEC_INIT_COPY
+#define SPEC_INIT_PATH	 "/dev/init"
+
+/* Appends the generated config.json for r (r->rootfs set) to out. cgroups_path is the
+ * value for linux.cgroupsPath (e.g. "/kettle/<id>"). */
+int spec_generate(const struct record *r, const char *cgroups_path, struct buf *out,
+		  struct kerr *err);
+/* Checks bundle/config.json: present, a regular file, strict JSON with ociVersion,
+ * process.args (non-empty strings) and root.path. When args is not NULL, the process
+ * args are appended to it (for ps and inspect). */
+int spec_check_bundle(const char *bundle, struct record_strv *args, struct kerr *err);
+
+/* What `kettle exec` asks for; everything else (capabilities, rlimits, the record's
+ * environment, user and workdir as defaults) comes from the container's record. */
+struct spec_exec {
+	char *const *args; /* borrowed; the command, nargs >= 1 */
+	size_t nargs;	   /* entries of args */
+	char *const *env;  /* borrowed; "K=V" applied after the record's variables */
+	size_t nenv;	   /* entries of env */
+	const char *cwd;   /* borrowed; absolute, or NULL for the record's workdir */
+	bool user_set;	   /* uid/gid given (else the record's user) */
+	uint32_t uid;	   /* with user_set */
+	uint32_t gid;	   /* with user_set */
+	bool tty;	   /* process.terminal */
+};
+
+/* Appends the process.json of an exec (`runc exec --process FILE`) to out. */
+int spec_exec_process(const struct record *r, const struct spec_exec *x, struct buf *out,
+		      struct kerr *err);
+
+#endif

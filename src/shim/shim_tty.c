@@ -1,0 +1,339 @@
+/*
+ * shim_tty: console sockets and pty masters in the shim (role layer).
+ *
+ * runc allocates a container's terminal itself and hands the pty master to whoever listens
+ * on --console-socket: it connects, sends the slave's name as the data and the master as
+ * one SCM_RIGHTS descriptor, and goes on. Each terminal-bearing runtime call gets its own
+ * listener on a fresh unguessable abstract name ("@kettle-console/<hex>"). The name is only
+ * a rendezvous: a connection counts only when its SO_PEERCRED pid is the runtime process
+ * we spawned for that call, and the descriptor only when it is a character device (a pty
+ * master); anything else is closed. Collection is synchronous and never blocks: runc has
+ * sent the master before its create/exec returns, so the caller collects on completion.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "base/fd.h"
+#include "base/log.h"
+#include "shim/shim.h"
+
+#define CONSOLE_PREFIX	   "kettle-console/"
+#define CONSOLE_RANDOM	   16  /* random bytes in a console socket's name */
+#define CONSOLE_ACCEPT_MAX 8   /* connections looked at per collection */
+#define CONSOLE_DATA_MAX   256 /* the slave's name runc sends with the master */
+
+void shim_tty_init(struct shim_console *c)
+{
+	*c = (struct shim_console){ .lfd = -1 };
+}
+
+static int random_hex(char *out, size_t nbytes, struct kerr *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t raw[CONSOLE_RANDOM];
+	size_t got = 0;
+	_cleanup_close_ int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (nbytes > sizeof(raw))
+		return kerr_set(err, 0, "console name: %zu random bytes asked, at most %zu", nbytes,
+				sizeof(raw));
+	if (fd < 0)
+		return kerr_set(err, errno, "open /dev/urandom");
+	if (fd_read_full(fd, raw, nbytes, &got, err) < 0)
+		return -1;
+	if (got != nbytes)
+		return kerr_set(err, EIO, "short read from /dev/urandom");
+	for (size_t i = 0; i < nbytes; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[2 * nbytes] = '\0';
+	return 0;
+}
+
+int shim_tty_listen(struct shim_console *c, struct kerr *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char rnd[2 * CONSOLE_RANDOM + 1];
+
+	shim_tty_close(c);
+	if (random_hex(rnd, CONSOLE_RANDOM, err) < 0)
+		return kerr_wrap(err, "console socket");
+	snprintf(c->name, sizeof(c->name), "%s%s", CONSOLE_PREFIX, rnd);
+	snprintf(c->arg, sizeof(c->arg), "@%s", c->name);
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return kerr_set(err, errno, "console socket");
+	/* Abstract: sun_path[0] stays NUL, the name follows without a terminator. */
+	size_t n = strlen(c->name);
+	memcpy(sa.sun_path + 1, c->name, n);
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+	if (bind(fd, (struct sockaddr *)&sa, len) < 0)
+		return kerr_set(err, errno, "bind console socket `@%s`", c->name);
+	if (listen(fd, CONSOLE_ACCEPT_MAX) < 0)
+		return kerr_set(err, errno, "listen on console socket `@%s`", c->name);
+	c->lfd = take_fd(&fd);
+	return 0;
+}
+
+const char *shim_tty_arg(const struct shim_console *c)
+{
+	return c->lfd >= 0 ? c->arg : NULL;
+}
+
+/* Receives the master from one accepted connection. 1 with *master, 0 when the peer sent
+ * nothing usable (logged), -1 on error. */
+static int receive_master(int cfd, int *master, struct kerr *err)
+{
+	union {
+		struct cmsghdr align; /* CMSG_* need cmsghdr alignment */
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+	} ctl;
+	char data[CONSOLE_DATA_MAX];
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctl.buf,
+		.msg_controllen = sizeof(ctl.buf),
+	};
+	int fds[4];
+	size_t nfds = 0;
+	ssize_t n;
+
+	do
+		n = recvmsg(cfd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	if (n < 0)
+		return kerr_set(err, errno, "receive the terminal from the runtime");
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k && nfds < 4; i++)
+			memcpy(&fds[nfds++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+	}
+	bool ok = nfds == 1 && !(msg.msg_flags & MSG_CTRUNC);
+	struct stat st;
+	if (ok && (fstat(fds[0], &st) < 0 || !S_ISCHR(st.st_mode)))
+		ok = false;
+	if (!ok) {
+		for (size_t i = 0; i < nfds; i++)
+			fd_close(fds[i]);
+		log_warn("console socket: the runtime sent %zu descriptors%s, expected one pty "
+			 "master, ignoring",
+			 nfds, (msg.msg_flags & MSG_CTRUNC) ? " (truncated)" : "");
+		return 0;
+	}
+	if (fd_set_nonblock(fds[0], true, err) < 0) {
+		fd_close(fds[0]);
+		return -1;
+	}
+	*master = fds[0];
+	return 1;
+}
+
+int shim_tty_receive(struct shim_console *c, pid_t runc_pid, int *master, struct kerr *err)
+{
+	if (c->lfd < 0)
+		return 0;
+	for (int i = 0; i < CONSOLE_ACCEPT_MAX; i++) {
+		struct ucred cred;
+		socklen_t clen = sizeof(cred);
+		_cleanup_close_ int cfd = accept4(c->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (cfd < 0) {
+			if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+				return 0;
+			return kerr_set(err, errno, "accept on console socket `@%s`", c->name);
+		}
+		/* The name is public in /proc/net/unix: only the runtime we started counts. */
+		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
+		    cred.pid != runc_pid) {
+			log_warn("console socket `@%s`: connection from pid %d, expected the "
+				 "runtime (pid %d), closing it",
+				 c->name, (int)cred.pid, (int)runc_pid);
+			continue;
+		}
+		int r = receive_master(cfd, master, err);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+void shim_tty_close(struct shim_console *c)
+{
+	c->lfd = fd_close(c->lfd);
+}
+
+int shim_tty_resize(int master, uint32_t rows, uint32_t cols, struct kerr *err)
+{
+	struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+
+	if (rows == 0 || cols == 0 || rows > SHIM_TTY_DIM_MAX || cols > SHIM_TTY_DIM_MAX)
+		return kerr_set(err, 0, "terminal size %ux%u; allowed: 1..%u rows and columns",
+				rows, cols, SHIM_TTY_DIM_MAX);
+	if (master < 0)
+		return 0;
+	if (ioctl(master, TIOCSWINSZ, &ws) < 0)
+		return kerr_set(err, errno, "set the terminal size to %ux%u", rows, cols);
+	return 0;
+}
+
+int shim_tty_get_resize(const struct wire_frame *f, uint32_t *rows, uint32_t *cols,
+			struct kerr *err)
+{
+	if (wire_get_u32(f, WIRE_F_ROWS, true, rows, err) < 0 ||
+	    wire_get_u32(f, WIRE_F_COLS, true, cols, err) < 0)
+		return -1;
+	return shim_tty_resize(-1, *rows, *cols, err);
+}
+
+/* ---- input: bytes from attached clients to a pty master or a stdin pipe ---- */
+
+void shim_input_init(struct shim_input *in, struct shim *sh)
+{
+	*in = (struct shim_input){ .fd = -1, .sh = sh };
+	buf_init(&in->pending, SHIM_INPUT_MAX);
+}
+
+/* STDIN_ACK{COUNT}: the writer may send that much more. */
+static void send_ack(uint64_t conn, uint32_t reqid, size_t n)
+{
+	struct rpc_conn *c = conn ? shim_conn(conn) : NULL;
+	struct wire_enc e;
+	struct kerr err;
+
+	if (!c)
+		return;
+	wire_enc_begin(&e, rpc_conn_txbuf(c), WIRE_T_STDIN_ACK, reqid, 0);
+	wire_enc_u64(&e, WIRE_F_COUNT, n);
+	if (wire_enc_end(&e, &err) == 0)
+		rpc_conn_send(c);
+}
+
+/* written bytes left the front of pending: acknowledge the frames now complete. */
+static void account(struct shim_input *in, size_t written)
+{
+	while (written > 0 && in->nacks > 0) {
+		struct shim_input_ack *a = &in->acks[0];
+		size_t k = written < a->left ? written : a->left;
+
+		a->left -= k;
+		written -= k;
+		if (a->left > 0)
+			break;
+		send_ack(a->conn, a->reqid, a->len);
+		memmove(&in->acks[0], &in->acks[1], (--in->nacks) * sizeof(in->acks[0]));
+	}
+}
+
+static void input_retry(struct loop *l, void *data);
+
+/* Writes what is pending; re-arms the retry timer while some remains. */
+static void input_flush(struct shim_input *in)
+{
+	struct kerr err;
+
+	while (in->fd >= 0 && in->pending.len > 0) {
+		ssize_t n = write(in->fd, in->pending.data, in->pending.len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n < 0) {
+			/* EPIPE (nobody reads stdin any more) or EIO (the terminal closed):
+			 * dropped, and acknowledged so no writer waits for it. */
+			log_debug("write input to fd %d: %m, dropping %zu bytes", in->fd,
+				  in->pending.len);
+			account(in, in->pending.len);
+			buf_clear(&in->pending);
+			break;
+		}
+		account(in, (size_t)n);
+		buf_consume(&in->pending, (size_t)n);
+	}
+	if (in->pending.len == 0 && in->close_when_empty && in->owned) {
+		in->fd = fd_close(in->fd);
+		in->close_when_empty = false;
+	}
+	if (in->fd >= 0 && in->pending.len > 0 && !in->timer) {
+		in->timer =
+			loop_add_timer(in->sh->loop, SHIM_INPUT_RETRY_MS, input_retry, in, &err);
+		if (!in->timer)
+			log_warn("%s, input waits for the next write", err.msg);
+	}
+}
+
+static void input_retry(struct loop *l, void *data)
+{
+	struct shim_input *in = data;
+
+	(void)l;
+	in->timer = 0;
+	input_flush(in);
+}
+
+int shim_input_write(struct shim_input *in, const uint8_t *p, size_t n, uint64_t conn,
+		     uint32_t reqid, struct kerr *err)
+{
+	static const uint8_t eot = 4; /* VEOF of a terminal in canonical mode */
+	bool tty_eof = n == 0 && !in->owned;
+
+	if (in->fd < 0 || (n == 0 && in->owned) || in->nacks == SHIM_INPUT_ACKS ||
+	    in->pending.len + n + 1 > SHIM_INPUT_MAX) {
+		/* Refused or nothing to queue: acknowledged at once, so no writer stalls. */
+		send_ack(conn, reqid, n);
+		if (in->fd < 0)
+			return kerr_set(err, EPIPE, "the process's input is closed");
+		if (n == 0) {
+			in->close_when_empty = true; /* EOF of a pipe: close once written */
+			input_flush(in);
+			return 0;
+		}
+		return kerr_set(err, ENOBUFS,
+				"input of %zu bytes dropped: %zu bytes in %zu frames are still "
+				"waiting for the process (limits %u bytes, %d frames)",
+				n, in->pending.len, in->nacks, SHIM_INPUT_MAX, SHIM_INPUT_ACKS);
+	}
+	if (tty_eof) {
+		p = &eot;
+		n = 1;
+	}
+	if (buf_append(&in->pending, p, n, err) < 0) {
+		send_ack(conn, reqid, n);
+		return -1;
+	}
+	in->acks[in->nacks++] = (struct shim_input_ack){
+		.conn = tty_eof ? 0 : conn,
+		.reqid = reqid,
+		.len = n,
+		.left = n,
+	};
+	input_flush(in);
+	return 0;
+}
+
+void shim_input_done(struct shim_input *in)
+{
+	if (in->timer && in->sh && in->sh->loop)
+		loop_cancel_timer(in->sh->loop, in->timer);
+	in->timer = 0;
+	if (in->owned)
+		in->fd = fd_close(in->fd);
+	in->fd = -1;
+	in->nacks = 0;
+	buf_done(&in->pending);
+}

@@ -1,0 +1,138 @@
+/*
+ * record: a container record, what the user asked for (mechanism M3).
+ *
+ * The client turns flags into a create request (this struct as JSON, without id and
+ * created); the daemon parses it strictly, validates every field, assigns id, name and
+ * time, and keeps it as containers/<id>/record.json. The JSON carries "version":
+ * RECORD_VERSION; unknown keys and wrong types are rejected with the key's name. Strings
+ * are owned (malloc'd) and freed by record_done. Never logs. The struct and its names are
+ * record.c, the checks record_validate.c, the JSON form record_json.c.
+ */
+#ifndef KETTLE_RECORD_H
+#define KETTLE_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "store/ids.h"
+#include "base/kerr.h"
+#include "store/restart.h"
+
+#define RECORD_VERSION	1
+#define RECORD_JSON_MAX (512u * 1024u) /* a record or request document (bytes) */
+#define RECORD_LIST_MAX 1024	       /* entries in args, env, mounts, labels, caps, tmpfs */
+#define RECORD_STR_MAX	4096	       /* one string value (bytes) */
+
+#define RECORD_SHOWN_MAX    64 /* bytes of a user string quoted in a message */
+#define RECORD_CAP_NAME_MAX 64 /* longest capability name we ever build, with "CAP_" */
+
+enum record_network {
+	RECORD_NET_NONE = 0, /* a new network namespace with only loopback (the default) */
+	RECORD_NET_HOST,     /* the host's network namespace */
+	RECORD_NET_NS,	     /* join the namespace at netns_path */
+};
+
+/* Health checks (docker's --health-* flags): defaults for the zero values. */
+#define RECORD_HEALTH_INTERVAL_MS  30000u	 /* docker: 30 s between checks */
+#define RECORD_HEALTH_TIMEOUT_MS   30000u	 /* docker: 30 s before a check is killed */
+#define RECORD_HEALTH_RETRIES	   3u		 /* docker: 3 failures make it unhealthy */
+#define RECORD_HEALTH_DURATION_MAX (86400000ull) /* longest interval/timeout/period (1 day) */
+#define RECORD_HEALTH_RETRIES_MAX  1000000u	 /* largest --health-retries */
+
+/* podman's --health-on-failure: what the shim does once the container turns unhealthy. */
+enum record_health_action {
+	RECORD_HEALTH_NONE = 0, /* nothing: the status says unhealthy (docker's behaviour) */
+	RECORD_HEALTH_KILL,	/* SIGKILL; the restart policy decides as after a crash */
+	RECORD_HEALTH_RESTART,	/* SIGKILL, then started again through the backoff, any policy */
+	RECORD_HEALTH_STOP,	/* stopped like `kettle stop`: no restart */
+};
+#define RECORD_HEALTH_ACTIONS ((int)RECORD_HEALTH_STOP + 1) /* values of the enum above */
+
+struct record_strv {
+	char **v; /* owned array of owned strings */
+	size_t n; /* entries */
+};
+
+struct record_mount {
+	char *source;	   /* owned; absolute host path */
+	char *destination; /* owned; absolute path in the container */
+	bool readonly;	   /* ":ro" */
+};
+
+struct record {
+	char id[IDS_ID_LEN + 1];       /* assigned by the daemon; "" in a request */
+	char name[IDS_NAME_MAX + 1];   /* unique; generated when the request has none */
+	int64_t created_ns;	       /* wall clock, ns since the epoch; 0 in a request */
+	char *rootfs;		       /* owned; absolute host dir, or NULL when bundle is set */
+	char *bundle;		       /* owned; absolute host dir holding config.json, or NULL */
+	struct record_strv args;       /* command and arguments; empty only with a bundle */
+	struct record_strv env;	       /* "KEY=VALUE" */
+	char *workdir;		       /* owned; absolute container path, or NULL for "/" */
+	bool user_set;		       /* -u was given */
+	uint32_t uid;		       /* with user_set */
+	uint32_t gid;		       /* with user_set */
+	struct record_mount *mounts;   /* owned array; -v HOST:CTR[:ro] */
+	size_t nmounts;		       /* entries of mounts */
+	struct record_strv tmpfs;      /* container paths mounted as tmpfs */
+	char *hostname;		       /* owned, or NULL (then the name's first 12 id chars) */
+	enum record_network network;   /* --network */
+	char *netns_path;	       /* owned; with RECORD_NET_NS */
+	uint64_t memory_bytes;	       /* --memory; 0 = no limit */
+	uint64_t cpus_milli;	       /* --cpus in thousandths of a CPU; 0 = no limit */
+	int64_t pids_limit;	       /* --pids-limit; 0 = no limit */
+	bool read_only;		       /* --read-only root filesystem */
+	bool privileged;	       /* --privileged */
+	bool auto_remove;	       /* --rm */
+	bool tty;		       /* -t: process.terminal, a pty through the console socket */
+	bool stdin_open;	       /* -i: the container's stdin is a pipe the shim keeps open */
+	bool init;		       /* --init: kettle's own init runs as PID 1 (--rootfs only) */
+	struct record_strv cap_add;    /* canonical "CAP_X" or "ALL" */
+	struct record_strv cap_drop;   /* canonical "CAP_X" or "ALL" */
+	struct record_strv labels;     /* "KEY=VALUE" */
+	char *runtime;		       /* owned; runtime binary path, or NULL for the daemon's */
+	struct restart_spec restart;   /* --restart policy */
+	uint64_t restart_delay_ms;     /* --restart-delay, ms; 0 = the daemon's default */
+	uint64_t restart_max_delay_ms; /* --restart-max-delay, ms; 0 = the daemon's default */
+	uint64_t restart_reset_ms;     /* --restart-reset, ms; 0 = the daemon's default */
+	uint64_t log_max_size;	       /* --log-max-size, bytes per log file; 0 = the daemon's */
+	uint32_t log_max_files;	       /* --log-max-files, ctr.log included; 0 = the daemon's */
+	char *health_cmd;	       /* owned; --health-cmd, run as `/bin/sh -c`; NULL: none */
+	uint64_t health_interval_ms;   /* --health-interval, ms; 0 = RECORD_HEALTH_INTERVAL_MS */
+	uint64_t health_timeout_ms;    /* --health-timeout, ms; 0 = RECORD_HEALTH_TIMEOUT_MS */
+	uint64_t health_start_period_ms; /* --health-start-period, ms; 0 = none */
+	uint32_t health_retries;	 /* --health-retries; 0 = RECORD_HEALTH_RETRIES */
+	enum record_health_action health_on_failure; /* --health-on-failure */
+};
+
+void record_init(struct record *r);
+void record_done(struct record *r);
+/* Frees v's strings and array and empties it. */
+void record_strv_free(struct record_strv *v);
+/* Log-safe, length-bounded copy of s for a message, ending in "…" when cut; returns out. */
+const char *record_shown(char out[4 * RECORD_SHOWN_MAX + 4], const char *s);
+
+/* record_json.c. request: id, name and created may be absent. Validates every field
+ * (record_validate). */
+int record_json_decode(struct record *r, const char *text, size_t len, bool request,
+		       struct kerr *err);
+int record_json_encode(const struct record *r, struct buf *out, struct kerr *err);
+
+/* record_validate.c. Checks all invariants above: exactly one of rootfs/bundle, absolute
+ * paths without NUL or "..", env entries with '=', known capabilities, limits in range. */
+int record_validate(const struct record *r, bool request, struct kerr *err);
+
+/* "net_admin", "NET_ADMIN", "CAP_NET_ADMIN" -> "CAP_NET_ADMIN"; "all" -> "ALL". */
+int record_canonical_cap(const char *in, char *out, size_t cap, struct kerr *err);
+/* Docker's default capability set, NULL-terminated. */
+extern const char *const record_default_caps[];
+/* Every capability name runc knows, NULL-terminated. */
+extern const char *const record_all_caps[];
+/* "none", "kill", "restart", "stop" (podman's names) and back. */
+const char *record_health_action_name(enum record_health_action a);
+int record_health_action_parse(const char *s, enum record_health_action *a, struct kerr *err);
+/* The command as ps shows it: args joined by spaces, quoted when needed, truncated. */
+void record_command_line(const struct record *r, char *out, size_t cap);
+
+#endif
