@@ -1,14 +1,13 @@
 /*
- * daemon: `kettle daemon` — flags, startup, signals, detach and shutdown (role, layer 3).
- *
- * Startup order: open (create) the 0700 root, take <root>/daemon.lock (a second daemon
- * refuses, naming the holder's pid), ensure auth.token, rebuild the registry from disk
- * (re-adopting live shims), bind a fresh abstract name recorded in daemon.addr, serve.
- * With -d the process forks FIRST and the child does all of that, so the lock, the
- * socket and daemon.addr all carry the child's pid; the parent only waits on a pipe for
- * the child's ready byte (or its error text) and exits, so `kettle daemon -d && kettle
- * ps` never races. SIGTERM/SIGINT stop accepting and close connections; shims and their
- * containers keep running. The daemon never blocks in its loop.
+ * daemon: `kettle daemon` — flags, startup, signals, detach and shutdown (role, layer 3; the
+ * top of the daemon, called only by kettle.c). Startup: open (create) the 0700 root, take
+ * <root>/daemon.lock (a second daemon refuses, naming the holder's pid), ensure auth.token,
+ * rebuild the registry (re-adopting live shims), bind a fresh abstract name recorded in
+ * daemon.addr, serve. With -d the process forks FIRST and the child does all that, so lock,
+ * socket and daemon.addr carry the child's pid; the parent waits on a pipe for the child's
+ * ready byte (or error text), so `kettle daemon -d && kettle ps` never races. SIGTERM and
+ * SIGINT stop serving; shims and containers keep running. Client frames go to daemon_api.c,
+ * shim events to daemon_watch.c's callbacks. The daemon never blocks in its loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +23,11 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "daemon/daemon_adopt.h"
+#include "daemon/daemon_api.h"
+#include "daemon/daemon_events.h"
+#include "daemon/daemon_registry.h"
+#include "daemon/daemon_watch.h"
 #include "base/fd.h"
 #include "base/log.h"
 #include "logs/logfile.h"
@@ -373,6 +377,7 @@ static int start(struct daemon *d, const struct daemon_args *a, int *logfd, stru
 	d->runtime_timeout_ms = a->runtime_timeout_ms;
 	if (daemon_events_init(d, err) < 0)
 		return -1;
+	daemon_watch_init(d);
 	if (daemon_adopt_load(d, err) < 0)
 		return -1;
 	if (ipc_listen(d->rootfd, STORE_DAEMON_ADDR, name, &lfd, err) < 0)

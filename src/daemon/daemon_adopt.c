@@ -1,19 +1,26 @@
 /*
- * daemon_adopt: rebuilding the registry from disk when the daemon starts (role, layer 3).
- *
- * Every container dir becomes a registry entry: its record (an unreadable one is listed
- * as Dead, for `rm -f`), its status from state.json and exit.json, and its shim. A shim
- * whose lock is held is re-adopted: pidfd + authenticated connection checked against the
- * lock holder's pid. Without one, the container is settled as at a shim's death
- * (daemon_death.c), and an exited --rm container is removed. A missing or empty
- * bundle/config.json is written again from the record. Never blocks.
+ * daemon_adopt: rebuilding the registry from disk when the daemon starts (role, layer 3;
+ * top band of the daemon). Every container dir becomes a registry entry: its record (an
+ * unreadable one is listed as Dead, for `rm -f`), its status from state.json and exit.json,
+ * and its shim. A shim whose lock is held is re-adopted: pidfd + authenticated connection
+ * checked against the lock holder's pid. Without one, the container is settled as at a
+ * shim's death (daemon_death.c), and an exited --rm container is removed. A missing or
+ * empty bundle/config.json is written again from the record. Calls the middle band
+ * (daemon_death, daemon_spawn, daemon_shimlink) and the bottom; never a handler or a
+ * dispatcher. Never blocks.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "daemon/daemon.h"
+#include "daemon/daemon_adopt.h"
+#include "daemon/daemon_death.h"
+#include "daemon/daemon_files.h"
+#include "daemon/daemon_registry.h"
+#include "daemon/daemon_runtime.h"
+#include "daemon/daemon_shimlink.h"
+#include "daemon/daemon_spawn.h"
 #include "base/fd.h"
 #include "base/log.h"
 #include "runtime/spec.h"
@@ -24,12 +31,12 @@ static void adopt(struct daemon *d, struct daemon_ctr *c, pid_t holder)
 {
 	struct kerr err;
 
-	if (daemon_death_watch_pidfd(d, c, holder, &err) < 0) {
+	if (daemon_spawn_watch_pidfd(d, c, holder, &err) < 0) {
 		log_warn("container %.12s: watch its shim (pid %d): %s", c->rec.id, (int)holder,
 			 err.msg);
 		return;
 	}
-	if (daemon_shim_connect(d, c, &err) < 0) {
+	if (daemon_shimlink_connect(d, c, &err) < 0) {
 		log_warn("container %.12s: %s; retrying on the next request", c->rec.id, err.msg);
 		return;
 	}
@@ -37,9 +44,9 @@ static void adopt(struct daemon *d, struct daemon_ctr *c, pid_t holder)
 }
 
 /*
- * bundle/config.json is written without fsync (daemon_create_write_container): after a crash of
- * the machine it may be missing or empty while record.json, which is durable, is intact.
- * It is derived from the record alone, so it is simply written again.
+ * A new container's bundle/config.json is written without fsync (daemon_files_write):
+ * after a crash of the machine it may be missing or empty while record.json, which is
+ * durable, is intact. It is derived from the record alone, so it is simply written again.
  */
 static void repair_config(struct daemon *d, struct daemon_ctr *c, int dirfd)
 {
@@ -53,7 +60,7 @@ static void repair_config(struct daemon *d, struct daemon_ctr *c, int dirfd)
 	log_warn("container %.12s: its " STORE_BUNDLE "/" SPEC_CONFIG " is missing or empty "
 		 "(a crash before it reached the disk), writing it again",
 		 c->rec.id);
-	if (daemon_create_write_container(d, &c->rec, &err) < 0)
+	if (daemon_files_write(d, &c->rec, false, &err) < 0)
 		log_error("container %.12s: %s", c->rec.id, err.msg);
 }
 
@@ -142,9 +149,9 @@ static int load_one(const char *id, void *data)
 		/* Runtime state left: the shim alone died (its container may run on). None:
 		 * the host rebooted, and only docker's boot rule applies. */
 		daemon_death_lost(d, c);
-	} else if (c->st.kind == STATUS_CREATED && ((!c->st.error[0] && c->st.shim_pid > 0) ||
-						    daemon_death_runtime_state_exists(d, c))) {
-		daemon_death_runtime_delete(d, c, true);
+	} else if (c->st.kind == STATUS_CREATED &&
+		   ((!c->st.error[0] && c->st.shim_pid > 0) || daemon_runtime_state_exists(d, c))) {
+		daemon_runtime_delete(d, c, true);
 	} else if (c->st.kind == STATUS_EXITED) {
 		daemon_death_policy_at_boot(d, c);
 	}

@@ -1,11 +1,10 @@
 /*
- * daemon_create: the CREATE request (role, layer 3).
- *
- * Validates the record (rootfs, bundle, runtime, limits), picks a unique id and name,
- * writes the container dir (bundle/config.json for --rootfs, with the --init copy, then
- * record.json) and spawns its shim; the reply waits for the shim's ready frame
- * (daemon_lifecycle_spawned). A CREATE that fails a check leaves no directory behind and
- * the daemon unchanged. Never blocks.
+ * daemon_create: the CREATE request (role, layer 3; middle band of the daemon, called by
+ * daemon_api.c). Validates the record (rootfs, bundle, runtime, limits), picks a unique id
+ * and name, writes the container dir (daemon_files.c) and spawns its shim; the reply waits
+ * for the shim's ready frame (daemon_complete_spawned). A CREATE that fails a check leaves
+ * no directory behind and the daemon unchanged. Calls only daemon_spawn and the bottom
+ * band; never a completion or a dispatcher. Never blocks.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,13 +13,18 @@
 #include <unistd.h>
 
 #include "base/clock.h"
-#include "daemon/daemon.h"
+#include "daemon/daemon_create.h"
+#include "daemon/daemon_events.h"
+#include "daemon/daemon_files.h"
+#include "daemon/daemon_registry.h"
+#include "daemon/daemon_reply.h"
+#include "daemon/daemon_runtime.h"
+#include "daemon/daemon_spawn.h"
 #include "base/fd.h"
 #include "store/ids.h"
 #include "base/log.h"
 #include "ipc/request.h"
 #include "runtime/runtime.h"
-#include "runtime/selfexe.h"
 #include "runtime/spec.h"
 #include "store/store.h"
 #include "base/str.h"
@@ -75,66 +79,6 @@ static int choose_identity(struct daemon *d, struct record *rec, struct kerr *er
 			NAME_TRIES);
 }
 
-/* fresh: a new container's first write: config.json needs no fsync (below) and
- * record.json is synced by the caller (sync_record), once the shim is on its way. */
-static int write_container(struct daemon *d, const struct record *rec, bool fresh, struct kerr *err)
-{
-	struct buf b;
-	char cgroups[sizeof("/kettle/") + IDS_ID_LEN];
-	_cleanup_close_ int dirfd = -1;
-	int rc = 0;
-
-	if (store_open_container(d->rootfd, rec->id, true, &dirfd, err) < 0)
-		return -1;
-	buf_init(&b, SPEC_CONFIG_MAX);
-	if (rec->rootfs) {
-		_cleanup_close_ int bfd = openat(dirfd, STORE_BUNDLE,
-						 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		snprintf(cgroups, sizeof(cgroups), "/kettle/%s", rec->id);
-		if (bfd < 0)
-			rc = kerr_set(err, errno, "open `" STORE_BUNDLE "`");
-		/* --init: a private read-only copy, never the host's binary (spec.h). */
-		if (rc == 0 && rec->init &&
-		    faccessat(dirfd, SPEC_INIT_COPY, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
-		    (selfexe_check_static("/proc/self/exe", err) < 0 ||
-		     selfexe_copy(dirfd, SPEC_INIT_COPY, err) < 0))
-			rc = -1;
-		if (rc == 0)
-			rc = spec_generate(rec, cgroups, &b, err);
-		/* A new container's is not fsynced: it is derived from record.json, which
-		 * follows durably, and a crash that loses it leaves it missing or empty,
-		 * which the daemon repairs from the record (daemon_adopt.c repair_config).
-		 * A changed one (UPDATE, RENAME) is: a stale old one would look intact. */
-		if (rc == 0)
-			rc = store_write_atomic(bfd, SPEC_CONFIG, b.data, b.len, 0600, !fresh, err);
-		buf_clear(&b);
-	}
-	if (rc == 0)
-		rc = record_json_encode(rec, &b, err);
-	if (rc == 0)
-		rc = store_write_atomic(dirfd, STORE_RECORD, b.data, b.len, 0600, !fresh, err);
-	buf_done(&b);
-	return rc;
-}
-
-/* A new container's record.json reaches the disk while its shim starts and runc runs: the
- * fsyncs overlap with them instead of delaying the spawn, and they are done before anyone
- * is told of the container (the reply waits for the shim's ready frame, a later turn). */
-static int sync_record(struct daemon *d, const char *id, struct kerr *err)
-{
-	_cleanup_close_ int dirfd = -1;
-
-	if (store_open_container(d->rootfd, id, false, &dirfd, err) < 0 ||
-	    store_sync(dirfd, STORE_RECORD, err) < 0)
-		return kerr_wrap(err, "create container `%.12s`", id);
-	return 0;
-}
-
-int daemon_create_write_container(struct daemon *d, const struct record *rec, struct kerr *err)
-{
-	return write_container(d, rec, false, err);
-}
-
 void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
 {
 	struct record rec;
@@ -178,7 +122,7 @@ void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct
 		rec.log_max_files = d->log_max_files;
 	if (record_validate(&rec, false, &err) < 0)
 		goto out_fail;
-	if (write_container(d, &rec, true, &err) < 0) {
+	if (daemon_files_write(d, &rec, true, &err) < 0) {
 		struct kerr ignored;
 
 		kerr_wrap(&err, "create container `%.12s`", rec.id);
@@ -204,7 +148,7 @@ void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct
 	daemon_events_publish(d, c, "create", c->rec.created_ns, NULL);
 	/* `kettle run`: one `runc run` instead of create + start (docs/PROTOCOL.md). */
 	c->spawn_run = run == 1 && !c->rec.tty;
-	if (daemon_spawn_shim(d, c, &err) < 0 || sync_record(d, c->rec.id, &err) < 0 ||
+	if (daemon_spawn_shim(d, c, &err) < 0 || daemon_files_sync_record(d, c->rec.id, &err) < 0 ||
 	    !daemon_pend_add(c, DAEMON_PEND_CREATE, 0, rpc_conn_id(conn), f->reqid, &err)) {
 		/* The spawn may have started: forgetting closes its pipe and its watch. */
 		daemon_ctr_remove(d, c, &(struct kerr){ 0 });
@@ -213,5 +157,5 @@ void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct
 	return;
 out_fail:
 	record_done(&rec);
-	daemon_api_reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+	daemon_reply_fail(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 }

@@ -1,30 +1,28 @@
 /*
- * daemon_death: a shim's death and what its container becomes (role, layer 3).
- *
- * A shim is gone only when its pidfd is readable AND its connection and ready pipe are
- * closed, so every frame it sent before dying is handled first. A shim that dies while
- * its container may still run is "lost": its runc container is deleted and exit 137
- * recorded (exit.json first); then the restart policy decides as the shim would have, and
- * a new shim comes after the policy's delay. With no runtime state left either (a host
- * reboot), docker's boot rule applies instead. Never blocks: `runc delete` is reaped by
- * the SIGCHLD handler, and every delay is a loop timer.
+ * daemon_death: a shim's death and what its container becomes (role, layer 3; middle band
+ * of the daemon). A shim is gone only when its pidfd is readable AND its connection and
+ * ready pipe are closed, so every frame it sent before dying is handled first; the caller
+ * (daemon_watch.c) then completes the requests. A shim that dies while its container may
+ * still run is "lost": runc's container is deleted, exit 137 recorded (exit.json first),
+ * then the restart policy decides as the shim would have, or docker's boot rule after a
+ * host reboot. Calls only daemon_spawn and the bottom band; never a handler, a completion
+ * or a dispatcher. Never blocks: `runc delete` is reaped by SIGCHLD, delays are timers.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/stat.h>
 
 #include "base/clock.h"
-#include "daemon/daemon.h"
+#include "daemon/daemon_death.h"
+#include "daemon/daemon_events.h"
+#include "daemon/daemon_registry.h"
+#include "daemon/daemon_runtime.h"
+#include "daemon/daemon_spawn.h"
 #include "base/fd.h"
 #include "base/log.h"
-#include "runtime/proc.h"
-#include "runtime/runtime.h"
 #include "store/store.h"
 #include "base/str.h"
 
 #define SHIM_LOST_EXIT	137  /* exit code recorded for a lost shim (SIGKILL'd container) */
-#define GONE_GRACE_MS	2000 /* dead shim whose socket stays open: closed after this */
 #define RESTART_WAIT_MS 5000 /* a lost shim's container delete, waited for at most */
 #define RESTART_POLL_MS 50   /* how often that delete is checked */
 
@@ -39,34 +37,6 @@ static int write_status(struct daemon *d, struct daemon_ctr *c, struct kerr *err
 	return status_write(dirfd, STORE_STATE, &c->st, true, err);
 }
 
-/* `runc delete --force ID`, reaped by the SIGCHLD handler. */
-void daemon_death_runtime_delete(struct daemon *d, struct daemon_ctr *c, bool log_in_dir)
-{
-	struct runtime rt;
-	struct kerr err;
-	char log_path[PATH_MAX];
-	pid_t pid;
-	struct runtime_call call = {
-		.op = RUNTIME_DELETE,
-		.id = c->rec.id,
-		.force = true,
-		.stdio = { -1, -1, -1 },
-	};
-
-	if (!log_in_dir)
-		str_copy(log_path, sizeof(log_path), "/dev/null");
-	else if (store_container_path(d->root, c->rec.id, STORE_RUNC_LOG, log_path,
-				      sizeof(log_path), &err) < 0)
-		log_path[0] = '\0';
-	if (!log_path[0] ||
-	    runtime_init(&rt, daemon_runtime_of(d, &c->rec), d->runc_root, log_path, &err) < 0 ||
-	    runtime_spawn(&rt, &call, &pid, &err) < 0) {
-		log_error("container %.12s: delete its runtime container: %s", c->rec.id, err.msg);
-		return;
-	}
-	log_debug("container %.12s: runtime delete --force is pid %d", c->rec.id, (int)pid);
-}
-
 /* The shim is gone and its container may still run: nothing may stay unsupervised. */
 static void shim_lost(struct daemon *d, struct daemon_ctr *c)
 {
@@ -75,7 +45,7 @@ static void shim_lost(struct daemon *d, struct daemon_ctr *c)
 	log_warn("container %.12s: its shim is gone while the container may still run: "
 		 "deleting it and recording exit %d",
 		 c->rec.id, SHIM_LOST_EXIT);
-	daemon_death_runtime_delete(d, c, true);
+	daemon_runtime_delete(d, c, true);
 	c->st.kind = STATUS_EXITED;
 	c->st.pid = 0;
 	c->st.shim_pid = 0;
@@ -104,7 +74,7 @@ static void restart_timeout(struct loop *l, void *data)
 		return;
 	/* The forced delete of the lost shim's container must finish before runc can
 	 * create the same id again; it is bounded by RESTART_WAIT_MS. */
-	if (daemon_death_runtime_state_exists(d, c) &&
+	if (daemon_runtime_state_exists(d, c) &&
 	    clock_wall_ns() - c->st.finished_ns < RESTART_WAIT_MS * 1000000LL) {
 		c->restart_timer =
 			loop_add_timer(d->loop, RESTART_POLL_MS, restart_timeout, c, &err);
@@ -188,7 +158,7 @@ void daemon_death_policy_at_boot(struct daemon *d, struct daemon_ctr *c)
 void daemon_death_lost(struct daemon *d, struct daemon_ctr *c)
 {
 	/* Decided first: shim_lost marks c exited and starts deleting runc's state. */
-	bool rebooted = c->st.kind != STATUS_RESTARTING && !daemon_death_runtime_state_exists(d, c);
+	bool rebooted = c->st.kind != STATUS_RESTARTING && !daemon_runtime_state_exists(d, c);
 
 	shim_lost(d, c);
 	if (rebooted)
@@ -198,13 +168,13 @@ void daemon_death_lost(struct daemon *d, struct daemon_ctr *c)
 }
 
 /* Called when the shim might just have become fully gone. */
-void daemon_death_check_gone(struct daemon *d, struct daemon_ctr *c)
+bool daemon_death_check_gone(struct daemon *d, struct daemon_ctr *c)
 {
 	if (!c->shim_dead || c->ready_fd >= 0)
-		return;
+		return false;
 	struct rpc_conn *conn = rpc_conn_find(c->shim_conn);
 	if (conn)
-		return; /* its last frames and EOF are still to come */
+		return false; /* its last frames and EOF are still to come */
 	c->shim_conn = 0;
 	c->events_reqid = 0;
 	if (c->gone_timer) {
@@ -221,69 +191,14 @@ void daemon_death_check_gone(struct daemon *d, struct daemon_ctr *c)
 		 * daemon that came up before the old shims were reaped). */
 		daemon_death_lost(d, c);
 	} else if (!c->removing && c->st.kind == STATUS_CREATED &&
-		   (!c->st.error[0] || daemon_death_runtime_state_exists(d, c))) {
+		   (!c->st.error[0] || daemon_runtime_state_exists(d, c))) {
 		/* A created container without a shim: delete it so START can create it anew
 		 * (also what a shim that died in the middle of its create left behind). */
-		daemon_death_runtime_delete(d, c, true);
+		daemon_runtime_delete(d, c, true);
 	} else if (!c->removing && c->st.kind == STATUS_EXITED &&
-		   daemon_death_runtime_state_exists(d, c)) {
+		   daemon_runtime_state_exists(d, c)) {
 		/* The shim died inside its own `runc delete`: finish it for the shim. */
-		daemon_death_runtime_delete(d, c, true);
+		daemon_runtime_delete(d, c, true);
 	}
-	daemon_lifecycle_shim_gone(d, c);
-}
-
-static void gone_timeout(struct loop *l, void *data)
-{
-	struct daemon_ctr *c = data;
-	struct rpc_conn *conn = rpc_conn_find(c->shim_conn);
-
-	(void)l;
-	c->gone_timer = 0;
-	if (conn) {
-		log_warn("container %.12s: its shim died but its socket stayed open, closing it",
-			 c->rec.id);
-		rpc_conn_close(conn); /* on_close runs daemon_death_check_gone */
-	}
-}
-
-static void on_pidfd(struct loop *l, int fd, uint32_t events, void *data)
-{
-	struct daemon_ctr *c = data;
-	struct kerr err;
-
-	(void)fd;
-	(void)events;
-	loop_del_fd(l, c->pidfd);
-	c->pidfd = fd_close(c->pidfd);
-	c->shim_dead = true;
-	if (rpc_conn_find(c->shim_conn))
-		c->gone_timer = loop_add_timer(l, GONE_GRACE_MS, gone_timeout, c, &err);
-	daemon_death_check_gone(c->d, c);
-}
-
-int daemon_death_watch_pidfd(struct daemon *d, struct daemon_ctr *c, pid_t pid, struct kerr *err)
-{
-	_cleanup_close_ int pidfd = -1;
-
-	if (proc_pidfd_open(pid, &pidfd, err) < 0)
-		return -1;
-	if (loop_add_fd(d->loop, pidfd, LOOP_READ, on_pidfd, c, err) < 0)
-		return -1;
-	c->pidfd = take_fd(&pidfd);
-	c->shim_pid = pid;
-	c->shim_dead = false;
-	c->shim_exiting = false;
-	return 0;
-}
-
-/* Whether runc still has state for c (<root>/runc/<id>). */
-bool daemon_death_runtime_state_exists(struct daemon *d, const struct daemon_ctr *c)
-{
-	char path[PATH_MAX];
-	struct stat sb;
-
-	if (snprintf(path, sizeof(path), "%s/%s", d->runc_root, c->rec.id) >= (int)sizeof(path))
-		return true;
-	return stat(path, &sb) == 0 || errno != ENOENT;
+	return true;
 }

@@ -1,13 +1,12 @@
 /*
- * daemon_events: the daemon's event stream (role, layer 3).
- *
- * Every container event (the daemon's own: create, stop, destroy, die; and those its shims
- * send: start, exit, restart) is kept in a ring of DAEMON_EVENTS_HISTORY entries and fanned
- * out to `kettle events` subscribers as EVENT{JSON} frames carrying their request id.
- * A subscription replays the history since SINCE, then follows live events until UNTIL
- * (a loop timer ends it) or until the daemon stops (END to everyone). Invariants: memory is
- * bounded (ring, subscriber table, one JSON text per entry); a subscriber that fell more
- * than IPC_TX_MAX/2 behind is ended, never waited for; nothing here blocks.
+ * daemon_events: the daemon's event stream (role, layer 3; bottom band of the daemon: every
+ * band publishes, and daemon_api.c routes EVENTS subscriptions here). Every container event
+ * (the daemon's own: create, stop, destroy, die; its shims': start, exit, restart) is kept
+ * in a ring of DAEMON_EVENTS_HISTORY entries and fanned out to `kettle events` subscribers
+ * as EVENT{JSON} frames; a subscription replays the history since SINCE, then follows until
+ * UNTIL (a loop timer) or the daemon's stop (END to everyone). Memory is bounded; a
+ * subscriber more than IPC_TX_MAX/2 behind is ended, never waited for; nothing blocks.
+ * Calls no other daemon file.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +14,7 @@
 #include <string.h>
 
 #include "base/clock.h"
-#include "daemon/daemon.h"
+#include "daemon/daemon_events.h"
 #include "store/ids.h"
 #include "base/json_w.h"
 #include "base/log.h"

@@ -1,14 +1,11 @@
 /*
- * daemon_ops: the operator's requests to the daemon (role layer, daemon): PAUSE, UNPAUSE,
- * UPDATE, RENAME and INFO.
- *
- * PAUSE/UNPAUSE go to the shim (SHIM_PAUSE/SHIM_RESUME, the runtime's freezer); the
- * status comes back through state.json. UPDATE validates the new limits on a copy of the
- * record first (the same checks and messages as `run`), asks a live shim to apply them
- * (SHIM_UPDATE {"resources": OCI LinuxResources, "restart": policy}) and records only what
- * the shim echoes back as applied: record.json and config.json are rewritten then, so the
- * next start has them too. RENAME checks the name's form and uniqueness. INFO counts
- * containers by state and describes the daemon. Never blocks.
+ * daemon_ops: PAUSE, UNPAUSE, UPDATE, RENAME and INFO (role, layer 3; middle band of the
+ * daemon: requests from daemon_api.c, shim answers from daemon_watch.c). PAUSE/UNPAUSE go
+ * to the shim (the runtime's freezer). UPDATE checks the new limits on a copy of the record
+ * (the same checks and messages as `run`), asks a live shim to apply them and records only
+ * what the shim echoes back as applied, in record.json and config.json. RENAME checks the
+ * name's form and uniqueness; INFO counts containers by state and describes the daemon.
+ * Calls only daemon_shimlink and the bottom band; never a dispatcher. Never blocks.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +14,11 @@
 #include <unistd.h>
 
 #include "runtime/cgroup.h"
-#include "daemon/daemon.h"
+#include "daemon/daemon_ops.h"
+#include "daemon/daemon_files.h"
+#include "daemon/daemon_registry.h"
+#include "daemon/daemon_reply.h"
+#include "daemon/daemon_shimlink.h"
 #include "base/json_w.h"
 #include "base/log.h"
 #include "ipc/reqbody.h"
@@ -89,8 +90,8 @@ static void api_pause(struct daemon *d, struct rpc_conn *conn, const struct wire
 		fail(conn, f->reqid, &err);
 		return;
 	}
-	struct daemon_shim_req req = { .type = pause ? WIRE_T_SHIM_PAUSE : WIRE_T_SHIM_RESUME };
-	if (daemon_shim_send(d, c, &req, &reqid, &err) < 0 ||
+	struct daemon_shimlink_req req = { .type = pause ? WIRE_T_SHIM_PAUSE : WIRE_T_SHIM_RESUME };
+	if (daemon_shimlink_send(d, c, &req, &reqid, &err) < 0 ||
 	    !daemon_pend_add(c, DAEMON_PEND_PAUSE, reqid, rpc_conn_id(conn), f->reqid, &err))
 		fail(conn, f->reqid, &err);
 }
@@ -135,7 +136,7 @@ static int record_update(struct daemon *d, struct daemon_ctr *c, const struct re
 			 struct kerr *err)
 {
 	apply(&c->rec, u);
-	if (daemon_create_write_container(d, &c->rec, err) < 0)
+	if (daemon_files_write(d, &c->rec, false, err) < 0)
 		return kerr_wrap(err, "update `%.12s`: the change is live but not recorded",
 				 c->rec.id);
 	log_info("container %.12s updated", c->rec.id);
@@ -176,11 +177,11 @@ static void api_update(struct daemon *d, struct rpc_conn *conn, const struct wir
 		return;
 	}
 	buf_init(&b, REQBODY_UPDATE_JSON_MAX);
-	struct daemon_shim_req req = { .type = WIRE_T_SHIM_UPDATE };
-	/* NUL-terminated for daemon_shim_req.json */
+	struct daemon_shimlink_req req = { .type = WIRE_T_SHIM_UPDATE };
+	/* NUL-terminated for daemon_shimlink_req.json */
 	if (reqbody_encode_shim_update(&u, &b, &err) == 0 && buf_append(&b, "", 1, &err) == 0) {
 		req.json = (const char *)b.data;
-		if (daemon_shim_send(d, c, &req, &reqid, &err) == 0 &&
+		if (daemon_shimlink_send(d, c, &req, &reqid, &err) == 0 &&
 		    daemon_pend_add(c, DAEMON_PEND_UPDATE, reqid, rpc_conn_id(conn), f->reqid,
 				    &err)) {
 			buf_done(&b);
@@ -260,7 +261,7 @@ static void api_rename(struct daemon *d, struct rpc_conn *conn, const struct wir
 	}
 	str_copy(old, sizeof(old), c->rec.name);
 	str_copy(c->rec.name, sizeof(c->rec.name), name);
-	if (daemon_create_write_container(d, &c->rec, &err) < 0) {
+	if (daemon_files_write(d, &c->rec, false, &err) < 0) {
 		str_copy(c->rec.name, sizeof(c->rec.name), old);
 		kerr_wrap(&err, "rename `%.12s`", c->rec.id);
 		fail(conn, f->reqid, &err);

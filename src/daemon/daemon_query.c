@@ -1,17 +1,20 @@
 /*
- * daemon_query: the LIST, INSPECT and RESOLVE requests (role, layer 3).
- *
- * Answered from the registry without asking any shim: LIST and INSPECT as one JSON
- * document each (at most JSON_REPLY_MAX bytes), RESOLVE as the container's id, name,
- * status and its shim's address for streams. Health results and dropped log bytes come
- * from state.json, the shim's latest word. Never blocks.
+ * daemon_query: the LIST, INSPECT and RESOLVE requests (role, layer 3; middle band of the
+ * daemon, called by daemon_api.c). Answered from the registry without asking any shim:
+ * LIST and INSPECT as one JSON document each (at most JSON_REPLY_MAX bytes), RESOLVE as the
+ * container's id, name, status and its shim's address for streams. Health results and
+ * dropped log bytes come from state.json, the shim's latest word. Calls only the bottom
+ * band; never a shim, a completion or a dispatcher. Never blocks.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/clock.h"
-#include "daemon/daemon.h"
+#include "daemon/daemon_query.h"
+#include "daemon/daemon_registry.h"
+#include "daemon/daemon_reply.h"
+#include "daemon/daemon_request.h"
 #include "base/fd.h"
 #include "base/json_w.h"
 #include "store/store.h"
@@ -44,7 +47,7 @@ static void reply_json(struct rpc_conn *conn, uint32_t reqid, const char *id, st
 	wire_enc_bytes(&e, WIRE_F_JSON, json->data, json->len);
 	if (wire_enc_end(&e, &err) < 0) {
 		kerr_wrap(&err, "reply");
-		daemon_api_reply_error(conn, reqid, DAEMON_FAIL_CODE, &err);
+		daemon_reply_fail(conn, reqid, DAEMON_FAIL_CODE, &err);
 		return;
 	}
 	rpc_conn_send(conn);
@@ -71,14 +74,14 @@ void daemon_query_list(struct daemon *d, struct rpc_conn *conn, const struct wir
 	char cmd[CMDLINE_MAX];
 	char stamp[CLOCK_RFC3339NANO_LEN + 1];
 
-	if (daemon_api_get_flag(f, WIRE_F_ALL, &all, &err) < 0) {
-		daemon_api_reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+	if (daemon_request_get_flag(f, WIRE_F_ALL, &all, &err) < 0) {
+		daemon_reply_fail(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 		return;
 	}
 	_cleanup_free_ struct daemon_ctr **v = calloc(d->nctrs ? d->nctrs : 1, sizeof(*v));
 	if (!v) {
 		kerr_set(&err, ENOMEM, "list containers");
-		daemon_api_reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		daemon_reply_fail(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 		return;
 	}
 	size_t n = 0;
@@ -127,7 +130,7 @@ void daemon_query_list(struct daemon *d, struct rpc_conn *conn, const struct wir
 	json_w_arr_end(&w);
 	if (json_w_end(&w, &err) < 0) {
 		kerr_wrap(&err, "list %zu containers", n);
-		daemon_api_reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		daemon_reply_fail(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 	} else {
 		reply_json(conn, f->reqid, NULL, &b);
 	}
@@ -261,7 +264,7 @@ static int inspect_json(struct daemon *d, const struct daemon_ctr *c, struct buf
 
 void daemon_query_inspect(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
 {
-	struct daemon_ctr *c = daemon_api_resolve_ref(d, conn, f);
+	struct daemon_ctr *c = daemon_request_resolve_ref(d, conn, f);
 	struct kerr err;
 	struct buf b;
 
@@ -270,7 +273,7 @@ void daemon_query_inspect(struct daemon *d, struct rpc_conn *conn, const struct 
 	buf_init(&b, JSON_REPLY_MAX);
 	if (inspect_json(d, c, &b, &err) < 0) {
 		kerr_wrap(&err, "inspect `%.12s`", c->rec.id);
-		daemon_api_reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		daemon_reply_fail(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 	} else {
 		reply_json(conn, f->reqid, c->rec.id, &b);
 	}
@@ -279,7 +282,7 @@ void daemon_query_inspect(struct daemon *d, struct rpc_conn *conn, const struct 
 
 void daemon_query_resolve(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
 {
-	struct daemon_ctr *c = daemon_api_resolve_ref(d, conn, f);
+	struct daemon_ctr *c = daemon_request_resolve_ref(d, conn, f);
 	char addr[IPC_NAME_MAX] = "";
 	struct wire_enc e;
 	struct kerr err;
@@ -299,7 +302,7 @@ void daemon_query_resolve(struct daemon *d, struct rpc_conn *conn, const struct 
 	buf_init(&b, STORE_FILE_MAX);
 	if (status_to_json(&c->st, &b, &err) < 0) {
 		buf_done(&b);
-		daemon_api_reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		daemon_reply_fail(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 		return;
 	}
 	wire_enc_begin(&e, rpc_conn_txbuf(conn), WIRE_T_OK, f->reqid, 0);
@@ -310,7 +313,7 @@ void daemon_query_resolve(struct daemon *d, struct rpc_conn *conn, const struct 
 	wire_enc_bytes(&e, WIRE_F_JSON, b.data, b.len);
 	buf_done(&b);
 	if (wire_enc_end(&e, &err) < 0) {
-		daemon_api_reply_error(conn, f->reqid, DAEMON_FAIL_CODE, &err);
+		daemon_reply_fail(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 		return;
 	}
 	rpc_conn_send(conn);

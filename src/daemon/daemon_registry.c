@@ -1,19 +1,21 @@
 /*
- * daemon_registry: the daemon's in-memory index of containers (role, layer 3).
- *
- * One daemon_ctr per container dir: its record, its last known status (daemon_ctr_refresh
- * reads state.json and exit.json; the newest word of the shim wins) and the requests
- * pending on it, answered in the order they came. Lookup is by name, full id or unique id
- * prefix, skipping hidden (exited --rm) containers. A reply always goes through
- * rpc_conn_find, so a client that left is skipped. The shims behind the entries are
- * daemon_spawn.c, daemon_shim.c, daemon_death.c and daemon_adopt.c. Never blocks.
+ * daemon_registry: the daemon's in-memory index of containers (role, layer 3; bottom band
+ * of the daemon). One daemon_ctr per container dir: its record, its last known status
+ * (daemon_ctr_refresh: state.json and exit.json, the newest word of the shim wins) and the
+ * requests pending on it, answered in the order they came. Lookup is by name, full id or
+ * unique id prefix, skipping hidden (exited --rm) containers. Calls only daemon_reply,
+ * daemon_runtime and daemon_events below it; never a shim, a handler or a dispatcher.
+ * Never blocks.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/daemon.h"
+#include "daemon/daemon_registry.h"
+#include "daemon/daemon_events.h"
+#include "daemon/daemon_reply.h"
+#include "daemon/daemon_runtime.h"
 #include "base/fd.h"
 #include "store/ids.h"
 #include "base/log.h"
@@ -22,41 +24,6 @@
 
 #define AMBIGUOUS_SHOWN 10  /* ids listed in an "ambiguous prefix" error */
 #define REF_SHOWN	128 /* bytes of a reference quoted in a message */
-
-/* ---- replies ---- */
-
-void daemon_reply_ok(uint64_t client, uint32_t reqid)
-{
-	struct rpc_conn *conn = rpc_conn_find(client);
-
-	if (conn)
-		rpc_conn_send_ok(conn, reqid);
-}
-
-void daemon_reply_error(uint64_t client, uint32_t reqid, uint32_t code, const char *msg)
-{
-	struct rpc_conn *conn = rpc_conn_find(client);
-
-	if (conn)
-		rpc_conn_send_error(conn, reqid, code, msg);
-}
-
-void daemon_reply_exit(uint64_t client, uint32_t reqid, int exit_code)
-{
-	struct rpc_conn *conn = rpc_conn_find(client);
-	struct wire_enc e;
-	struct kerr err;
-
-	if (!conn)
-		return;
-	wire_enc_begin(&e, rpc_conn_txbuf(conn), WIRE_T_OK, reqid, 0);
-	wire_enc_u32(&e, WIRE_F_EXIT_CODE, (uint32_t)(exit_code & 0xff));
-	if (wire_enc_end(&e, &err) < 0) {
-		rpc_conn_send_error(conn, reqid, DAEMON_FAIL_CODE, err.msg);
-		return;
-	}
-	rpc_conn_send(conn);
-}
 
 /* ---- pending requests ---- */
 
@@ -194,8 +161,8 @@ int daemon_ctr_remove(struct daemon *d, struct daemon_ctr *c, struct kerr *err)
 	str_copy(id, sizeof(id), c->rec.id);
 	/* Runtime state its shim could not delete (the shim died, or `runc delete` failed):
 	 * nothing may outlive the record. Logged to /dev/null: the directory goes now. */
-	if (c->shim_pid == 0 && daemon_death_runtime_state_exists(d, c))
-		daemon_death_runtime_delete(d, c, false);
+	if (c->shim_pid == 0 && daemon_runtime_state_exists(d, c))
+		daemon_runtime_delete(d, c, false);
 	daemon_events_publish(d, c, "destroy", 0, NULL);
 	int rc = store_remove_container(d->rootfd, id, err);
 	daemon_ctr_forget(d, c, "the container was removed");
@@ -214,13 +181,6 @@ void daemon_registry_free(struct daemon *d)
 	d->cap = 0;
 }
 
-const char *daemon_runtime_of(const struct daemon *d, const struct record *rec)
-{
-	if (rec->runtime)
-		return rec->runtime;
-	return d->runtime_path[0] ? d->runtime_path : d->runtime;
-}
-
 bool daemon_ctr_hidden(const struct daemon_ctr *c)
 {
 	return c->auto_removing;
@@ -228,7 +188,7 @@ bool daemon_ctr_hidden(const struct daemon_ctr *c)
 
 struct daemon_ctr *daemon_find_name(struct daemon *d, const char *name)
 {
-	/* A --rm container that has exited gave its name back at its exit (daemon.h). */
+	/* A --rm container that has exited gave its name back at its exit (daemon_registry.h). */
 	for (size_t i = 0; i < d->nctrs; i++)
 		if (!daemon_ctr_hidden(d->ctrs[i]) && strcmp(d->ctrs[i]->rec.name, name) == 0)
 			return d->ctrs[i];
@@ -318,6 +278,11 @@ bool daemon_ctr_running(const struct daemon_ctr *c)
 {
 	return daemon_ctr_shim_alive(c) && daemon_registry_kind_may_run(c->st.kind) &&
 	       c->st.kind != STATUS_REMOVING;
+}
+
+bool daemon_ctr_has_exited(const struct daemon_ctr *c)
+{
+	return c->st.kind == STATUS_EXITED || c->st.kind == STATUS_DEAD;
 }
 
 /* ---- status from disk ---- */

@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "daemon/daemon.h"
+#include "daemon/daemon_registry.h"
 #include "harness.h"
 
 static struct daemon_ctr *add(struct daemon *d, const char *id, const char *name)

@@ -1,0 +1,17 @@
+/*
+ * daemon_files: writing a container's files (role, layer 3; bottom band of the daemon).
+ * Calls no other daemon file.
+ */
+#ifndef KETTLE_DAEMON_FILES_H
+#define KETTLE_DAEMON_FILES_H
+
+#include "daemon/daemon_state.h"
+
+/* Writes bundle/config.json (for --rootfs, with the --init copy) and record.json. fresh: a
+ * new container's first write, whose record.json daemon_files_sync_record syncs later;
+ * otherwise both files are replaced durably. */
+int daemon_files_write(struct daemon *d, const struct record *rec, bool fresh, struct kerr *err);
+/* Fsyncs a new container's record.json (after its shim was spawned). */
+int daemon_files_sync_record(struct daemon *d, const char *id, struct kerr *err);
+
+#endif
