@@ -1,6 +1,7 @@
 /*
- * daemon_adopt: rebuilding the registry at startup (role, layer 3; top band of the daemon).
- * Called only by daemon.c.
+ * daemon_adopt: rebuilding the registry from disk at startup, re-adopting live shims (role,
+ * layer 3; top band of the daemon). Called only by daemon.c; calls the middle and bottom
+ * bands, never a handler or a dispatcher.
  */
 #ifndef KETTLE_DAEMON_ADOPT_H
 #define KETTLE_DAEMON_ADOPT_H

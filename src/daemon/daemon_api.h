@@ -1,6 +1,7 @@
 /*
- * daemon_api: the daemon's request table (role, layer 3; top band of the daemon). Called
- * only by daemon.c.
+ * daemon_api: the daemon's request table, the client-side dispatcher (role, layer 3; top
+ * band of the daemon). Called only by daemon.c; calls the request handlers and the bottom
+ * band, never daemon_watch.c.
  */
 #ifndef KETTLE_DAEMON_API_H
 #define KETTLE_DAEMON_API_H

@@ -1,6 +1,7 @@
 /*
- * daemon_create: the CREATE request (role, layer 3; middle band of the daemon). Calls only
- * daemon_spawn and the bottom band.
+ * daemon_create: the CREATE request (role, layer 3; middle band of the daemon). Called by
+ * daemon_api.c; calls only daemon_spawn and the bottom band, never a completion or a
+ * dispatcher.
  */
 #ifndef KETTLE_DAEMON_CREATE_H
 #define KETTLE_DAEMON_CREATE_H

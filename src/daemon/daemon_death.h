@@ -1,6 +1,7 @@
 /*
- * daemon_death: what a container becomes when its shim is gone (role, layer 3; middle band
- * of the daemon). Calls only daemon_spawn and the bottom band.
+ * daemon_death: what a container becomes when its shim is gone, and the restart policy for
+ * containers without a shim (role, layer 3; middle band of the daemon). Calls only
+ * daemon_spawn and the bottom band, never a completion or a dispatcher.
  */
 #ifndef KETTLE_DAEMON_DEATH_H
 #define KETTLE_DAEMON_DEATH_H

@@ -1,6 +1,7 @@
 /*
- * daemon_events: the daemon's event stream (role, layer 3; bottom band of the daemon).
- * Calls no other daemon file.
+ * daemon_events: the daemon's event stream, a bounded history and its subscribers (role,
+ * layer 3; bottom band of the daemon). Every band publishes; daemon_api.c routes EVENTS
+ * here. Calls no other daemon file.
  */
 #ifndef KETTLE_DAEMON_EVENTS_H
 #define KETTLE_DAEMON_EVENTS_H

@@ -1,6 +1,7 @@
 /*
- * daemon_files: writing a container's files (role, layer 3; bottom band of the daemon).
- * Calls no other daemon file.
+ * daemon_files: writing a container's bundle/config.json and record.json (role, layer 3;
+ * bottom band of the daemon). Used by CREATE, UPDATE, RENAME and adoption; calls no other
+ * daemon file.
  */
 #ifndef KETTLE_DAEMON_FILES_H
 #define KETTLE_DAEMON_FILES_H

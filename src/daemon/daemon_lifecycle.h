@@ -1,6 +1,7 @@
 /*
- * daemon_lifecycle: START, STOP, KILL, REMOVE and WAIT (role, layer 3; middle band of the
- * daemon). Calls only daemon_shimlink, daemon_spawn and the bottom band.
+ * daemon_lifecycle: the START, STOP, KILL, REMOVE and WAIT handlers (role, layer 3; middle
+ * band of the daemon). Called by daemon_api.c; calls only daemon_shimlink, daemon_spawn and
+ * the bottom band, never a completion or a dispatcher.
  */
 #ifndef KETTLE_DAEMON_LIFECYCLE_H
 #define KETTLE_DAEMON_LIFECYCLE_H

@@ -1,6 +1,7 @@
 /*
- * daemon_ops: PAUSE, UNPAUSE, UPDATE, RENAME and INFO (role, layer 3; middle band of the
- * daemon). Calls only daemon_shimlink and the bottom band.
+ * daemon_ops: PAUSE, UNPAUSE, UPDATE, RENAME and INFO, and the shim's answers to them (role,
+ * layer 3; middle band of the daemon). Called by daemon_api.c and daemon_watch.c; calls
+ * only daemon_shimlink and the bottom band, never a dispatcher.
  */
 #ifndef KETTLE_DAEMON_OPS_H
 #define KETTLE_DAEMON_OPS_H

@@ -1,6 +1,7 @@
 /*
- * daemon_query: LIST, INSPECT and RESOLVE (role, layer 3; middle band of the daemon). Calls
- * only the bottom band.
+ * daemon_query: the LIST, INSPECT and RESOLVE handlers (role, layer 3; middle band of the
+ * daemon). Called by daemon_api.c; calls only the bottom band, never a shim, a completion
+ * or a dispatcher.
  */
 #ifndef KETTLE_DAEMON_QUERY_H
 #define KETTLE_DAEMON_QUERY_H

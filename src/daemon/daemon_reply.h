@@ -1,6 +1,7 @@
 /*
- * daemon_reply: answers to clients (role, layer 3; bottom band of the daemon). Calls no
- * other daemon file.
+ * daemon_reply: the daemon's answers to clients, by conn id or on a connection (role,
+ * layer 3; bottom band of the daemon). Used by every band; calls no other daemon file.
+ * A client that has gone is skipped.
  */
 #ifndef KETTLE_DAEMON_REPLY_H
 #define KETTLE_DAEMON_REPLY_H

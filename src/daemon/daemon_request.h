@@ -1,6 +1,7 @@
 /*
- * daemon_request: reading the fields client requests share (role, layer 3; bottom band of
- * the daemon). Calls only daemon_reply and daemon_registry.
+ * daemon_request: the fields client requests share, a 0-or-1 flag and the container
+ * reference (role, layer 3; bottom band of the daemon). Used by the handlers; calls only
+ * daemon_reply and daemon_registry.
  */
 #ifndef KETTLE_DAEMON_REQUEST_H
 #define KETTLE_DAEMON_REQUEST_H

@@ -1,5 +1,6 @@
 /*
- * daemon_runtime: the daemon's own runtime calls (role, layer 3; bottom band of the daemon).
+ * daemon_runtime: the daemon's own runtime calls: which runtime a container uses, `runc
+ * delete --force`, and whether runc has state (role, layer 3; bottom band of the daemon).
  * Calls no other daemon file.
  */
 #ifndef KETTLE_DAEMON_RUNTIME_H

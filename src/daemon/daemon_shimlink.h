@@ -1,6 +1,7 @@
 /*
- * daemon_shimlink: talking to a container's shim (role, layer 3; middle band of the daemon).
- * Calls only the bottom band.
+ * daemon_shimlink: talking to a container's shim: dial, subscribe, send a request (role,
+ * layer 3; middle band of the daemon). Calls only the bottom band, never a handler, a
+ * completion or a dispatcher.
  */
 #ifndef KETTLE_DAEMON_SHIMLINK_H
 #define KETTLE_DAEMON_SHIMLINK_H

@@ -1,6 +1,7 @@
 /*
  * daemon_spawn: starting a shim and watching its process (role, layer 3; middle band of the
- * daemon). Calls only the bottom band.
+ * daemon). Registers daemon_watch.c's callbacks (d->shim_cbs) with the loop but never calls
+ * them; calls only the bottom band.
  */
 #ifndef KETTLE_DAEMON_SPAWN_H
 #define KETTLE_DAEMON_SPAWN_H
