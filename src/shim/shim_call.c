@@ -1,12 +1,13 @@
 /*
- * shim_call: the runtime processes the shim has in flight (role layer). Every runc
- * invocation of the lifecycle (create, start, kill, delete, ps) and of shim_ops.c (pause,
- * resume, update) is a slot in sh->calls keyed by the runtime's pid: started without
- * waiting, killed (SIGKILL) by a runtime_timeout_ms timer when it hangs, and finished by
- * its completion when shim_supervise_reap reaps it, which turns the result into the next
- * event or a reply. Invariants: at most SHIM_CALLS_MAX calls at once; a slot is free
- * (pid 0) only once its completion ran; a call's stdout (ps) is kept up to
- * SHIM_PS_OUT_MAX bytes and read without blocking; nothing here waits.
+ * shim_call: the runtime processes the shim has in flight (role layer, mechanism band).
+ * Every runc invocation of the lifecycle (create, start, kill, delete, ps) and of
+ * shim_ops.c (pause, resume, update) is a slot in sh->calls keyed by the runtime's pid:
+ * started without waiting, killed (SIGKILL) by a runtime_timeout_ms timer when it hangs,
+ * and finished when shim_supervise_reap reaps it: by its completion, which answers a
+ * requester, or (lifecycle calls, no completion) by the reaper feeding the table.
+ * Invariants: at most SHIM_CALLS_MAX calls at once; a slot is free (pid 0) only once its
+ * result was used; a call's stdout (ps) is kept up to SHIM_PS_OUT_MAX bytes and read
+ * without blocking; nothing here waits. Calls only shim_reply and shim_state of the role.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +19,9 @@
 #include "base/fd.h"
 #include "base/log.h"
 #include "runtime/proc.h"
-#include "shim/shim.h"
 #include "ipc/wire.h"
+#include "shim/shim_call.h"
+#include "shim/shim_reply.h"
 
 static const char *op_name(enum runtime_op op)
 {
@@ -171,7 +173,7 @@ bool shim_call_failed(struct shim *sh, const struct shim_call *call, int status,
 	return true;
 }
 
-void shim_call_complete(struct shim *sh, struct shim_call *call, int status)
+void shim_call_reaped(struct shim *sh, struct shim_call *call)
 {
 	if (call->timer)
 		loop_cancel_timer(sh->loop, call->timer);
@@ -181,10 +183,21 @@ void shim_call_complete(struct shim *sh, struct shim_call *call, int status)
 		(void)call_read_out(sh, call);
 		close_call_out(sh, call);
 	}
-	if (call->done)
-		call->done(sh, call, status);
+}
+
+void shim_call_free(struct shim *sh, struct shim_call *call)
+{
+	(void)sh;
 	buf_done(&call->out);
 	call->pid = 0;
+}
+
+void shim_call_complete(struct shim *sh, struct shim_call *call, int status)
+{
+	shim_call_reaped(sh, call);
+	if (call->done)
+		call->done(sh, call, status);
+	shim_call_free(sh, call);
 }
 
 size_t shim_call_count(const struct shim *sh)
@@ -223,7 +236,7 @@ static void ps_done(struct shim *sh, struct shim_call *call, int status)
 		shim_reply_error(sh, call->conn, call->reqid, SHIM_ERR_CODE, msg);
 		return;
 	}
-	c = shim_conn(call->conn);
+	c = shim_reply_conn(call->conn);
 	if (!c)
 		return;
 	size_t len = call->out.len;
@@ -262,7 +275,7 @@ void shim_call_pids(struct shim *sh, uint64_t conn, uint32_t reqid)
 	int p[2];
 
 	if (sh->state < SHIM_S_CREATED || sh->state > SHIM_S_STOPPING) {
-		struct rpc_conn *c = shim_conn(conn);
+		struct rpc_conn *c = shim_reply_conn(conn);
 		struct wire_enc e;
 
 		if (!c)

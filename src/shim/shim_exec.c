@@ -1,18 +1,14 @@
 /*
- * shim_exec: `kettle exec` processes in the shim (role layer).
- *
- * A SHIM_EXEC request becomes a process.json in the container directory (a fresh name per
- * exec) and `runc exec --detach --process F --pid-file P`; runc leaves the process behind
- * as an orphan and the shim, as subreaper, inherits and reaps it. Without a terminal the
- * process's stdio is the client's own descriptors (passed with SCM_RIGHTS, checked by ipc,
- * handed to runc and closed here at once), so its bytes never pass through kettle. With a
- * terminal runc sends the pty master to a per-exec console socket; the shim keeps it,
- * relays output as DATA and STDIN frames as input. Every exec is answered exactly once
- * (ERROR, or OK{PID} then END{EXIT_CODE}); END waits for the exit and, with a terminal,
- * for the output's end (bounded by SHIM_DRAIN_MS). An exec'd process may exit before
- * runc's pid file is read: exits of unknown children are kept briefly to close that race.
- * The shim's own execs (health checks) use the same slots without a requester: their
- * outcome goes to a callback instead of frames.
+ * shim_exec: `kettle exec` processes in the shim (role layer, mechanism band).
+ * A SHIM_EXEC request becomes process.json (a fresh name per exec) and `runc exec
+ * --detach`; runc leaves the process behind and the shim, as subreaper, reaps it. Without
+ * a terminal its stdio is the client's own descriptors (SCM_RIGHTS, handed to runc and
+ * closed here at once); with one, runc sends the pty master to a per-exec console socket
+ * and the shim relays DATA and STDIN. Each exec is answered once: ERROR, or OK{PID} then
+ * END{EXIT_CODE} after the exit (and a terminal's output end, SHIM_DRAIN_MS at most).
+ * Exits of unknown children are kept briefly (the pid file may be read after the exit).
+ * The shim's own execs (health checks) report to a callback instead of frames. Calls
+ * only tty, input and the bottom band of the role; never the lifecycle.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,8 +23,12 @@
 #include "base/log.h"
 #include "runtime/proc.h"
 #include "ipc/reqbody.h"
-#include "shim/shim.h"
+#include "ipc/wire.h"
 #include "runtime/spec.h"
+#include "shim/shim_exec.h"
+#include "shim/shim_input.h"
+#include "shim/shim_reply.h"
+#include "shim/shim_tty.h"
 #include "store/store.h"
 #include "base/str.h"
 
@@ -91,7 +91,7 @@ static struct shim_execs *execs(struct shim *sh)
 static void exec_error(struct shim *sh, struct shim_exec *x, uint32_t code, const char *msg,
 		       bool printed)
 {
-	struct rpc_conn *c = shim_conn(x->conn);
+	struct rpc_conn *c = shim_reply_conn(x->conn);
 	struct wire_enc e;
 	struct kerr err;
 
@@ -116,7 +116,7 @@ static void exec_error(struct shim *sh, struct shim_exec *x, uint32_t code, cons
 
 static void send_frame_u32(uint64_t conn, uint32_t reqid, uint16_t type, uint16_t tag, uint32_t v)
 {
-	struct rpc_conn *c = shim_conn(conn);
+	struct rpc_conn *c = shim_reply_conn(conn);
 	struct wire_enc e;
 	struct kerr err;
 
@@ -213,7 +213,7 @@ static void on_master(struct loop *l, int fd, uint32_t events, void *data)
 		maybe_finish(sh, x);
 		return;
 	}
-	struct rpc_conn *c = shim_conn(x->conn);
+	struct rpc_conn *c = shim_reply_conn(x->conn);
 	if (!c || rpc_conn_pending(c) > IPC_TX_MAX / 2)
 		return; /* nobody listening, or too far behind: dropped, the process goes on */
 	struct wire_enc e;
@@ -414,7 +414,7 @@ static struct shim_exec *slot_new(struct shim *sh, struct kerr *err)
 		return x;
 	}
 	kerr_set(err, 0, "%d exec processes are already running in container `%s`", SHIM_EXECS_MAX,
-		 shim_short_id(sh));
+		 shim_state_short_id(sh));
 	return NULL;
 }
 
@@ -484,8 +484,8 @@ void shim_exec_request(struct shim *sh, struct rpc_conn *c, const struct wire_fr
 
 	nfds = ipc_conn_take_fds(rpc_conn_ipc(c), got, IPC_FDS_MAX);
 	if (sh->state != SHIM_S_RUNNING) {
-		kerr_set(&err, 0, "container `%s` is not running (it is %s)", shim_short_id(sh),
-			 shim_state_name(sh->state));
+		kerr_set(&err, 0, "container `%s` is not running (it is %s)",
+			 shim_state_short_id(sh), shim_state_name(sh->state));
 		goto out_refuse;
 	}
 	if (wire_get_bytes(f, WIRE_F_JSON, true, &json, &len, &err) < 0 ||
@@ -545,8 +545,8 @@ unsigned shim_exec_internal(struct shim *sh, char *const *argv, size_t argc, int
 	struct shim_exec *x;
 
 	if (sh->state != SHIM_S_RUNNING) {
-		kerr_set(err, 0, "container `%s` is not running (it is %s)", shim_short_id(sh),
-			 shim_state_name(sh->state));
+		kerr_set(err, 0, "container `%s` is not running (it is %s)",
+			 shim_state_short_id(sh), shim_state_name(sh->state));
 		return 0;
 	}
 	x = slot_new(sh, err);

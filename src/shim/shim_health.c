@@ -1,16 +1,14 @@
 /*
- * shim_health: the container's health checks, run by its shim (role layer).
- *
- * While the container runs, one loop timer starts `/bin/sh -c CMD` in it every interval
- * (through shim_exec's internal execs, so `runc exec` is spawned and reaped like any
- * exec), a second timer kills a check that outlives its timeout, and the check's stdout
- * and stderr arrive on one pipe, kept up to STATUS_HEALTH_OUT_MAX bytes. Docker's rules
- * (status_health_add) turn each result into the status kept in state.json; a change is
- * an `health_status: X` event, and turning unhealthy feeds SHIM_E_UNHEALTHY to the
- * lifecycle table for --health-on-failure. Invariants: at most one check in flight; the
- * next one is scheduled only once the last ended (docker's spacing); a result that
- * arrives after the run ended (a stale serial) is ignored; nothing here waits. Because
- * the shim runs them, checks go on while the daemon is down.
+ * shim_health: the container's health checks, run by its shim (role layer, mechanism band).
+ * While the container runs, a check `/bin/sh -c CMD` starts in it every interval (one of
+ * shim_exec's internal execs), a timer kills one that outlives its timeout, and its
+ * output is kept up to STATUS_HEALTH_OUT_MAX bytes. Docker's rules (status_health_add)
+ * make each result the status in state.json; a change is a `health_status: X` event.
+ * Turning unhealthy is a verdict the top (shim_supervise.c) feeds to the table as
+ * SHIM_E_UNHEALTHY, and the interval timer is armed with the top's callback for the same
+ * reason. Invariants: one check in flight; the next is scheduled once the last ended
+ * (docker's spacing); a stale serial's result is ignored; checks go on while the daemon
+ * is down. Calls only shim_exec and the bottom band; never the lifecycle table.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,8 +22,10 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "runtime/proc.h"
-#include "shim/shim.h"
 #include "base/str.h"
+#include "shim/shim_emit.h"
+#include "shim/shim_exec.h"
+#include "shim/shim_health.h"
 
 #define HEALTH_SHELL	  "/bin/sh" /* docker's CMD-SHELL runs `/bin/sh -c CMD` */
 #define HEALTH_READ_CHUNK 4096	    /* bytes read from the output pipe at once */
@@ -34,6 +34,9 @@ struct shim_health {
 	struct shim *sh;	   /* borrowed; its loop and record */
 	bool active;		   /* the container runs: checks are scheduled */
 	uint64_t timer;		   /* next check's timer id, or 0 */
+	bool due;		   /* a check is due after due_ms: shim_health_arm arms timer */
+	uint64_t due_ms;	   /* with due */
+	bool verdict;		   /* turned unhealthy: SHIM_E_UNHEALTHY is due (take_verdict) */
 	uint64_t timeout_timer;	   /* the running check's deadline timer id, or 0 */
 	unsigned serial;	   /* the running check's exec serial, 0 when none */
 	bool timed_out;		   /* the deadline killed the running check */
@@ -108,7 +111,7 @@ static void emit_status(struct shim *sh, enum status_health_kind kind)
 
 	/* docker's action text; the daemon filters on the part before the colon. */
 	snprintf(type, sizeof(type), "health_status: %s", status_health_name(kind));
-	shim_supervise_emit(sh, type, NULL, NULL);
+	shim_emit_event(sh, type, NULL, NULL);
 }
 
 static void schedule(struct shim_health *h, uint64_t delay_ms);
@@ -151,7 +154,7 @@ static void finish(struct shim_health *h, int status, const char *msg)
 
 	log_debug("health check ended with code %d, streak %u, %s", p->exit_code,
 		  sh->st.health.failing_streak, status_health_name(kind));
-	shim_supervise_save(sh);
+	shim_state_save(sh);
 	schedule(h, interval_ms(r));
 	if (!changed)
 		return;
@@ -159,11 +162,8 @@ static void finish(struct shim_health *h, int status, const char *msg)
 		 sh->st.health.failing_streak);
 	emit_status(sh, kind);
 	if (kind == STATUS_HEALTH_UNHEALTHY && r->health_on_failure != RECORD_HEALTH_NONE &&
-	    sh->state == SHIM_S_RUNNING) {
-		struct shim_ev ev = { .type = SHIM_E_UNHEALTHY };
-
-		shim_supervise_event(sh, &ev);
-	}
+	    sh->state == SHIM_S_RUNNING)
+		h->verdict = true; /* the top feeds SHIM_E_UNHEALTHY once this returns */
 }
 
 static void check_done(struct shim *sh, void *data, unsigned serial, int status, const char *msg)
@@ -236,11 +236,12 @@ static void run_check(struct shim_health *h)
 		log_warn("%s: this health check has no timeout, ignoring", err.msg);
 }
 
-static void on_timer(struct loop *l, void *data)
+void shim_health_tick(struct shim *sh)
 {
-	struct shim_health *h = data;
+	struct shim_health *h = sh->health;
 
-	(void)l;
+	if (!h)
+		return;
 	h->timer = 0;
 	if (!h->active || h->serial)
 		return;
@@ -252,15 +253,38 @@ static void on_timer(struct loop *l, void *data)
 	run_check(h);
 }
 
+/* The next check is due after delay_ms; the top arms its timer (shim_health_arm). */
 static void schedule(struct shim_health *h, uint64_t delay_ms)
 {
+	if (!h->active || h->timer || h->due)
+		return;
+	h->due = true;
+	h->due_ms = delay_ms;
+}
+
+void shim_health_arm(struct shim *sh, loop_timer_fn fn)
+{
+	struct shim_health *h = sh->health;
 	struct kerr err;
 
+	if (!h || !h->due)
+		return;
+	h->due = false;
 	if (!h->active || h->timer)
 		return;
-	h->timer = loop_add_timer(h->sh->loop, delay_ms, on_timer, h, &err);
+	h->timer = loop_add_timer(sh->loop, h->due_ms, fn, sh, &err);
 	if (!h->timer)
 		log_error("%s: no more health checks for this run", err.msg);
+}
+
+bool shim_health_take_verdict(struct shim *sh)
+{
+	struct shim_health *h = sh->health;
+
+	if (!h || !h->verdict)
+		return false;
+	h->verdict = false;
+	return true;
 }
 
 /* ---- lifecycle ---- */
@@ -299,6 +323,7 @@ void shim_health_stop(struct shim *sh)
 	if (h->timeout_timer)
 		loop_cancel_timer(sh->loop, h->timeout_timer);
 	h->timer = h->timeout_timer = 0;
+	h->due = false;
 	/* A check in flight dies with the container; its late result is ignored. */
 	h->serial = 0;
 	close_out(h);

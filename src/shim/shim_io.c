@@ -1,16 +1,13 @@
 /*
- * shim_io: the container's stdout and stderr in the shim (role layer).
- *
- * Two pipe2(O_CLOEXEC) pairs: the write ends go to `runc create` as the container's fd 1
- * and 2 and are closed here right after the spawn, so only the container holds them and
- * EOF means the container (and everything that inherited its stdio) is gone. The read
- * ends are non-blocking in the loop; every read lands in one fixed SHIM_READ_BUF buffer
- * (nothing is allocated per byte), goes to the CRI log (logfile_feed) and to every
- * attached reader as DATA frames. A reader that falls more than IPC_TX_MAX/2 behind is
- * ended and dropped: the container never waits for anyone.
- * With a terminal (-t) there are no pipes: the pty master runc sends to the console socket
- * is stdout (logged as stdout) and the input at once; with -i the shim keeps the write end
- * of a stdin pipe. Input from attached clients goes through shim_input (shim_tty.c).
+ * shim_io: the container's stdout and stderr in the shim (role layer, mechanism band).
+ * Two pipe2(O_CLOEXEC) pairs: the write ends go to `runc create` as fd 1 and 2 and are
+ * closed here right after the spawn, so EOF means the container (and all that inherited
+ * its stdio) is gone. Every read lands in one SHIM_READ_BUF buffer and goes to the CRI log
+ * (logfile_feed) and to every attached reader as DATA; a reader more than IPC_TX_MAX/2
+ * behind is dropped: the container never waits. With -t the pty master from the console
+ * socket is stdout and the input; with -i the shim keeps a stdin pipe's write end (input
+ * goes through shim_input.c). The read ends' loop callback is the top's (their end can be
+ * DRAINED): it reads through shim_io_read. Calls only tty, input and the bottom band.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,9 +18,12 @@
 #include "base/fd.h"
 #include "base/log.h"
 #include "logs/logfile.h"
-#include "shim/shim.h"
-#include "store/store.h"
 #include "ipc/wire.h"
+#include "shim/shim_input.h"
+#include "shim/shim_io.h"
+#include "shim/shim_reply.h"
+#include "shim/shim_tty.h"
+#include "store/store.h"
 
 /* Reads of one stream per drain call at most: bounds a drain of a still-writing peer. */
 #define DRAIN_READS_MAX 64
@@ -129,7 +129,7 @@ int shim_io_input(struct shim *sh, const uint8_t *p, size_t n, uint64_t conn, ui
 	if (!sh->rec.tty && !sh->rec.stdin_open)
 		return kerr_set(err, 0,
 				"container `%s` has no stdin: it was not created with -i or -t",
-				shim_short_id(sh));
+				shim_state_short_id(sh));
 	return shim_input_write(&sh->io.in, p, n, conn, reqid, err);
 }
 
@@ -138,7 +138,7 @@ int shim_io_resize(struct shim *sh, uint32_t rows, uint32_t cols, struct kerr *e
 	if (!sh->rec.tty)
 		return kerr_set(err, 0,
 				"container `%s` has no terminal: it was not created with -t",
-				shim_short_id(sh));
+				shim_state_short_id(sh));
 	if (shim_tty_resize(-1, rows, cols, err) < 0)
 		return -1;
 	sh->io.rows = rows;
@@ -150,7 +150,7 @@ int shim_io_resize(struct shim *sh, uint32_t rows, uint32_t cols, struct kerr *e
 static void drop_reader(struct shim *sh, size_t w)
 {
 	struct shim_waiter *sw = &sh->waiters[w];
-	struct rpc_conn *c = shim_conn(sw->conn);
+	struct rpc_conn *c = shim_reply_conn(sw->conn);
 
 	log_warn("attach reader on connection %llu fell %u bytes behind, dropping it",
 		 (unsigned long long)sw->conn, IPC_TX_MAX / 2);
@@ -181,7 +181,7 @@ static void fan_out(struct shim *sh, unsigned idx, const uint8_t *p, size_t n)
 			w++;
 			continue;
 		}
-		c = shim_conn(sw->conn);
+		c = shim_reply_conn(sw->conn);
 		if (!c) {
 			sh->waiters[w] = sh->waiters[--sh->nwaiters];
 			continue;
@@ -284,20 +284,13 @@ static int read_once(struct shim *sh, struct shim_stream *s)
 	return 1;
 }
 
-static void on_readable(struct loop *l, int fd, uint32_t events, void *data)
+int shim_io_read(struct shim *sh, int fd)
 {
-	struct shim *sh = data;
 	struct shim_stream *s = sh->io.out[0].rfd == fd ? &sh->io.out[0] : &sh->io.out[1];
 
-	(void)l;
-	(void)events;
 	/* One read per turn and stream keeps the loop fair to requests; level-triggered
 	 * epoll brings us back while bytes remain. */
-	if (read_once(sh, s) < 0 && shim_io_eof(sh) && sh->state == SHIM_S_EXITED) {
-		struct shim_ev ev = { .type = SHIM_E_DRAINED };
-
-		shim_supervise_event(sh, &ev);
-	}
+	return read_once(sh, s);
 }
 
 /* The pty master `runc create` sent (it is sent before create returns, so it is there
@@ -323,7 +316,7 @@ static int take_master(struct shim *sh, struct kerr *err)
 	return 0;
 }
 
-int shim_io_watch(struct shim *sh, struct kerr *err)
+int shim_io_watch(struct shim *sh, loop_fd_fn fn, struct kerr *err)
 {
 	if (sh->rec.tty && sh->io.out[0].rfd < 0 && take_master(sh, err) < 0)
 		return -1;
@@ -332,7 +325,7 @@ int shim_io_watch(struct shim *sh, struct kerr *err)
 
 		if (s->rfd < 0)
 			continue;
-		if (loop_add_fd(sh->loop, s->rfd, LOOP_READ, on_readable, sh, err) < 0)
+		if (loop_add_fd(sh->loop, s->rfd, LOOP_READ, fn, sh, err) < 0)
 			return kerr_wrap(err, "watch the container's output");
 	}
 	sh->io.watching = true;

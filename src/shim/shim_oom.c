@@ -1,5 +1,5 @@
 /*
- * shim_oom: was the container killed by its memory limit? (role layer)
+ * shim_oom: was the container killed by its memory limit? (role layer, mechanism band)
  *
  * Once `runc create` has put the init in its cgroups, the shim finds the container's
  * memory cgroup from /proc/<init>/cgroup and reads the kernel's oom_kill counter (v1
@@ -8,11 +8,11 @@
  * killer ended a process of this run, which is docker's OOMKilled. A counter instead of
  * an eventfd (cgroup.event_control) needs no fd in the loop and cannot miss a kill that
  * happens while the shim is busy. Never fatal: a cgroup that cannot be read only means
- * OOM kills are not reported for this run.
+ * OOM kills are not reported for this run. Calls nothing else of the role.
  */
 #include "runtime/cgroup.h"
 #include "base/log.h"
-#include "shim/shim.h"
+#include "shim/shim_oom.h"
 
 void shim_oom_watch(struct shim *sh)
 {

@@ -1,14 +1,13 @@
 /*
- * shim_ops: pause, resume and live resource updates in the shim (role layer, shim).
- *
- * Each request becomes one runtime call (`runc pause`, `runc resume`, `runc update
- * --resources FILE`) whose completion answers the requester; the lifecycle state of
- * shim_supervise.c is untouched: a paused container stays RUNNING there and only its
- * status says STATUS_PAUSED. SHIM_UPDATE carries {"resources": OCI LinuxResources,
- * "restart": policy}: the resources go to the runtime when a container exists, the policy
- * to the shim's own record once the runtime accepted them; the OK reply echoes the JSON,
- * so the daemon records exactly what was applied. Invariants: nothing blocks; every
- * request is answered once; a signal sent to a paused container is followed by a thaw.
+ * shim_ops: pause, resume and live resource updates in the shim (role layer, mechanism band).
+ * Each request is one runtime call (`runc pause`, `runc resume`, `runc update --resources
+ * FILE`) whose completion answers the requester; the lifecycle state is untouched (a
+ * paused container stays RUNNING, only its status says STATUS_PAUSED). SHIM_UPDATE carries
+ * {"resources", "restart"}: the resources go to the runtime when a container exists, the
+ * policy to the shim's record once the runtime accepted them; OK echoes the JSON, so the
+ * daemon records exactly what was applied. Invariants: nothing blocks; every request is
+ * answered once; a signal to a paused container is followed by a thaw. Calls only
+ * shim_call and the bottom band; never the lifecycle table.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,10 +19,13 @@
 #include "ipc/reqbody.h"
 #include "ipc/request.h"
 #include "store/restart.h"
-#include "shim/shim.h"
 #include "store/store.h"
 #include "base/str.h"
 #include "ipc/wire.h"
+#include "shim/shim_call.h"
+#include "shim/shim_emit.h"
+#include "shim/shim_ops.h"
+#include "shim/shim_reply.h"
 
 #define OPS_ERR_CODE   125		/* refusals and runtime failures (docker's 125) */
 #define RESOURCES_FILE "resources.json" /* in the container directory, for runc update */
@@ -35,7 +37,7 @@ static void refuse(struct shim *sh, uint64_t conn, uint32_t reqid, const char *w
 {
 	char msg[160];
 
-	snprintf(msg, sizeof(msg), "container `%s` %s", shim_short_id(sh), what);
+	snprintf(msg, sizeof(msg), "container `%s` %s", shim_state_short_id(sh), what);
 	shim_reply_error(sh, conn, reqid, OPS_ERR_CODE, msg);
 }
 
@@ -57,9 +59,9 @@ static void pause_done(struct shim *sh, struct shim_call *call, int status)
 	}
 	if (sh->st.kind == STATUS_RUNNING && live(sh)) {
 		sh->st.kind = STATUS_PAUSED;
-		shim_supervise_save(sh);
+		shim_state_save(sh);
 		log_info("container paused");
-		shim_supervise_emit(sh, "pause", NULL, NULL);
+		shim_emit_event(sh, "pause", NULL, NULL);
 	}
 	shim_reply_ok(sh, call->conn, call->reqid);
 }
@@ -77,9 +79,9 @@ static void resume_done(struct shim *sh, struct shim_call *call, int status)
 	}
 	if (sh->st.kind == STATUS_PAUSED) {
 		sh->st.kind = STATUS_RUNNING;
-		shim_supervise_save(sh);
+		shim_state_save(sh);
 		log_info("container resumed");
-		shim_supervise_emit(sh, "unpause", NULL, NULL);
+		shim_emit_event(sh, "unpause", NULL, NULL);
 	}
 	if (call->conn)
 		shim_reply_ok(sh, call->conn, call->reqid);
@@ -131,7 +133,7 @@ void shim_ops_thaw_for_signal(struct shim *sh)
 static void reply_echo(struct shim *sh, uint64_t conn, uint32_t reqid, const uint8_t *json,
 		       size_t len)
 {
-	struct rpc_conn *c = shim_conn(conn);
+	struct rpc_conn *c = shim_reply_conn(conn);
 	struct wire_enc e;
 	struct kerr err;
 

@@ -1,27 +1,26 @@
 /*
- * shim_restart: the restart policy applied by the shim (role layer, STYLE rule 15). Once
- * an exited container is deleted, restart.c's pure decision says whether and after what
- * backoff it starts again; BACKOFF is a loop timer, and its end creates the container
- * afresh (same id, same log, fresh pipes). START during BACKOFF restarts at once; STOP,
- * KILL or DELETE end supervision. Invariants: the counters (restart_count, streak) go on
- * across restarts and across a shim the daemon restarted; exit.json says "exited" before
- * a stopped BACKOFF is told OK; nothing here sleeps.
+ * shim_restart: the restart policy applied by the shim (role layer, a lifecycle step of
+ * the middle band, STYLE rule 15). Once an exited container is deleted, restart.c's pure
+ * decision says whether and after what backoff it starts again; BACKOFF is a loop timer,
+ * and its end creates the container afresh (same id, same log, fresh pipes). START during
+ * BACKOFF restarts at once; STOP, KILL or DELETE end supervision. Invariants: the
+ * counters (restart_count, streak) go on across restarts and across a shim the daemon
+ * restarted; exit.json says "exited" before a stopped BACKOFF is told OK; nothing here
+ * sleeps. Calls only the create and finish steps, io and the bottom band, never the
+ * dispatcher: the backoff timer that feeds RESTART_TIMER is armed by it (SHIM_T_RESTART).
  */
 #include "base/clock.h"
 #include "base/log.h"
 #include "store/restart.h"
-#include "shim/shim.h"
 #include "store/store.h"
-
-static void on_restart_timer(struct loop *l, void *data)
-{
-	struct shim *sh = data;
-	struct shim_ev ev = { .type = SHIM_E_RESTART_TIMER };
-
-	(void)l;
-	sh->restart_timer = 0;
-	shim_supervise_event(sh, &ev);
-}
+#include "shim/shim_create.h"
+#include "shim/shim_emit.h"
+#include "shim/shim_finish.h"
+#include "shim/shim_io.h"
+#include "shim/shim_next.h"
+#include "shim/shim_reply.h"
+#include "shim/shim_restart.h"
+#include "shim/shim_wait.h"
 
 static bool delete_requested(const struct shim *sh)
 {
@@ -31,7 +30,8 @@ static bool delete_requested(const struct shim *sh)
 	return false;
 }
 
-/* The exited container is deleted: the restart policy decides (STYLE rule 15). */
+/* The exited container is deleted: the restart policy decides (STYLE rule 15). The
+ * dispatcher arms the backoff (SHIM_T_RESTART), and finishes when it cannot. */
 void shim_restart_apply_policy(struct shim *sh)
 {
 	struct status *st = &sh->st;
@@ -43,7 +43,6 @@ void shim_restart_apply_policy(struct shim *sh)
 		.count = st->restart_count,
 	};
 	struct restart_decision d = restart_decide(&sh->rec.restart, &sh->backoff, &in);
-	struct kerr err;
 
 	if (!d.restart && sh->health_restart) {
 		/* --health-on-failure restart: the same backoff as a crash, whatever the
@@ -55,7 +54,7 @@ void shim_restart_apply_policy(struct shim *sh)
 	sh->health_restart = false;
 
 	if (!d.restart || delete_requested(sh)) {
-		shim_supervise_finish(sh);
+		shim_finish_supervision(sh);
 		return;
 	}
 	st->restart_streak = d.streak;
@@ -63,19 +62,15 @@ void shim_restart_apply_policy(struct shim *sh)
 	st->next_start_ns = clock_wall_ns() + (int64_t)(d.delay_ms * 1000000u);
 	log_info("restart policy: restart %u in %llu ms (streak %u)", st->restart_count + 1,
 		 (unsigned long long)d.delay_ms, d.streak);
-	shim_supervise_set_state(sh, SHIM_S_BACKOFF);
-	shim_supervise_emit(sh, "restart",
-			    (const struct shim_ev_attr[]){ { "attempt", st->restart_count + 1 },
-							   { "delay_ms", (long long)d.delay_ms },
-							   { "streak", d.streak },
-							   { "exit_code", st->exit_code },
-							   { NULL, 0 } },
-			    NULL);
-	sh->restart_timer = loop_add_timer(sh->loop, d.delay_ms, on_restart_timer, sh, &err);
-	if (!sh->restart_timer) {
-		log_error("%s: not restarting", err.msg);
-		shim_supervise_finish(sh);
-	}
+	shim_state_set(sh, SHIM_S_BACKOFF);
+	shim_emit_event(sh, "restart",
+			(const struct shim_emit_attr[]){ { "attempt", st->restart_count + 1 },
+							 { "delay_ms", (long long)d.delay_ms },
+							 { "streak", d.streak },
+							 { "exit_code", st->exit_code },
+							 { NULL, 0 } },
+			NULL);
+	shim_next_timer(sh, SHIM_T_RESTART, d.delay_ms);
 }
 
 /* BACKOFF is over: the same id, the same log, fresh pipes. */
@@ -100,12 +95,12 @@ void shim_restart_begin(struct shim *sh, const struct shim_ev *ev)
 		struct shim_ev fail = { .type = SHIM_E_CREATE_FAILED, .code = SHIM_ERR_CODE };
 
 		log_error("%s", err.msg);
-		shim_supervise_set_state(sh, SHIM_S_CREATING);
+		shim_state_set(sh, SHIM_S_CREATING);
 		fail.msg = err.msg;
-		shim_supervise_event(sh, &fail);
+		shim_next_event(sh, &fail);
 		return;
 	}
-	shim_supervise_create(sh);
+	shim_create_begin(sh);
 }
 
 /* stop, kill or rm while waiting to restart: the person ends supervision. */
@@ -128,7 +123,7 @@ void shim_restart_stop_backoff(struct shim *sh, const struct shim_ev *ev)
 {
 	end_backoff(sh);
 	/* state.json says exited before the requester hears OK and reads it. */
-	shim_supervise_finish(sh);
+	shim_finish_supervision(sh);
 	shim_reply_ok(sh, ev->conn, ev->reqid);
 }
 
@@ -137,7 +132,7 @@ void shim_restart_delete_backoff(struct shim *sh, const struct shim_ev *ev)
 	end_backoff(sh);
 	if (shim_wait_add(sh, SHIM_W_DELETE, ev->conn, ev->reqid, 0))
 		shim_wait_finish(sh, SHIM_W_DELETE, 0, NULL);
-	shim_supervise_finish(sh);
+	shim_finish_supervision(sh);
 }
 
 /* START while waiting: no reason to wait any longer. */

@@ -1,17 +1,22 @@
 /*
- * shim_stop: stop and kill in the shim's lifecycle (role layer). The transitions of the
- * state x event table (shim_supervise.c) for KILL and STOP requests (docker's stop: the
- * signal to init, then SIGKILL to every process after the grace period), for a STOP that
- * arrives while the container is being created or started, and for --health-on-failure
- * once the check turned unhealthy. Invariants: a stop or a person's kill sets
- * stopped_by_user, so the restart policy ends supervision (the health actions kill and
- * restart do not); the grace period is a loop timer, never a sleep; a kill the shim
- * sends itself has no requester and only logs a failure.
+ * shim_stop: stop and kill in the shim's lifecycle (role layer, a lifecycle step of the
+ * middle band). The transitions of the table (shim_supervise.c) for KILL and STOP
+ * requests (docker's stop: the signal to init, then SIGKILL to every process after the
+ * grace period), for a STOP that arrives while the container is being created or
+ * started, and for --health-on-failure once the check turned unhealthy. Invariants: a
+ * stop or a person's kill sets stopped_by_user, so the restart policy ends supervision
+ * (the health actions kill and restart do not); the grace period is a loop timer, never a
+ * sleep; a kill the shim sends itself has no requester and only logs a failure. Calls
+ * only shim_call and the bottom band: never the dispatcher, never another step.
  */
 #include <signal.h>
 
 #include "base/log.h"
-#include "shim/shim.h"
+#include "shim/shim_call.h"
+#include "shim/shim_next.h"
+#include "shim/shim_reply.h"
+#include "shim/shim_stop.h"
+#include "shim/shim_wait.h"
 
 /* A kill the shim sent itself (stop, force) has no requester: failures are logged. */
 static void kill_done(struct shim *sh, struct shim_call *call, int status)
@@ -38,29 +43,14 @@ void shim_stop_kill_quietly(struct shim *sh, int sig, bool all)
 		log_error("%s", err.msg);
 }
 
-static void on_stop_timer(struct loop *l, void *data)
-{
-	struct shim *sh = data;
-	struct shim_ev ev = { .type = SHIM_E_STOP_TIMEOUT };
-
-	(void)l;
-	sh->stop_timer = 0;
-	shim_supervise_event(sh, &ev);
-}
-
-/* docker stop: the signal to init, then SIGKILL to everything after the grace period. */
+/* docker stop: the signal to init, then SIGKILL to everything after the grace period
+ * (SHIM_T_STOP; the dispatcher kills at once when that timer cannot be armed). */
 void shim_stop_begin(struct shim *sh, int sig, uint64_t timeout_ms)
 {
-	struct kerr err;
-
 	sh->st.stopped_by_user = true;
-	shim_supervise_set_state(sh, SHIM_S_STOPPING);
+	shim_state_set(sh, SHIM_S_STOPPING);
 	shim_stop_kill_quietly(sh, sig, false);
-	sh->stop_timer = loop_add_timer(sh->loop, timeout_ms, on_stop_timer, sh, &err);
-	if (!sh->stop_timer) {
-		log_error("%s", err.msg);
-		shim_stop_kill_quietly(sh, SIGKILL, true);
-	}
+	shim_next_timer(sh, SHIM_T_STOP, timeout_ms);
 }
 
 void shim_stop_on_kill_req(struct shim *sh, const struct shim_ev *ev)
@@ -136,7 +126,7 @@ void shim_stop_on_unhealthy(struct shim *sh, const struct shim_ev *ev)
 }
 
 /* STOP while a restart is being created: it is not started once created, and the
- * requester hears OK when the shim is done (shim_begin_exit tells STOP waiters). */
+ * requester hears OK when the shim is done (shim_finish.c tells STOP waiters). */
 void shim_stop_creating(struct shim *sh, const struct shim_ev *ev)
 {
 	if (!sh->restarting) {

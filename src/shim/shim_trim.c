@@ -1,17 +1,13 @@
 /*
- * shim_trim: an idle shim gives back the memory it will not touch for a while (role layer).
- *
- * One shim lives as long as its container, mostly asleep in epoll_wait, so what it holds
- * idle is what kettle costs per container (issue 3: idle VmRSS). Startup leaves pages
- * mapped that the idle loop never uses: the binary's read-only segments it ran through
- * (file pages in the page cache, shared by every kettle process but counted in each
- * one's VmRSS), the output read buffer, the deep part of the stack. After SHIM_TRIM_MS
- * with no event they are dropped with madvise(MADV_DONTNEED); the next touch brings a
- * page back (a minor fault from the page cache, or a zero page for the buffer and the
- * stack). Invariant: only pages that hold nothing live are dropped: read-only PT_LOAD
- * segments (never written: a static binary has no text relocations), the read buffer
- * between reads (scratch), and the stack below the caller's frame. Best effort: a
- * failure costs memory, never correctness, and is logged at debug level only.
+ * shim_trim: an idle shim gives back the memory it will not touch for a while (role
+ * layer, mechanism band; calls nothing else of the role). What an idle shim holds is what
+ * kettle costs per container (issue 3: idle VmRSS). After SHIM_TRIM_MS without an event
+ * the pages the idle loop never uses are dropped with madvise(MADV_DONTNEED): the
+ * binary's read-only segments (page-cache pages counted in each process's VmRSS), the
+ * output read buffer, the deep part of the stack; the next touch maps one back. Invariant:
+ * only pages that hold nothing live are dropped (read-only PT_LOAD segments, never written
+ * in a static binary; the read buffer between reads; the stack below the caller's frame).
+ * Best effort: a failure costs memory, never correctness, and is logged at debug only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +20,7 @@
 
 #include "base/fd.h"
 #include "base/log.h"
-#include "shim/shim.h"
+#include "shim/shim_trim.h"
 
 #define PAGE		 4096u
 #define STACK_KEEP	 4096u	       /* stack kept below the trimming frame (bytes) */
