@@ -1,13 +1,15 @@
 #!/bin/bash
 # run-tests.sh --build DIR --kettle BIN PHASE... — run test phases and print one summary line.
 #
-# Phases: check (layer check, lint, clang-format: one test each), unit (every DIR/test/*_test
-# under a timeout), replay (every DIR/replay/fuzz_X over test/fuzz/corpus/fuzz_X), integration
-# (every test/integration/*.test under bash, with KETTLE and TEST_ROOTFS set). Each binary or
-# file prints its own "<kind> <name>: N passed, N failed" line, which is summed here; one that
-# dies or times out before that line counts as one failure. Output streams as it goes; the
-# run ends with the failing items, one FAIL line each, then exactly one "N passed, N failed"
-# line (CI reads it). Exits 1 when anything failed, 2 on misuse.
+# Phases: check (layer check of the sources and of DIR/obj's call graph, lint, clang-format:
+# one test each; the layer check's own test, test/layers: one per case), unit (every
+# DIR/test/*_test under a timeout), replay (every DIR/replay/fuzz_X over
+# test/fuzz/corpus/fuzz_X), integration (every test/integration/*.test under bash, with KETTLE
+# and TEST_ROOTFS set). Each binary or file prints its own "<kind> <name>: N passed, N failed"
+# line, which is summed here; one that dies or times out before that line counts as one
+# failure. Output streams as it goes; the run ends with the failing items, one FAIL line each,
+# then exactly one "N passed, N failed" line (CI reads it). Exits 1 when anything failed, 2 on
+# misuse.
 set -eu -o pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -108,11 +110,12 @@ run_counted()
 phase_check()
 {
 	echo "== check"
-	if scripts/check-layers.sh; then
-		pass1 "check: layers (scripts/check-layers.sh)"
+	if scripts/check-layers.sh --objects "$build/obj"; then
+		pass1 "check: layers (scripts/check-layers.sh --objects $build/obj)"
 	else
-		fail1 "check: layers (scripts/check-layers.sh)"
+		fail1 "check: layers (scripts/check-layers.sh --objects $build/obj)"
 	fi
+	run_counted check test/layers/run.sh "$UNIT_TIMEOUT" sh test/layers/run.sh
 	if scripts/lint.sh; then
 		pass1 "check: lint (scripts/lint.sh)"
 	else
