@@ -59,6 +59,9 @@ cppath 31
 copy_tar 31
 reqbody 31
 request 31
+cli 31
+cli_help 31
+cli_complete 31
 kerr 10
 buf 10
 str 10
