@@ -3,71 +3,71 @@
  *
  * The command comes from the basename of argv[0] (after stripping a leading '-' and a
  * "kettle-" prefix, so a link named kettle-shim runs `shim` and `kettled` the daemon),
- * else from argv[1]. The table is const and sorted by name; `kettle --help` prints it.
+ * else from argv[1]. The table (cli.h's struct cli_entry) is const and sorted by name;
+ * `kettle --help` lists it and the hidden `kettle __complete` completes against it.
  * Exit 125 is kettle's own failure (unknown command); 126/127 stay reserved for the
  * container command's exec failures, as docker does.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "client/client.h"
 #include "daemon/daemon.h"
 #include "init/init.h"
 #include "shim/shim.h"
 
-struct command {
-	const char *name;		    /* what a person types; sorted */
-	int (*main)(int argc, char **argv); /* argv[0] is the command name */
-	const char *summary;		    /* one line for `kettle --help`; NULL hides it */
+static int complete_main(int argc, char **argv);
+
+/* daemon and init parse their own options (getopt, in their role folders) until they move
+ * to tables: these give only their line in the command list. */
+static const struct cli_cmd daemon_cmd CLI_TABLE = {
+	.name = "daemon",
+	.summary = "Run the kettle daemon (one per state root)",
+	.flags = CLI_OWN_OPTIONS,
+};
+static const struct cli_cmd init_cmd CLI_TABLE = {
+	.name = "init",
+	.summary = "Run a command under a minimal PID 1 (used by run --init)",
+	.flags = CLI_OWN_OPTIONS,
 };
 
-static const struct command commands[] = {
-	{ "attach", client_attach_main, "Attach to a running container's terminal or stdio" },
-	{ "cp", client_cp_main, "Copy files between a container and the host" },
-	{ "create", client_create_main, "Create a container without starting it" },
-	{ "daemon", daemon_main, "Run the kettle daemon (one per state root)" },
-	{ "events", client_events_main, "Stream container events (with recent history)" },
-	{ "exec", client_exec_main, "Run a command in a running container" },
-	{ "info", client_info_main, "Show the daemon, its runtime and containers by state" },
-	{ "init", init_main, "Run a command under a minimal PID 1 (used by run --init)" },
-	{ "inspect", client_inspect_main, "Show containers' details as JSON" },
+/* Sorted by name. A command's summary, help and completion come from its table; a row
+ * without one is hidden from the list. */
+static const struct cli_entry commands[] CLI_TABLE = {
+	{ "__complete", complete_main, NULL },
+	{ "attach", client_attach_main, &client_attach_cmd },
+	{ "cp", client_cp_main, &client_cp_cmd },
+	{ "create", client_create_main, &client_create_cmd },
+	{ "daemon", daemon_main, &daemon_cmd },
+	{ "events", client_events_main, &client_events_cmd },
+	{ "exec", client_exec_main, &client_exec_cmd },
+	{ "info", client_info_main, &client_info_cmd },
+	{ "init", init_main, &init_cmd },
+	{ "inspect", client_inspect_main, &client_inspect_cmd },
 	{ "kettled", daemon_main, NULL },
-	{ "kill", client_kill_main, "Send a signal to containers" },
-	{ "logs", client_logs_main, "Print a container's output from its log" },
-	{ "pause", client_pause_main, "Freeze every process of containers" },
-	{ "prune", client_prune_main, "Remove every stopped container" },
-	{ "ps", client_ps_main, "List containers" },
-	{ "rename", client_rename_main, "Rename a container" },
-	{ "restart", client_restart_main, "Stop and start containers again" },
-	{ "rm", client_rm_main, "Remove containers" },
-	{ "run", client_run_main, "Create and start a container" },
+	{ "kill", client_kill_main, &client_kill_cmd },
+	{ "logs", client_logs_main, &client_logs_cmd },
+	{ "pause", client_pause_main, &client_pause_cmd },
+	{ "prune", client_prune_main, &client_prune_cmd },
+	{ "ps", client_ps_main, &client_ps_cmd },
+	{ "rename", client_rename_main, &client_rename_cmd },
+	{ "restart", client_restart_main, &client_restart_cmd },
+	{ "rm", client_rm_main, &client_rm_cmd },
+	{ "run", client_run_main, &client_run_cmd },
 	{ "shim", shim_main, NULL },
-	{ "start", client_start_main, "Start created or stopped containers" },
-	{ "stats", client_stats_main, "Show containers' CPU, memory, network, block I/O and pids" },
-	{ "stop", client_stop_main, "Stop containers (SIGTERM, then SIGKILL)" },
-	{ "top", client_top_main, "List a container's processes" },
-	{ "unpause", client_unpause_main, "Thaw paused containers" },
-	{ "update", client_update_main, "Change containers' limits or restart policy" },
-	{ "version", client_version_main, "Print kettle's version" },
-	{ "wait", client_wait_main, "Wait for containers to exit and print their exit codes" },
+	{ "start", client_start_main, &client_start_cmd },
+	{ "stats", client_stats_main, &client_stats_cmd },
+	{ "stop", client_stop_main, &client_stop_cmd },
+	{ "top", client_top_main, &client_top_cmd },
+	{ "unpause", client_unpause_main, &client_unpause_cmd },
+	{ "update", client_update_main, &client_update_cmd },
+	{ "version", client_version_main, &client_version_cmd },
+	{ "wait", client_wait_main, &client_wait_cmd },
 };
 
-static const struct command *find_command(const char *name)
-{
-	size_t lo = 0, hi = sizeof(commands) / sizeof(commands[0]);
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(name, commands[mid].name);
-		if (c == 0)
-			return &commands[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
-}
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static int print_help(void)
 {
@@ -77,20 +77,26 @@ static int print_help(void)
 	       "and these commands. Run `kettle COMMAND --help` for a command's options.\n"
 	       "\n"
 	       "Commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (commands[i].summary)
-			printf("  %-10s %s\n", commands[i].name, commands[i].summary);
-	}
+	cli_help_list(commands, NCOMMANDS, stdout);
 	printf("\nOptions:\n"
 	       "  --help     Print this list\n"
 	       "  --version  Print the version\n");
 	return 0;
 }
 
+/* `kettle __complete CWORD WORD...`: what scripts/kettle.bash-completion offers. */
+static int complete_main(int argc, char **argv)
+{
+	if (argc > 2)
+		cli_complete_write(commands, NCOMMANDS, (int)strtoul(argv[1], NULL, 10), argv + 2,
+				   argc - 2, stdout);
+	return 0;
+}
+
 /* `kettle help COMMAND`: what `kettle COMMAND --help` prints. */
 static int print_command_help(int argc, char **argv)
 {
-	const struct command *cmd = find_command(argv[0]);
+	const struct cli_entry *cmd = cli_find(commands, NCOMMANDS, argv[0]);
 	char help[] = "--help";
 	char *args[] = { argv[0], help, NULL };
 
@@ -125,7 +131,7 @@ static const char *command_from_argv0(const char *argv0)
 int main(int argc, char **argv)
 {
 	const char *name = argc > 0 ? command_from_argv0(argv[0]) : "kettle";
-	const struct command *cmd = find_command(name);
+	const struct cli_entry *cmd = cli_find(commands, NCOMMANDS, name);
 
 	if (cmd)
 		return cmd->main(argc, argv);
@@ -138,7 +144,7 @@ int main(int argc, char **argv)
 		return print_help();
 	if (strcmp(argv[1], "--version") == 0)
 		return client_version_main(1, argv + 1);
-	cmd = find_command(argv[1]);
+	cmd = cli_find(commands, NCOMMANDS, argv[1]);
 	if (!cmd) {
 		fprintf(stderr, "kettle: unknown command `%s` (see `kettle --help`)\n", argv[1]);
 		return 125;

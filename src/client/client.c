@@ -1,7 +1,8 @@
 /*
  * client: plumbing every client command shares (layer 3, client role): finding the state
  * root, connecting and authenticating to the daemon (or to one container's shim), one
- * request and its reply, and the one-line usage and failure messages.
+ * request and its reply, the parsing of a command's argv by its table (cli.h), and the
+ * one-line usage and failure messages.
  *
  * Invariants: nothing here waits without need: a daemon that is not running is reported
  * at once (no address file, nothing bound at the recorded name), and authentication is
@@ -9,7 +10,6 @@
  * function that returns its exit code (client.h conventions).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,61 +19,54 @@
 #include "base/fd.h"
 #include "store/store.h"
 
-#define USAGE_PREFIX "Usage: "
-
 int client_fail(int code, const struct kerr *err)
 {
 	fprintf(stderr, "kettle: %s\n", err->msg);
 	return code;
 }
 
-int client_usage_error(const char *usage, const char *fmt, ...)
+int client_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 {
 	char msg[KERR_MSG_MAX];
-	const char *syn = usage;
 	va_list ap;
-
-	if (strncmp(syn, USAGE_PREFIX, strlen(USAGE_PREFIX)) == 0)
-		syn += strlen(USAGE_PREFIX);
-	int synlen = (int)strcspn(syn, "\n");
-	/* "kettle run [OPTIONS] …" -> the command is the second word. */
-	const char *cmd = syn + strcspn(syn, " \n");
-	cmd += strspn(cmd, " ");
-	int cmdlen = (int)strcspn(cmd, " \n");
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "kettle %.*s: %s (usage: %.*s)\n", cmdlen, cmd, msg, synlen, syn);
+	fprintf(stderr, "kettle %s: %s (usage: %s)\n", cmd->name, msg, cmd->synopsis);
 	return CLIENT_EXIT_FAIL;
 }
 
-int client_option_error(const char *usage, int c, int argc, char **argv)
+int client_opt_flag(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 {
-	/* What getopt_long leaves behind differs by case: optopt is 0 for an unknown long
-	 * option, the option's val for a long one missing its value (a letter when it has a
-	 * short form too), the letter for a short one; the long option itself is the last
-	 * argument consumed, but a short one missing its value at the end of argv leaves
-	 * optind past argc. */
-	const char *arg = optind >= 1 && optind - 1 < argc ? argv[optind - 1] : NULL;
-	bool arg_long = arg && strncmp(arg, "--", 2) == 0 && arg[2] != '\0';
+	(void)cmd;
+	(void)id;
+	(void)val;
+	*(bool *)ctx = true;
+	return 0;
+}
 
-	if (arg_long && (optopt == 0 || optopt >= 256 || c == ':')) {
-		int n = (int)strcspn(arg, "=");
-		if (c == ':')
-			return client_usage_error(usage, "option `%.*s` needs a value", n, arg);
-		if (optopt != 0 && arg[n] == '=')
-			return client_usage_error(usage, "option `%.*s` takes no value", n, arg);
-		return client_usage_error(usage, "unknown option `%.*s`", n, arg);
+int client_parse(const struct cli_cmd *cmd, int argc, char **argv, client_opt_fn fn, void *ctx,
+		 struct client_args *args)
+{
+	struct cli_parser p;
+	struct kerr err;
+	int id;
+
+	cli_parse_init(&p, cmd, argc, argv);
+	while ((id = cli_parse_next(&p, &err)) > 0) {
+		if (id == CLI_HELP) {
+			cli_help_write(cmd, stdout);
+			return 0;
+		}
+		int rc = fn ? fn(cmd, ctx, id, p.val) : 0;
+		if (rc != 0)
+			return rc;
 	}
-	if (c == ':')
-		return client_usage_error(usage, "option `-%c` needs a value", optopt);
-	if (arg_long && strchr(arg, '='))
-		return client_usage_error(usage, "option `%.*s` takes no value",
-					  (int)strcspn(arg, "="), arg);
-	if (optopt > ' ' && optopt < 127)
-		return client_usage_error(usage, "unknown option `-%c`", optopt);
-	return client_usage_error(usage, "unknown option `%s`", arg ? arg : "?");
+	if (id < 0 || cli_check_args(cmd, p.nargs, p.args, &err) < 0)
+		return client_usage_error(cmd, "%s", err.msg);
+	*args = (struct client_args){ .v = p.args, .n = p.nargs };
+	return -1;
 }
 
 /* ENOENT (no root, no token, no address file) and ECONNREFUSED (nothing bound at the

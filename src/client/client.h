@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cli/cli.h"
 #include "store/ids.h"
 #include "ipc/ipc.h"
 #include "ipc/ipc_conn.h"
@@ -23,6 +24,12 @@
 #define CLIENT_EXIT_FAIL       125  /* kettle's own failure, as docker's 125 */
 #define CLIENT_AUTH_TIMEOUT_MS 5000 /* a server that has not answered AUTH by then is stuck */
 
+/* Each command: its table (kettle.c lists them) and its main. */
+extern const struct cli_cmd client_attach_cmd, client_cp_cmd, client_create_cmd, client_events_cmd,
+	client_exec_cmd, client_info_cmd, client_inspect_cmd, client_kill_cmd, client_logs_cmd,
+	client_pause_cmd, client_prune_cmd, client_ps_cmd, client_rename_cmd, client_restart_cmd,
+	client_rm_cmd, client_run_cmd, client_start_cmd, client_stats_cmd, client_stop_cmd,
+	client_top_cmd, client_unpause_cmd, client_update_cmd, client_version_cmd, client_wait_cmd;
 int client_attach_main(int argc, char **argv);
 int client_cp_main(int argc, char **argv);
 int client_create_main(int argc, char **argv);
@@ -61,15 +68,46 @@ struct client {
 	uint32_t next_reqid;	       /* last request id used on conn (0 is AUTH's) */
 };
 
-/*
- * Prints "kettle <cmd>: <error> (usage: <synopsis>)" on stderr and returns 125. The
- * command and synopsis are taken from the first line of usage ("Usage: kettle cmd …").
- */
-int client_usage_error(const char *usage, const char *fmt, ...)
+/* Prints "kettle <cmd>: <error> (usage: <synopsis>)" on stderr and returns 125. */
+int client_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* The usage error for what getopt_long returned as '?' or ':' (opterr = 0, optstring
- * starting with "+:" or ":"): an unknown option or an option missing its value. */
-int client_option_error(const char *usage, int c, int argc, char **argv);
+
+/* One option of a command, in argv order: 0 to go on, else the exit code to leave with
+ * (the failure printed, naming cmd). ctx is the command's own (its struct <cmd>_args). */
+typedef int (*client_opt_fn)(const struct cli_cmd *cmd, void *ctx, int id, char *val);
+/* Options run and exec share, word for word. */
+#define CLIENT_OPT_ENV                                                                             \
+	CLI_OPT('e', 'e', CLI_STRING, CLI_REPEAT, "env", "KEY=VALUE",                              \
+		"Set a variable (KEY alone: take it from this environment)")
+#define CLIENT_OPT_WORKDIR                                                                         \
+	CLI_OPT('w', 'w', CLI_STRING, 0, "workdir", "DIR",                                         \
+		"Working directory inside the container (absolute)")
+#define CLIENT_OPT_DETACH_KEYS(id)                                                                 \
+	CLI_OPT(id, 0, CLI_STRING, 0, "detach-keys", "KEYS",                                       \
+		"Detach sequence with -t (default ctrl-p,ctrl-q)")
+
+/* stop's options, which restart shares: -t SECONDS (--time, or --timeout) and the handler
+ * that reads it into the uint64_t ctx (client_lifecycle.c). */
+#define CLIENT_STOP_NOPTS 2
+extern const struct cli_opt client_stop_opts[CLIENT_STOP_NOPTS];
+int client_stop_grace(const struct cli_cmd *cmd, void *ctx, int id, char *val);
+/* The handler of a command whose one option is a flag: ctx is its bool. */
+int client_opt_flag(const struct cli_cmd *cmd, void *ctx, int id, char *val);
+
+/* The positional arguments once the options are parsed. */
+struct client_args {
+	char **v; /* borrowed from argv */
+	int n;	  /* entries of v */
+};
+
+/*
+ * Parses argv (argv[0] is the command) by cmd's table: each option goes to fn (NULL when
+ * cmd has none but --help), --help prints the generated help, misuse and a positional
+ * count outside the table's bounds print their usage line. Returns -1 to go on with
+ * *args, else the exit code to leave with (0 after --help).
+ */
+int client_parse(const struct cli_cmd *cmd, int argc, char **argv, client_opt_fn fn, void *ctx,
+		 struct client_args *args);
 
 /* Resolves the root, opens it, loads the token, connects to the daemon and
  * authenticates. When the daemon is not running, says so and how to start it. On
@@ -129,7 +167,7 @@ int client_resolve_running(struct client *cl, const char *ref, const char *what,
 
 /* ---- client_runflags.c: `run`/`create` flag values -> record fields ---- */
 
-/* The int functions return 0, or print the error (a usage error names usage's command)
+/* The int functions return 0, or print the error (a usage error names cmd)
  * and return 125. */
 struct record;
 struct record_strv;
@@ -141,28 +179,30 @@ int client_runflags_strv_push(struct record_strv *v, char *owned);
 /* a b c joined, malloc'd; NULL when out of memory. */
 char *client_runflags_concat3(const char *a, const char *b, const char *c);
 /* *out (freed first) = val made absolute against our cwd, normalized lexically. */
-int client_runflags_abs_flag(const char *usage, const char *flag, const char *val, char **out);
+int client_runflags_abs_flag(const struct cli_cmd *cmd, const char *flag, const char *val,
+			     char **out);
 /* -e: "K=V", or "K" taking K's value from our environment (dropped when unset). */
-int client_runflags_add_env(const char *usage, struct record *r, const char *kv, const char *flag);
+int client_runflags_add_env(const struct cli_cmd *cmd, struct record *r, const char *kv,
+			    const char *flag);
 /* --env-file: docker's format, one KEY=VALUE per line. */
-int client_runflags_add_env_file(const char *usage, struct record *r, const char *path);
+int client_runflags_add_env_file(const struct cli_cmd *cmd, struct record *r, const char *path);
 /* -u NAME|UID[:GROUP|GID] (spec): uid and gid, names looked up in r->rootfs. */
-int client_runflags_resolve_user(const char *usage, struct record *r, const char *spec);
+int client_runflags_resolve_user(const struct cli_cmd *cmd, struct record *r, const char *spec);
 /* -v HOST:CTR[:ro|rw]. */
-int client_runflags_add_volume(const char *usage, struct record *r, const char *spec);
+int client_runflags_add_volume(const struct cli_cmd *cmd, struct record *r, const char *spec);
 /* --runtime: a path made absolute, or a name looked up in our PATH. */
-int client_runflags_set_runtime(const char *usage, struct record *r, const char *val);
+int client_runflags_set_runtime(const struct cli_cmd *cmd, struct record *r, const char *val);
 /* --restart-delay and friends: a duration, 1 ms to 24 h. */
-int client_runflags_restart_duration(const char *usage, const char *flag, const char *val,
+int client_runflags_restart_duration(const struct cli_cmd *cmd, const char *flag, const char *val,
 				     uint64_t *out);
 /* --health-interval and friends: a duration up to 24 h (0 keeps the default). */
-int client_runflags_health_duration(const char *usage, const char *flag, const char *val,
+int client_runflags_health_duration(const struct cli_cmd *cmd, const char *flag, const char *val,
 				    uint64_t *out);
 /* --cap-add, --cap-drop: the canonical capability name appended to v. */
-int client_runflags_add_cap(const char *usage, struct record_strv *v, const char *flag,
+int client_runflags_add_cap(const struct cli_cmd *cmd, struct record_strv *v, const char *flag,
 			    const char *val);
 /* --network none|host|ns:PATH. */
-int client_runflags_set_network(const char *usage, struct record *r, const char *val);
+int client_runflags_set_network(const struct cli_cmd *cmd, struct record *r, const char *val);
 
 /* Prints "kettle: <msg>" on stderr and returns code. */
 int client_fail(int code, const struct kerr *err);

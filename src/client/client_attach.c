@@ -11,7 +11,6 @@
  * leaves the process running; bytes that only began the sequence are sent on after all.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -576,18 +575,48 @@ int client_session_exec(struct client *cl, struct ipc_conn *shim, const char *id
 
 /* ---- kettle attach ---- */
 
-static const char attach_usage[] =
-	"Usage: kettle attach [OPTIONS] CONTAINER\n"
-	"\n"
-	"Attach to a running container's output, and to its input when it was created with\n"
-	"-i or -t. With a terminal, ours is put in raw mode and its size follows ours; the\n"
-	"detach sequence leaves the container running. Several clients may attach at once.\n"
-	"Exits with the container's exit code when it ends.\n"
-	"\n"
-	"Options:\n"
-	"      --detach-keys KEYS  Detach sequence (default " DEFAULT_DETACH "; empty: none)\n"
-	"      --no-stdin          Do not attach our stdin\n"
-	"      --help              Print this help\n";
+enum {
+	ATTACH_DETACH_KEYS = 256,
+	ATTACH_NO_STDIN,
+};
+
+static const struct cli_opt attach_opts[] CLI_TABLE = {
+	CLI_OPT(ATTACH_DETACH_KEYS, 0, CLI_STRING, 0, "detach-keys", "KEYS",
+		"Detach sequence (default " DEFAULT_DETACH "; empty: none)"),
+	CLI_OPT(ATTACH_NO_STDIN, 0, CLI_FLAG, 0, "no-stdin", "", "Do not attach our stdin"),
+};
+
+const struct cli_cmd client_attach_cmd CLI_TABLE = {
+	.name = "attach",
+	.summary = "Attach to a running container's terminal or stdio",
+	.synopsis = "kettle attach [OPTIONS] CONTAINER",
+	.description = "Attach to a running container's output, and to its input when it was "
+		       "created with -i or -t. With a terminal, ours is put in raw mode and its "
+		       "size follows ours; the detach sequence leaves the container running. "
+		       "Several clients may attach at once. Exits with the container's exit code "
+		       "when it ends.",
+	.opts = attach_opts,
+	.nopts = CLI_COUNT(attach_opts),
+	/* the command checks them, after the detach keys */
+	.pos = { .max = CLI_ARGS_MANY, .first = CLI_CONTAINER, .rest = CLI_STRING },
+};
+
+struct attach_args {
+	const char *keys;	       /* --detach-keys: the last one given */
+	struct client_session session; /* what the attach asks for */
+};
+
+static int attach_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
+{
+	struct attach_args *a = ctx;
+
+	(void)cmd;
+	if (id == ATTACH_NO_STDIN)
+		a->session.want_stdin = false;
+	else
+		a->keys = val;
+	return 0;
+}
 
 /* The full id of a running container through RESOLVE, or a failure already printed. */
 int client_resolve_running(struct client *cl, const char *ref, const char *what,
@@ -624,56 +653,31 @@ int client_resolve_running(struct client *cl, const char *ref, const char *what,
 
 int client_attach_main(int argc, char **argv)
 {
-	enum {
-		OPT_DETACH_KEYS = 256,
-		OPT_NO_STDIN,
-		OPT_HELP
-	};
-	static const struct option opts[] = {
-		{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
-		{ "no-stdin", no_argument, NULL, OPT_NO_STDIN },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct client_session o = { .want_stdin = true };
-	const char *keys = DEFAULT_DETACH;
+	const struct cli_cmd *cmd = &client_attach_cmd;
+	struct attach_args a = { .keys = DEFAULT_DETACH, .session.want_stdin = true };
+	struct client_session *o = &a.session;
+	struct client_args args;
 	char id[IDS_ID_LEN + 1];
 	struct client cl;
 	struct kerr err;
-	int c, rc;
+	int rc = client_parse(cmd, argc, argv, attach_option, &a, &args);
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_DETACH_KEYS:
-			keys = optarg;
-			break;
-		case OPT_NO_STDIN:
-			o.want_stdin = false;
-			break;
-		case OPT_HELP:
-			fputs(attach_usage, stdout);
-			return 0;
-		default:
-			return client_option_error(attach_usage, c, argc, argv);
-		}
-	}
-	if (client_detach_keys_parse(keys, o.detach, &o.ndetach, &err) < 0)
-		return client_usage_error(attach_usage, "--detach-keys: %s", err.msg);
-	if (optind >= argc)
-		return client_usage_error(attach_usage, "a container is required");
-	if (argc - optind > 1)
-		return client_usage_error(attach_usage, "one container only; %d were given",
-					  argc - optind);
+	if (rc >= 0)
+		return rc;
+	if (client_detach_keys_parse(a.keys, o->detach, &o->ndetach, &err) < 0)
+		return client_usage_error(cmd, "--detach-keys: %s", err.msg);
+	if (args.n == 0)
+		return client_usage_error(cmd, "a container is required");
+	if (args.n > 1)
+		return client_usage_error(cmd, "one container only; %d were given", args.n);
 	rc = client_open(&cl);
 	if (rc != 0)
 		return rc;
-	rc = client_resolve_running(&cl, argv[optind], "attach to", id);
+	rc = client_resolve_running(&cl, args.v[0], "attach to", id);
 	if (rc == 0) {
-		o.id = id;
+		o->id = id;
 		fflush(stdout);
-		rc = client_session_attach(&cl, &o);
+		rc = client_session_attach(&cl, o);
 	}
 	client_close(&cl);
 	return rc;

@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -37,20 +36,27 @@
 #define CP_CONFIG_MAX  (1 << 20) /* bytes of a bundle's config.json */
 #define CP_STARTED_MAX 64	 /* an RFC3339Nano timestamp and some */
 
-static const char cp_usage[] =
-	"Usage: kettle cp [-a] [-L] SRC DST\n"
-	"\n"
-	"Copy files between a container and the host. Exactly one of SRC and DST is\n"
-	"CONTAINER:PATH; the other is a host path, or `-` for a tar stream on stdin (as SRC)\n"
-	"or stdout (as DST). `SRC/.` copies a directory's contents; a DST ending in `/` must\n"
-	"be a directory. Works on running containers (their mounts included) and stopped ones.\n"
-	"Modes and mtimes are kept; symlinks are copied as symlinks; device nodes are not\n"
-	"created on the host.\n"
-	"\n"
-	"Options:\n"
-	"  -a, --archive       Keep uid/gid (and set-id bits)\n"
-	"  -L, --follow-link   Follow a symlink named by SRC itself\n"
-	"      --help          Print this help\n";
+static const struct cli_opt cp_opts[] CLI_TABLE = {
+	CLI_OPT('a', 'a', CLI_FLAG, 0, "archive", "", "Keep uid/gid (and set-id bits)"),
+	CLI_OPT('L', 'L', CLI_FLAG, 0, "follow-link", "", "Follow a symlink named by SRC itself"),
+};
+
+const struct cli_cmd client_cp_cmd CLI_TABLE = {
+	.name = "cp",
+	.summary = "Copy files between a container and the host",
+	.synopsis = "kettle cp [-a] [-L] SRC DST",
+	.description = "Copy files between a container and the host. Exactly one of SRC and DST "
+		       "is CONTAINER:PATH; the other is a host path, or `-` for a tar stream on "
+		       "stdin (as SRC) or stdout (as DST). `SRC/.` copies a directory's "
+		       "contents; a DST ending in `/` must be a directory. Works on running "
+		       "containers (their mounts included) and stopped ones. Modes and mtimes are "
+		       "kept; symlinks are copied as symlinks; device nodes are not created on "
+		       "the host.",
+	.opts = cp_opts,
+	.nopts = CLI_COUNT(cp_opts),
+	/* the command checks them, worded for SRC and DST */
+	.pos = { .max = CLI_ARGS_MANY, .first = CLI_CONTAINER, .rest = CLI_FILE },
+};
 
 /* One side of the copy. */
 struct side {
@@ -320,46 +326,40 @@ static int copy_files(struct side *src, struct side *dst, const struct copy_opts
 	return 0;
 }
 
+static int cp_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
+{
+	struct copy_opts *o = ctx;
+
+	(void)cmd;
+	(void)val;
+	if (id == 'a')
+		o->keep_owner = true;
+	else
+		o->follow = true;
+	return 0;
+}
+
 int client_cp_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "archive", no_argument, NULL, 'a' },
-		{ "follow-link", no_argument, NULL, 'L' },
-		{ "help", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const struct cli_cmd *cmd = &client_cp_cmd;
 	struct copy_opts o = { 0 };
+	struct client_args args;
 	struct side src, dst;
 	struct client cl;
 	struct kerr err;
-	int c, rc;
+	int rc = client_parse(cmd, argc, argv, cp_option, &o, &args);
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:aL", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			o.keep_owner = true;
-			break;
-		case 'L':
-			o.follow = true;
-			break;
-		case 'H':
-			fputs(cp_usage, stdout);
-			return 0;
-		default:
-			return client_option_error(cp_usage, c, argc, argv);
-		}
-	}
-	if (argc - optind != 2)
-		return client_usage_error(cp_usage, "SRC and DST are required, %d argument%s given",
-					  argc - optind, argc - optind == 1 ? " was" : "s were");
-	if (parse_side(&src, argv[optind], &err) < 0)
-		return client_usage_error(cp_usage, "SRC: %s", err.msg);
-	if (parse_side(&dst, argv[optind + 1], &err) < 0)
-		return client_usage_error(cp_usage, "DST: %s", err.msg);
+	if (rc >= 0)
+		return rc;
+	if (args.n != 2)
+		return client_usage_error(cmd, "SRC and DST are required, %d argument%s given",
+					  args.n, args.n == 1 ? " was" : "s were");
+	if (parse_side(&src, args.v[0], &err) < 0)
+		return client_usage_error(cmd, "SRC: %s", err.msg);
+	if (parse_side(&dst, args.v[1], &err) < 0)
+		return client_usage_error(cmd, "DST: %s", err.msg);
 	if (cppath_check_pair(&src.a, &dst.a, &err) < 0)
-		return client_usage_error(cp_usage, "%s", err.msg);
+		return client_usage_error(cmd, "%s", err.msg);
 	rc = client_open(&cl);
 	if (rc != 0)
 		return rc;

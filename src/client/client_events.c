@@ -8,7 +8,6 @@
  * before now ("10m"). Each line is flushed as it is written, so a pipe sees it at once.
  * Exits 0 at END (UNTIL reached, or the daemon stopped), 125 when the connection breaks.
  */
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,24 +42,40 @@ struct events_args {
 	char filter[FILTERS_MAX * (FILTER_MAX + 1)]; /* "k=v\nk=v" */
 	size_t nfilters;			     /* --filter flags seen */
 	enum events_format format;		     /* --format */
+	int64_t now;				     /* ns: what durations count back from */
 };
 
-static const char usage[] =
-	"Usage: kettle events [--since TIME] [--until TIME] [--filter KEY=VALUE] "
-	"[--format text|json]\n"
-	"\n"
-	"Stream container events as they happen: create, start, exit (with its code and\n"
-	"reason), restart (attempt and delay), stop, kill, die (shim lost) and destroy. The\n"
-	"daemon keeps the last 1024, so --since shows recent ones first.\n"
-	"\n"
-	"Options:\n"
-	"      --since TIME     Events from TIME: RFC 3339, Unix seconds, or a duration\n"
-	"                       before now (10m)\n"
-	"      --until TIME     Stop at TIME (same forms); in the past: history only\n"
-	"      --filter K=V     container=NAME|ID or event=TYPE; repeat to widen a key,\n"
-	"                       different keys must all match\n"
-	"      --format FMT     text (default) or json (one document per line)\n"
-	"      --help           Print this help\n";
+enum {
+	EVENTS_SINCE = 256,
+	EVENTS_UNTIL,
+	EVENTS_FILTER,
+	EVENTS_FORMAT,
+};
+
+static const struct cli_opt events_opts[] CLI_TABLE = {
+	CLI_OPT(EVENTS_SINCE, 0, CLI_STRING, 0, "since", "TIME",
+		"Events from TIME: RFC 3339, Unix seconds, or a duration before now (10m)"),
+	CLI_OPT(EVENTS_UNTIL, 0, CLI_STRING, 0, "until", "TIME",
+		"Stop at TIME (same forms); in the past: history only"),
+	CLI_OPT(EVENTS_FILTER, 0, CLI_STRING, CLI_REPEAT, "filter", "K=V",
+		"container=NAME|ID or event=TYPE; repeat to widen a key, different keys must all "
+		"match"),
+	CLI_OPT(EVENTS_FORMAT, 0, CLI_CHOICE, 0, "format", "text|json",
+		"text (default) or json (one document per line)"),
+};
+
+const struct cli_cmd client_events_cmd CLI_TABLE = {
+	.name = "events",
+	.summary = "Stream container events (with recent history)",
+	.synopsis = "kettle events [--since TIME] [--until TIME] [--filter KEY=VALUE] "
+		    "[--format text|json]",
+	.description = "Stream container events as they happen: create, start, exit (with its "
+		       "code and reason), restart (attempt and delay), stop, kill, die (shim "
+		       "lost) and destroy. The daemon keeps the last 1024, so --since shows "
+		       "recent ones first.",
+	.opts = events_opts,
+	.nopts = CLI_COUNT(events_opts),
+};
 
 /* RFC 3339, Unix seconds ("1700000000" or with a fraction), or a duration before now. */
 static int parse_time(const char *flag, const char *s, int64_t now, int64_t *ns)
@@ -78,13 +93,14 @@ static int parse_time(const char *flag, const char *s, int64_t now, int64_t *ns)
 		if (digits >= sizeof(whole) ||
 		    str_copyn(whole, sizeof(whole), s, digits) == false ||
 		    str_to_u64(whole, (uint64_t)INT64_MAX / 1000000000u - 1, &v, &err) < 0)
-			return client_usage_error(usage, "%s `%s`: seconds out of range", flag, s);
+			return client_usage_error(&client_events_cmd,
+						  "%s `%s`: seconds out of range", flag, s);
 		if (s[digits] == '.') {
 			const char *f = s + digits + 1;
 			size_t n = strspn(f, "0123456789");
 
 			if (n == 0 || n > 9 || f[n] != '\0')
-				return client_usage_error(usage,
+				return client_usage_error(&client_events_cmd,
 							  "%s `%s`: expected 1 to 9 fractional "
 							  "digits",
 							  flag, s);
@@ -98,97 +114,60 @@ static int parse_time(const char *flag, const char *s, int64_t now, int64_t *ns)
 	}
 	if (str_parse_duration_ms(s, &ms, &err) == 0) {
 		if (ms > (uint64_t)(now / 1000000))
-			return client_usage_error(usage, "%s `%s` reaches before 1970", flag, s);
+			return client_usage_error(&client_events_cmd, "%s `%s` reaches before 1970",
+						  flag, s);
 		*ns = now - (int64_t)ms * 1000000;
 		return 0;
 	}
-	return client_usage_error(usage,
+	return client_usage_error(&client_events_cmd,
 				  "%s `%s`: expected an RFC 3339 time, Unix seconds or a "
 				  "duration like 10m",
 				  flag, s);
 }
 
-static int parse_args(int argc, char **argv, struct events_args *a, bool *help)
+static int events_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 {
-	enum {
-		OPT_SINCE = 256,
-		OPT_UNTIL,
-		OPT_FILTER,
-		OPT_FORMAT,
-		OPT_HELP
-	};
-	static const struct option opts[] = {
-		{ "since", required_argument, NULL, OPT_SINCE },
-		{ "until", required_argument, NULL, OPT_UNTIL },
-		{ "filter", required_argument, NULL, OPT_FILTER },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
-	int64_t now = clock_wall_ns();
-	int c;
+	struct events_args *a = ctx;
 
-	*help = false;
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_SINCE:
-			if (parse_time("--since", optarg, now, &a->since) != 0)
-				return CLIENT_EXIT_FAIL;
-			if (a->since <= 0)
-				a->since = 1;
-			break;
-		case OPT_UNTIL:
-			if (parse_time("--until", optarg, now, &a->until) != 0)
-				return CLIENT_EXIT_FAIL;
-			if (a->until <= 0)
-				a->until = 1;
-			break;
-		case OPT_FILTER: {
-			const char *eq = strchr(optarg, '=');
-			size_t len = strlen(optarg), used = strlen(a->filter);
+	switch (id) {
+	case EVENTS_SINCE:
+		if (parse_time("--since", val, a->now, &a->since) != 0)
+			return CLIENT_EXIT_FAIL;
+		if (a->since <= 0)
+			a->since = 1;
+		return 0;
+	case EVENTS_UNTIL:
+		if (parse_time("--until", val, a->now, &a->until) != 0)
+			return CLIENT_EXIT_FAIL;
+		if (a->until <= 0)
+			a->until = 1;
+		return 0;
+	case EVENTS_FILTER: {
+		const char *eq = strchr(val, '=');
+		size_t len = strlen(val), used = strlen(a->filter);
 
-			if (!eq || eq == optarg || eq[1] == '\0' || strchr(optarg, '\n'))
-				return client_usage_error(usage,
-							  "invalid --filter `%s`, expected "
-							  "KEY=VALUE",
-							  optarg);
-			if (a->nfilters == FILTERS_MAX || len > FILTER_MAX)
-				return client_usage_error(usage,
-							  "--filter: at most %d filters of %d "
-							  "bytes",
-							  FILTERS_MAX, FILTER_MAX);
-			if (used)
-				a->filter[used++] = '\n';
-			memcpy(a->filter + used, optarg, len + 1);
-			a->nfilters++;
-			break;
-		}
-		case OPT_FORMAT:
-			if (strcmp(optarg, "text") == 0)
-				a->format = EVENTS_TEXT;
-			else if (strcmp(optarg, "json") == 0)
-				a->format = EVENTS_JSON;
-			else
-				return client_usage_error(usage,
-							  "invalid --format `%s`, expected text "
-							  "or json",
-							  optarg);
-			break;
-		case OPT_HELP:
-			fputs(usage, stdout);
-			*help = true;
-			return 0;
-		default:
-			return client_option_error(usage, c, argc, argv);
-		}
+		if (!eq || eq == val || eq[1] == '\0' || strchr(val, '\n'))
+			return client_usage_error(cmd, "invalid --filter `%s`, expected KEY=VALUE",
+						  val);
+		if (a->nfilters == FILTERS_MAX || len > FILTER_MAX)
+			return client_usage_error(cmd, "--filter: at most %d filters of %d bytes",
+						  FILTERS_MAX, FILTER_MAX);
+		if (used)
+			a->filter[used++] = '\n';
+		memcpy(a->filter + used, val, len + 1);
+		a->nfilters++;
+		return 0;
 	}
-	if (optind < argc)
-		return client_usage_error(usage, "unexpected argument `%s`", argv[optind]);
-	if (a->since && a->until && a->until < a->since)
-		return client_usage_error(usage, "--until is before --since");
-	return 0;
+	default:
+		if (strcmp(val, "text") == 0)
+			a->format = EVENTS_TEXT;
+		else if (strcmp(val, "json") == 0)
+			a->format = EVENTS_JSON;
+		else
+			return client_usage_error(
+				cmd, "invalid --format `%s`, expected text or json", val);
+		return 0;
+	}
 }
 
 /* Appends one "key=value" of member k to out (strings unescaped, numbers as sent). */
@@ -261,16 +240,18 @@ static int print_text(const char *json, size_t len)
 
 int client_events_main(int argc, char **argv)
 {
-	struct events_args a = { 0 };
+	struct events_args a = { .now = clock_wall_ns() };
+	struct client_args args;
 	struct wire_frame f;
 	struct wire_enc e;
 	struct client cl;
 	struct kerr err;
-	bool help;
-	int rc = parse_args(argc, argv, &a, &help);
+	int rc = client_parse(&client_events_cmd, argc, argv, events_option, &a, &args);
 
-	if (rc != 0 || help)
+	if (rc >= 0)
 		return rc;
+	if (a.since && a.until && a.until < a.since)
+		return client_usage_error(&client_events_cmd, "--until is before --since");
 	rc = client_open(&cl);
 	if (rc != 0)
 		return rc;

@@ -10,7 +10,6 @@
  * or an O_PATH handle as stdin is refused with a clear message; the shim checks again).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,22 +40,33 @@ struct exec_args {
 	int ncmd;	     /* entries of cmd */
 };
 
-static const char exec_usage[] =
-	"Usage: kettle exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
-	"\n"
-	"Run a command in a running container and exit with its exit code (126: not\n"
-	"executable, 127: not found). Without -t the command uses kettle's own stdin (with\n"
-	"-i), stdout and stderr directly.\n"
-	"\n"
-	"Options:\n"
-	"  -d, --detach             Run in the background\n"
-	"  -i, --interactive        Keep stdin attached\n"
-	"  -t, --tty                Allocate a terminal (ours goes raw while attached)\n"
-	"  -e, --env KEY=VALUE      Set a variable (KEY alone: take it from this environment)\n"
-	"  -u, --user UID[:GID]     Run as this numeric user and group\n"
-	"  -w, --workdir DIR        Working directory inside the container (absolute)\n"
-	"      --detach-keys KEYS   Detach sequence with -t (default ctrl-p,ctrl-q)\n"
-	"      --help               Print this help\n";
+enum {
+	EXEC_DETACH_KEYS = 256,
+};
+
+static const struct cli_opt exec_opts[] CLI_TABLE = {
+	CLI_OPT('d', 'd', CLI_FLAG, 0, "detach", "", "Run in the background"),
+	CLI_OPT('i', 'i', CLI_FLAG, 0, "interactive", "", "Keep stdin attached"),
+	CLI_OPT('t', 't', CLI_FLAG, 0, "tty", "",
+		"Allocate a terminal (ours goes raw while attached)"),
+	CLIENT_OPT_ENV,
+	CLI_OPT('u', 'u', CLI_STRING, 0, "user", "UID[:GID]", "Run as this numeric user and group"),
+	CLIENT_OPT_WORKDIR,
+	CLIENT_OPT_DETACH_KEYS(EXEC_DETACH_KEYS),
+};
+
+const struct cli_cmd client_exec_cmd CLI_TABLE = {
+	.name = "exec",
+	.summary = "Run a command in a running container",
+	.synopsis = "kettle exec [OPTIONS] CONTAINER COMMAND [ARG...]",
+	.description = "Run a command in a running container and exit with its exit code (126: "
+		       "not executable, 127: not found). Without -t the command uses kettle's own "
+		       "stdin (with -i), stdout and stderr directly.",
+	.opts = exec_opts,
+	.nopts = CLI_COUNT(exec_opts),
+	/* the command checks them: a container, then a command */
+	.pos = { .max = CLI_ARGS_MANY, .first = CLI_CONTAINER, .rest = CLI_ANYTHING },
+};
 
 static void args_done(struct exec_args *a)
 {
@@ -71,12 +81,13 @@ static int add_env(struct exec_args *a, const char *kv)
 	char *v;
 
 	if (kv[0] == '\0' || eq == kv)
-		return client_usage_error(exec_usage,
+		return client_usage_error(&client_exec_cmd,
 					  "--env `%s` has an empty variable name, expected "
 					  "KEY=VALUE or KEY",
 					  kv);
 	if (a->nenv == EXEC_ENV_MAX)
-		return client_usage_error(exec_usage, "more than %d --env flags", EXEC_ENV_MAX);
+		return client_usage_error(&client_exec_cmd, "more than %d --env flags",
+					  EXEC_ENV_MAX);
 	if (eq) {
 		v = strdup(kv);
 	} else {
@@ -105,12 +116,12 @@ static int parse_user(const char *s, uint32_t *uid, uint32_t *gid)
 	uint64_t v;
 
 	if (!str_copy(copy, sizeof(copy), s))
-		return client_usage_error(exec_usage, "--user `%.20s…` is too long", s);
+		return client_usage_error(&client_exec_cmd, "--user `%.20s…` is too long", s);
 	char *g = strchr(copy, ':');
 	if (g)
 		*g++ = '\0';
 	if (str_to_u64(copy, UINT32_MAX - 1, &v, &err) < 0)
-		return client_usage_error(exec_usage,
+		return client_usage_error(&client_exec_cmd,
 					  "invalid --user `%s`: expected a numeric UID[:GID] "
 					  "(names are not resolved by exec)",
 					  s);
@@ -118,7 +129,7 @@ static int parse_user(const char *s, uint32_t *uid, uint32_t *gid)
 	*gid = 0;
 	if (g) {
 		if (str_to_u64(g, UINT32_MAX - 1, &v, &err) < 0)
-			return client_usage_error(exec_usage,
+			return client_usage_error(&client_exec_cmd,
 						  "invalid --user `%s`: the group must be a "
 						  "numeric GID",
 						  s);
@@ -127,81 +138,62 @@ static int parse_user(const char *s, uint32_t *uid, uint32_t *gid)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct exec_args *a, bool *help)
+static int exec_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 {
-	enum {
-		OPT_DETACH_KEYS = 256,
-		OPT_HELP
-	};
-	static const struct option opts[] = {
-		{ "detach", no_argument, NULL, 'd' },
-		{ "interactive", no_argument, NULL, 'i' },
-		{ "tty", no_argument, NULL, 't' },
-		{ "env", required_argument, NULL, 'e' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "workdir", required_argument, NULL, 'w' },
-		{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, rc;
+	struct exec_args *a = ctx;
 
-	opterr = 0;
-	optind = 0;
-	/* "+": parsing stops at the container, so the command's own flags stay its own. */
-	while ((c = getopt_long(argc, argv, "+:dite:u:w:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			a->detach = true;
-			break;
-		case 'i':
-			a->interactive = true;
-			break;
-		case 't':
-			a->tty = true;
-			break;
-		case 'e':
-			rc = add_env(a, optarg);
-			if (rc)
-				return rc;
-			break;
-		case 'u':
-			a->user = optarg;
-			break;
-		case 'w':
-			if (optarg[0] != '/')
-				return client_usage_error(exec_usage,
-							  "--workdir `%s` is not an absolute path, "
-							  "expected one starting with /",
-							  optarg);
-			a->workdir = optarg;
-			break;
-		case OPT_DETACH_KEYS:
-			a->keys = optarg;
-			break;
-		case OPT_HELP:
-			fputs(exec_usage, stdout);
-			*help = true;
-			return 0;
-		default:
-			return client_option_error(exec_usage, c, argc, argv);
-		}
+	switch (id) {
+	case 'd':
+		a->detach = true;
+		return 0;
+	case 'i':
+		a->interactive = true;
+		return 0;
+	case 't':
+		a->tty = true;
+		return 0;
+	case 'e':
+		return add_env(a, val);
+	case 'u':
+		a->user = val;
+		return 0;
+	case 'w':
+		if (val[0] != '/')
+			return client_usage_error(cmd,
+						  "--workdir `%s` is not an absolute path, "
+						  "expected one starting with /",
+						  val);
+		a->workdir = val;
+		return 0;
+	default:
+		a->keys = val;
+		return 0;
 	}
-	if (optind >= argc)
-		return client_usage_error(exec_usage, "a container and a command are required");
-	if (optind + 1 >= argc)
-		return client_usage_error(exec_usage, "a command is required after `%s`",
-					  argv[optind]);
-	a->ref = argv[optind];
-	a->cmd = argv + optind + 1;
-	a->ncmd = argc - optind - 1;
+}
+
+/* Returns -1 to go on, else the exit code (0 after --help). */
+static int parse_args(int argc, char **argv, struct exec_args *a)
+{
+	const struct cli_cmd *cmd = &client_exec_cmd;
+	struct client_args args;
+	/* The table stops at the container, so the command's own flags stay its own. */
+	int rc = client_parse(cmd, argc, argv, exec_option, a, &args);
+
+	if (rc >= 0)
+		return rc;
+	if (args.n == 0)
+		return client_usage_error(cmd, "a container and a command are required");
+	if (args.n == 1)
+		return client_usage_error(cmd, "a command is required after `%s`", args.v[0]);
+	a->ref = args.v[0];
+	a->cmd = args.v + 1;
+	a->ncmd = args.n - 1;
 	if (a->detach && (a->tty || a->interactive))
-		return client_usage_error(exec_usage, "-d cannot be combined with -i or -t");
+		return client_usage_error(cmd, "-d cannot be combined with -i or -t");
 	if (a->tty && a->interactive && !isatty(STDIN_FILENO))
-		return client_usage_error(exec_usage,
-					  "the input device is not a TTY: -t with -i needs a "
-					  "terminal on stdin (use -i alone for pipes)");
-	return 0;
+		return client_usage_error(cmd, "the input device is not a TTY: -t with -i needs a "
+					       "terminal on stdin (use -i alone for pipes)");
+	return -1;
 }
 
 /* The request document: {args, env, cwd, user, tty}, as reqbody.h reads it. */
@@ -327,18 +319,17 @@ int client_exec_main(int argc, char **argv)
 	char id[IDS_ID_LEN + 1];
 	struct client cl;
 	struct kerr err;
-	bool help = false;
-	int rc;
+	int rc = parse_args(argc, argv, &a);
 
-	rc = parse_args(argc, argv, &a, &help);
-	if (rc == 0 && !help && client_detach_keys_parse(a.keys, keys, &nkeys, &err) < 0)
-		rc = client_usage_error(exec_usage, "--detach-keys: %s", err.msg);
-	if (rc == 0 && a.user) {
+	if (rc < 0 && client_detach_keys_parse(a.keys, keys, &nkeys, &err) < 0)
+		rc = client_usage_error(&client_exec_cmd, "--detach-keys: %s", err.msg);
+	if (rc < 0 && a.user) {
 		uint32_t u, g;
 
-		rc = parse_user(a.user, &u, &g);
+		if (parse_user(a.user, &u, &g) != 0)
+			rc = CLIENT_EXIT_FAIL;
 	}
-	if (rc != 0 || help) {
+	if (rc >= 0) {
 		args_done(&a);
 		return rc;
 	}

@@ -8,7 +8,6 @@
  * is printed as one line and the others go on; the command then exits with the code the
  * last failure carried (docker's behaviour of continuing past failures).
  */
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,109 +257,84 @@ static int start_attached(const char *ref)
 	return rc;
 }
 
-struct start_args {
-	bool attach; /* -a */
+static const struct cli_opt start_opts[] CLI_TABLE = {
+	CLI_OPT('a', 'a', CLI_FLAG, 0, "attach", "",
+		"Relay the container's stdout and stderr and exit with its exit code (one "
+		"container only)"),
 };
 
-static const char start_usage[] =
-	"Usage: kettle start [-a] CONTAINER [CONTAINER...]\n"
-	"\n"
-	"Start created or exited containers and print each name as given. A running one is\n"
-	"left as it is.\n"
-	"\n"
-	"Options:\n"
-	"  -a, --attach   Relay the container's stdout and stderr and exit with its exit code\n"
-	"                 (one container only)\n"
-	"      --help     Print this help\n";
+const struct cli_cmd client_start_cmd CLI_TABLE = {
+	.name = "start",
+	.summary = "Start created or stopped containers",
+	.synopsis = "kettle start [-a] CONTAINER [CONTAINER...]",
+	.description = "Start created or exited containers and print each name as given. A "
+		       "running one is left as it is.",
+	.opts = start_opts,
+	.nopts = CLI_COUNT(start_opts),
+	.pos = CLI_CONTAINERS,
+};
 
 int client_start_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "attach", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct start_args a = { 0 };
-	int c;
+	bool attach = false; /* -a */
+	struct client_args args;
+	int rc = client_parse(&client_start_cmd, argc, argv, client_opt_flag, &attach, &args);
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:a", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			a.attach = true;
-			break;
-		case 'H':
-			fputs(start_usage, stdout);
-			return 0;
-		default:
-			return client_option_error(start_usage, c, argc, argv);
-		}
-	}
-	if (optind >= argc)
-		return client_usage_error(start_usage, "at least one container is required");
-	if (a.attach && argc - optind > 1)
-		return client_usage_error(start_usage,
-					  "-a attaches to one container; %d were "
-					  "given",
-					  argc - optind);
-	if (a.attach)
-		return start_attached(argv[optind]);
+	if (rc >= 0)
+		return rc;
+	if (attach && args.n > 1)
+		return client_usage_error(&client_start_cmd,
+					  "-a attaches to one container; %d were given", args.n);
+	if (attach)
+		return start_attached(args.v[0]);
 	struct ref_req q = { .type = WIRE_T_START };
-	return simple_each(&q, argc - optind, argv + optind);
+	return simple_each(&q, args.n, args.v);
 }
 
 /* ---- stop ---- */
 
-struct stop_args {
-	uint64_t secs; /* -t: grace period before SIGKILL */
+/* restart's too. */
+const struct cli_opt client_stop_opts[CLIENT_STOP_NOPTS] CLI_TABLE = {
+	CLI_OPT('t', 't', CLI_NUMBER, 0, "time", "SECONDS",
+		"Grace period before SIGKILL (default 10)"),
+	CLI_OPT('t', 0, CLI_NUMBER, CLI_HIDDEN, "timeout", "", ""),
 };
 
-static const char stop_usage[] =
-	"Usage: kettle stop [-t SECONDS] CONTAINER [CONTAINER...]\n"
-	"\n"
-	"Stop running containers: SIGTERM, then SIGKILL after the grace period. Prints each\n"
-	"name as given.\n"
-	"\n"
-	"Options:\n"
-	"  -t, --time SECONDS   Grace period before SIGKILL (default 10)\n"
-	"      --help           Print this help\n";
+const struct cli_cmd client_stop_cmd CLI_TABLE = {
+	.name = "stop",
+	.summary = "Stop containers (SIGTERM, then SIGKILL)",
+	.synopsis = "kettle stop [-t SECONDS] CONTAINER [CONTAINER...]",
+	.description = "Stop running containers: SIGTERM, then SIGKILL after the grace period. "
+		       "Prints each name as given.",
+	.opts = client_stop_opts,
+	.nopts = CLIENT_STOP_NOPTS,
+	.pos = CLI_CONTAINERS,
+};
+
+int client_stop_grace(const struct cli_cmd *cmd, void *ctx, int id, char *val)
+{
+	struct kerr err;
+
+	(void)id;
+	if (str_to_u64(val, STOP_MAX_SECS, ctx, &err) < 0)
+		return client_usage_error(cmd, "-t: %s", err.msg);
+	return 0;
+}
 
 int client_stop_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "time", required_argument, NULL, 't' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct stop_args a = { .secs = STOP_DEFAULT_SECS };
-	struct kerr err;
-	int c;
+	uint64_t secs = STOP_DEFAULT_SECS; /* -t: grace period before SIGKILL */
+	struct client_args args;
+	int rc = client_parse(&client_stop_cmd, argc, argv, client_stop_grace, &secs, &args);
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:t:", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (str_to_u64(optarg, STOP_MAX_SECS, &a.secs, &err) < 0)
-				return client_usage_error(stop_usage, "-t: %s", err.msg);
-			break;
-		case 'H':
-			fputs(stop_usage, stdout);
-			return 0;
-		default:
-			return client_option_error(stop_usage, c, argc, argv);
-		}
-	}
-	if (optind >= argc)
-		return client_usage_error(stop_usage, "at least one container is required");
+	if (rc >= 0)
+		return rc;
 	struct ref_req q = {
 		.type = WIRE_T_STOP,
 		.has_timeout = true,
-		.timeout_ms = a.secs * 1000,
+		.timeout_ms = secs * 1000,
 	};
-	return simple_each(&q, argc - optind, argv + optind);
+	return simple_each(&q, args.n, args.v);
 }
 
 /* ---- kill ---- */
@@ -369,127 +343,98 @@ struct kill_args {
 	int signal; /* -s */
 };
 
-static const char kill_usage[] =
-	"Usage: kettle kill [-s SIGNAL] CONTAINER [CONTAINER...]\n"
-	"\n"
-	"Send a signal to running containers (default SIGKILL). Prints each name as given.\n"
-	"\n"
-	"Options:\n"
-	"  -s, --signal SIGNAL   Signal name or number (KILL, SIGTERM, hup, 15, ...)\n"
-	"      --help            Print this help\n";
+static const struct cli_opt kill_opts[] CLI_TABLE = {
+	CLI_OPT('s', 's', CLI_STRING, 0, "signal", "SIGNAL",
+		"Signal name or number (KILL, SIGTERM, hup, 15, ...)"),
+};
+
+const struct cli_cmd client_kill_cmd CLI_TABLE = {
+	.name = "kill",
+	.summary = "Send a signal to containers",
+	.synopsis = "kettle kill [-s SIGNAL] CONTAINER [CONTAINER...]",
+	.description = "Send a signal to running containers (default SIGKILL). Prints each name "
+		       "as given.",
+	.opts = kill_opts,
+	.nopts = CLI_COUNT(kill_opts),
+	.pos = CLI_CONTAINERS,
+};
+
+static int kill_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
+{
+	struct kill_args *a = ctx;
+	struct kerr err;
+
+	(void)id;
+	if (proc_signal_parse(val, &a->signal, &err) < 0)
+		return client_usage_error(cmd, "-s: %s", err.msg);
+	return 0;
+}
 
 int client_kill_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "signal", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct kill_args a = { .signal = 9 };
-	struct kerr err;
-	int c;
+	struct client_args args;
+	int rc = client_parse(&client_kill_cmd, argc, argv, kill_option, &a, &args);
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:s:", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (proc_signal_parse(optarg, &a.signal, &err) < 0)
-				return client_usage_error(kill_usage, "-s: %s", err.msg);
-			break;
-		case 'H':
-			fputs(kill_usage, stdout);
-			return 0;
-		default:
-			return client_option_error(kill_usage, c, argc, argv);
-		}
-	}
-	if (optind >= argc)
-		return client_usage_error(kill_usage, "at least one container is required");
+	if (rc >= 0)
+		return rc;
 	struct ref_req q = { .type = WIRE_T_KILL, .signal = a.signal };
-	return simple_each(&q, argc - optind, argv + optind);
+	return simple_each(&q, args.n, args.v);
 }
 
 /* ---- rm ---- */
 
-struct rm_args {
-	bool force; /* -f */
+static const struct cli_opt rm_opts[] CLI_TABLE = {
+	CLI_OPT('f', 'f', CLI_FLAG, 0, "force", "", "Kill a running container first"),
 };
 
-static const char rm_usage[] = "Usage: kettle rm [-f] CONTAINER [CONTAINER...]\n"
-			       "\n"
-			       "Remove containers and print each name as given.\n"
-			       "\n"
-			       "Options:\n"
-			       "  -f, --force   Kill a running container first\n"
-			       "      --help    Print this help\n";
+const struct cli_cmd client_rm_cmd CLI_TABLE = {
+	.name = "rm",
+	.summary = "Remove containers",
+	.synopsis = "kettle rm [-f] CONTAINER [CONTAINER...]",
+	.description = "Remove containers and print each name as given.",
+	.opts = rm_opts,
+	.nopts = CLI_COUNT(rm_opts),
+	.pos = CLI_CONTAINERS,
+};
 
 int client_rm_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct rm_args a = { 0 };
-	int c;
+	bool force = false; /* -f */
+	struct client_args args;
+	int rc = client_parse(&client_rm_cmd, argc, argv, client_opt_flag, &force, &args);
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:f", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			a.force = true;
-			break;
-		case 'H':
-			fputs(rm_usage, stdout);
-			return 0;
-		default:
-			return client_option_error(rm_usage, c, argc, argv);
-		}
-	}
-	if (optind >= argc)
-		return client_usage_error(rm_usage, "at least one container is required");
-	struct ref_req q = { .type = WIRE_T_REMOVE, .has_force = true, .force = a.force };
-	return simple_each(&q, argc - optind, argv + optind);
+	if (rc >= 0)
+		return rc;
+	struct ref_req q = { .type = WIRE_T_REMOVE, .has_force = true, .force = force };
+	return simple_each(&q, args.n, args.v);
 }
 
 /* ---- wait ---- */
 
-static const char wait_usage[] =
-	"Usage: kettle wait CONTAINER [CONTAINER...]\n"
-	"\n"
-	"Wait until containers exit and print each one's exit code on its own line.\n"
-	"\n"
-	"Options:\n"
-	"      --help   Print this help\n";
+const struct cli_cmd client_wait_cmd CLI_TABLE = {
+	.name = "wait",
+	.summary = "Wait for containers to exit and print their exit codes",
+	.synopsis = "kettle wait CONTAINER [CONTAINER...]",
+	.description = "Wait until containers exit and print each one's exit code on its own "
+		       "line.",
+	.pos = CLI_CONTAINERS,
+};
 
 int client_wait_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ref_req q = { .type = WIRE_T_WAIT };
+	struct client_args args;
 	struct client cl;
-	int c, rc;
+	int rc = client_parse(&client_wait_cmd, argc, argv, NULL, NULL, &args);
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
-		if (c == 'H') {
-			fputs(wait_usage, stdout);
-			return 0;
-		}
-		return client_option_error(wait_usage, c, argc, argv);
-	}
-	if (optind >= argc)
-		return client_usage_error(wait_usage, "at least one container is required");
+	if (rc >= 0)
+		return rc;
 	rc = client_open(&cl);
 	if (rc != 0)
 		return rc;
-	int n = argc - optind;
-	struct ref_result *res = new_results(n, argv + optind);
+	int n = args.n;
+	struct ref_result *res = new_results(n, args.v);
 	rc = res ? each_ref(&cl, &q, res, n) : CLIENT_EXIT_FAIL;
 	for (int i = 0; rc == 0 && i < n; i++) {
 		if (res[i].rc == 0) {
@@ -560,45 +505,33 @@ static bool is_not_found(const struct ref_result *r)
 	return r->rc == 1 || str_has_prefix(r->err.msg, "no such container");
 }
 
-static const char inspect_usage[] =
-	"Usage: kettle inspect CONTAINER [CONTAINER...]\n"
-	"\n"
-	"Print the containers' details as a JSON array: id, name, creation time, state\n"
-	"(status, pid, exit code, start and finish times), the run options, the bundle and\n"
-	"log paths.\n"
-	"\n"
-	"Options:\n"
-	"      --help   Print this help\n";
+const struct cli_cmd client_inspect_cmd CLI_TABLE = {
+	.name = "inspect",
+	.summary = "Show containers' details as JSON",
+	.synopsis = "kettle inspect CONTAINER [CONTAINER...]",
+	.description = "Print the containers' details as a JSON array: id, name, creation time, "
+		       "state (status, pid, exit code, start and finish times), the run options, "
+		       "the bundle and log paths.",
+	.pos = CLI_CONTAINERS,
+};
 
 int client_inspect_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ref_req q = { .type = WIRE_T_INSPECT };
 	struct json_tok *toks = NULL;
+	struct client_args args;
 	struct client cl;
 	struct buf out;
 	struct kerr err;
-	int c, rc;
+	int rc = client_parse(&client_inspect_cmd, argc, argv, NULL, NULL, &args);
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
-		if (c == 'H') {
-			fputs(inspect_usage, stdout);
-			return 0;
-		}
-		return client_option_error(inspect_usage, c, argc, argv);
-	}
-	if (optind >= argc)
-		return client_usage_error(inspect_usage, "at least one container is required");
+	if (rc >= 0)
+		return rc;
 	rc = client_open(&cl);
 	if (rc != 0)
 		return rc;
-	int n = argc - optind;
-	struct ref_result *res = new_results(n, argv + optind);
+	int n = args.n;
+	struct ref_result *res = new_results(n, args.v);
 	toks = malloc(sizeof(*toks) * JSON_TOKENS_MAX);
 	rc = res && toks ? each_ref(&cl, &q, res, n) : CLIENT_EXIT_FAIL;
 	if (!toks)

@@ -11,7 +11,6 @@
  * one poll per turn.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,21 +52,37 @@ struct logs_target {
 	int rootfd;					      /* borrowed */
 };
 
-static const char logs_usage[] =
-	"Usage: kettle logs [OPTIONS] CONTAINER\n"
-	"\n"
-	"Print a container's output from its log: stdout to stdout, stderr to stderr, the\n"
-	"bytes as the container wrote them. Works while the daemon is down.\n"
-	"\n"
-	"Options:\n"
-	"  -f, --follow         Keep printing new output until the container has exited\n"
-	"                       (and is not going to be restarted)\n"
-	"  -n, --tail N         Only the last N lines, or `all` (default all)\n"
-	"      --since TIME     Lines from TIME on: RFC3339 (2006-01-02T15:04:05Z) or a\n"
-	"                       duration before now (10m, 1h30m)\n"
-	"      --until TIME     Lines up to TIME, in the same forms\n"
-	"  -t, --timestamps     Put each line's RFC3339Nano time before it\n"
-	"      --help           Print this help\n";
+enum {
+	LOGS_SINCE = 256,
+	LOGS_UNTIL,
+};
+
+static const struct cli_opt logs_opts[] CLI_TABLE = {
+	CLI_OPT('f', 'f', CLI_FLAG, 0, "follow", "",
+		"Keep printing new output until the container has exited (and is not going to be "
+		"restarted)"),
+	CLI_OPT('n', 'n', CLI_NUMBER, 0, "tail", "N",
+		"Only the last N lines, or `all` (default all)"),
+	CLI_OPT(LOGS_SINCE, 0, CLI_STRING, 0, "since", "TIME",
+		"Lines from TIME on: RFC3339 (2006-01-02T15:04:05Z) or a duration before now (10m, "
+		"1h30m)"),
+	CLI_OPT(LOGS_UNTIL, 0, CLI_STRING, 0, "until", "TIME",
+		"Lines up to TIME, in the same forms"),
+	CLI_OPT('t', 't', CLI_FLAG, 0, "timestamps", "",
+		"Put each line's RFC3339Nano time before it"),
+};
+
+const struct cli_cmd client_logs_cmd CLI_TABLE = {
+	.name = "logs",
+	.summary = "Print a container's output from its log",
+	.synopsis = "kettle logs [OPTIONS] CONTAINER",
+	.description = "Print a container's output from its log: stdout to stdout, stderr to "
+		       "stderr, the bytes as the container wrote them. Works while the daemon is "
+		       "down.",
+	.opts = logs_opts,
+	.nopts = CLI_COUNT(logs_opts),
+	.pos = { .min = 1, .max = 1, .first = CLI_CONTAINER },
+};
 
 /* RFC3339, or a duration that far back from now. */
 static int parse_time(const char *s, int64_t *ns, struct kerr *err)
@@ -140,8 +155,8 @@ static int resolve(int rootfd, const char *ref, struct logs_target *t)
 
 	*t = (struct logs_target){ .dirfd = -1, .ref = ref, .rootfd = rootfd };
 	if (!ref[0])
-		return client_usage_error(logs_usage, "empty container reference, expected a "
-						      "name, an id or an id prefix");
+		return client_usage_error(&client_logs_cmd, "empty container reference, expected a "
+							    "name, an id or an id prefix");
 	if (store_each_container(rootfd, match_one, t, NULL, &err) < 0) {
 		kerr_wrap(&err, "look for container `%s`", ref);
 		return client_fail(CLIENT_EXIT_FAIL, &err);
@@ -327,62 +342,45 @@ static int logs(const struct logs_args *a)
 	return rc;
 }
 
-int client_logs_main(int argc, char **argv)
+static int logs_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 {
-	static const struct option opts[] = {
-		{ "follow", no_argument, NULL, 'f' },
-		{ "tail", required_argument, NULL, 'n' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "until", required_argument, NULL, 'U' },
-		{ "timestamps", no_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct logs_args a = { .tail = LOGREAD_TAIL_ALL };
+	struct logs_args *a = ctx;
 	struct kerr err;
 	uint64_t n;
-	int c;
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:fn:t", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			a.follow = true;
-			break;
-		case 't':
-			a.timestamps = true;
-			break;
-		case 'n':
-			if (strcmp(optarg, "all") == 0) {
-				a.tail = LOGREAD_TAIL_ALL;
-				break;
-			}
-			if (str_to_u64(optarg, (uint64_t)TAIL_MAX, &n, &err) < 0)
-				return client_usage_error(logs_usage,
-							  "--tail `%s`: expected a number of "
-							  "lines or `all`",
-							  optarg);
-			a.tail = (int64_t)n;
-			break;
-		case 'S':
-		case 'U':
-			if (parse_time(optarg, c == 'S' ? &a.since_ns : &a.until_ns, &err) < 0)
-				return client_usage_error(logs_usage, "--%s %s",
-							  c == 'S' ? "since" : "until", err.msg);
-			break;
-		case 'H':
-			fputs(logs_usage, stdout);
+	switch (id) {
+	case 'f':
+		a->follow = true;
+		return 0;
+	case 't':
+		a->timestamps = true;
+		return 0;
+	case 'n':
+		if (strcmp(val, "all") == 0) {
+			a->tail = LOGREAD_TAIL_ALL;
 			return 0;
-		default:
-			return client_option_error(logs_usage, c, argc, argv);
 		}
+		if (str_to_u64(val, (uint64_t)TAIL_MAX, &n, &err) < 0)
+			return client_usage_error(
+				cmd, "--tail `%s`: expected a number of lines or `all`", val);
+		a->tail = (int64_t)n;
+		return 0;
+	default:
+		if (parse_time(val, id == LOGS_SINCE ? &a->since_ns : &a->until_ns, &err) < 0)
+			return client_usage_error(cmd, "--%s %s",
+						  id == LOGS_SINCE ? "since" : "until", err.msg);
+		return 0;
 	}
-	if (optind >= argc)
-		return client_usage_error(logs_usage, "a container is required");
-	if (argc - optind > 1)
-		return client_usage_error(logs_usage, "one container only; %d were given",
-					  argc - optind);
-	a.ref = argv[optind];
+}
+
+int client_logs_main(int argc, char **argv)
+{
+	struct logs_args a = { .tail = LOGREAD_TAIL_ALL };
+	struct client_args args;
+	int rc = client_parse(&client_logs_cmd, argc, argv, logs_option, &a, &args);
+
+	if (rc >= 0)
+		return rc;
+	a.ref = args.v[0];
 	return logs(&a);
 }

@@ -12,7 +12,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +32,6 @@
 #include "base/str.h"
 
 #define STOP_DEFAULT_SECS 10			/* docker's restart grace period */
-#define STOP_MAX_SECS	  (365u * 24 * 3600)	/* a longer grace period is a typo */
 #define REPLY_TOKENS	  4096			/* tokens of one LIST entry set or INFO reply */
 #define LIST_TOKENS	  JSON_TOKENS_MAX	/* tokens of a LIST reply */
 #define TOP_MINWIDTH	  20			/* docker top: tabwriter minimum cell width */
@@ -87,76 +85,55 @@ static int each(uint16_t type, int n, char **refs, add_fields_fn add, const void
 	return last;
 }
 
-/* Parses options that are only --help; returns -1 to go on, else the exit code. */
-static int help_only(const char *usage, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
-		if (c == 'H') {
-			fputs(usage, stdout);
-			return 0;
-		}
-		return client_option_error(usage, c, argc, argv);
-	}
-	return -1;
-}
-
 /* ---- pause, unpause ---- */
 
-static const char pause_usage[] = "Usage: kettle pause CONTAINER [CONTAINER...]\n"
-				  "\n"
-				  "Freeze every process of running containers (the cgroup\n"
-				  "freezer) and print each name as given. `ps` shows them as\n"
-				  "\"Up … (Paused)\".\n"
-				  "\n"
-				  "Options:\n"
-				  "      --help   Print this help\n";
+const struct cli_cmd client_pause_cmd CLI_TABLE = {
+	.name = "pause",
+	.summary = "Freeze every process of containers",
+	.synopsis = "kettle pause CONTAINER [CONTAINER...]",
+	.description = "Freeze every process of running containers (the cgroup freezer) and "
+		       "print each name as given. `ps` shows them as \"Up … (Paused)\".",
+	.pos = CLI_CONTAINERS,
+};
+
+const struct cli_cmd client_unpause_cmd CLI_TABLE = {
+	.name = "unpause",
+	.summary = "Thaw paused containers",
+	.synopsis = "kettle unpause CONTAINER [CONTAINER...]",
+	.description = "Thaw paused containers and print each name as given.",
+	.pos = CLI_CONTAINERS,
+};
 
 /* pause and unpause: --help only, then one request per container named. */
-static int each_named(const char *usage, uint16_t type, int argc, char **argv)
+static int each_named(const struct cli_cmd *cmd, uint16_t type, int argc, char **argv)
 {
-	int rc = help_only(usage, argc, argv);
+	struct client_args args;
+	int rc = client_parse(cmd, argc, argv, NULL, NULL, &args);
 
-	if (rc >= 0)
-		return rc;
-	if (optind >= argc)
-		return client_usage_error(usage, "at least one container is required");
-	return each(type, argc - optind, argv + optind, NULL, NULL);
+	return rc >= 0 ? rc : each(type, args.n, args.v, NULL, NULL);
 }
 
 int client_pause_main(int argc, char **argv)
 {
-	return each_named(pause_usage, WIRE_T_PAUSE, argc, argv);
+	return each_named(&client_pause_cmd, WIRE_T_PAUSE, argc, argv);
 }
-
-static const char unpause_usage[] = "Usage: kettle unpause CONTAINER [CONTAINER...]\n"
-				    "\n"
-				    "Thaw paused containers and print each name as given.\n"
-				    "\n"
-				    "Options:\n"
-				    "      --help   Print this help\n";
 
 int client_unpause_main(int argc, char **argv)
 {
-	return each_named(unpause_usage, WIRE_T_UNPAUSE, argc, argv);
+	return each_named(&client_unpause_cmd, WIRE_T_UNPAUSE, argc, argv);
 }
 
 /* ---- rename ---- */
 
-static const char rename_usage[] = "Usage: kettle rename CONTAINER NEW_NAME\n"
-				   "\n"
-				   "Rename a container. The new name must be unused and match\n"
-				   "[a-zA-Z0-9][a-zA-Z0-9_.-]*.\n"
-				   "\n"
-				   "Options:\n"
-				   "      --help   Print this help\n";
+const struct cli_cmd client_rename_cmd CLI_TABLE = {
+	.name = "rename",
+	.summary = "Rename a container",
+	.synopsis = "kettle rename CONTAINER NEW_NAME",
+	.description = "Rename a container. The new name must be unused and match "
+		       "[a-zA-Z0-9][a-zA-Z0-9_.-]*.",
+	/* the command checks them, worded "exactly two" */
+	.pos = { .max = CLI_ARGS_MANY, .first = CLI_CONTAINER, .rest = CLI_STRING },
+};
 
 static void add_name(struct wire_enc *e, const void *data)
 {
@@ -165,22 +142,23 @@ static void add_name(struct wire_enc *e, const void *data)
 
 int client_rename_main(int argc, char **argv)
 {
+	struct client_args args;
 	struct client cl;
 	struct wire_frame f;
 	struct kerr err;
-	int rc = help_only(rename_usage, argc, argv);
+	int rc = client_parse(&client_rename_cmd, argc, argv, NULL, NULL, &args);
 
 	if (rc >= 0)
 		return rc;
-	if (argc - optind != 2)
-		return client_usage_error(
-			rename_usage, "exactly two arguments are required, got %d", argc - optind);
-	if (ids_check_name(argv[optind + 1], &err) < 0)
-		return client_usage_error(rename_usage, "%s", err.msg);
+	if (args.n != 2)
+		return client_usage_error(&client_rename_cmd,
+					  "exactly two arguments are required, got %d", args.n);
+	if (ids_check_name(args.v[1], &err) < 0)
+		return client_usage_error(&client_rename_cmd, "%s", err.msg);
 	rc = client_open(&cl);
 	if (rc != 0)
 		return rc;
-	rc = ref_request(&cl, WIRE_T_RENAME, argv[optind], add_name, argv[optind + 1], &f, &err);
+	rc = ref_request(&cl, WIRE_T_RENAME, args.v[0], add_name, args.v[1], &f, &err);
 	if (rc != 0)
 		client_fail(rc, &err);
 	client_close(&cl);
@@ -189,18 +167,77 @@ int client_rename_main(int argc, char **argv)
 
 /* ---- update ---- */
 
-static const char update_usage[] =
-	"Usage: kettle update [OPTIONS] CONTAINER [CONTAINER...]\n"
-	"\n"
-	"Change the resource limits or the restart policy of containers, live when they run\n"
-	"(`runc update`) and in their record for the next start. Prints each name as given.\n"
-	"\n"
-	"Options:\n"
-	"  -m, --memory BYTES       Memory limit (512m, 1g, ...; 0 removes it)\n"
-	"      --cpus NUMBER        CPUs (1.5; 0 removes the limit)\n"
-	"      --pids-limit NUMBER  Tasks at most (0 or -1 removes the limit)\n"
-	"      --restart POLICY     no, on-failure[:MAX], always or unless-stopped\n"
-	"      --help               Print this help\n";
+enum {
+	UPDATE_MEMORY = 'm',
+	UPDATE_CPUS = 256,
+	UPDATE_PIDS,
+	UPDATE_RESTART,
+};
+
+static const struct cli_opt update_opts[] CLI_TABLE = {
+	CLI_OPT(UPDATE_MEMORY, 'm', CLI_SIZE, 0, "memory", "BYTES",
+		"Memory limit (512m, 1g, ...; 0 removes it)"),
+	CLI_OPT(UPDATE_CPUS, 0, CLI_NUMBER, 0, "cpus", "NUMBER", "CPUs (1.5; 0 removes the limit)"),
+	CLI_OPT(UPDATE_PIDS, 0, CLI_NUMBER, 0, "pids-limit", "NUMBER",
+		"Tasks at most (0 or -1 removes the limit)"),
+	CLI_OPT(UPDATE_RESTART, 0, CLI_STRING, 0, "restart", "POLICY",
+		"no, on-failure[:MAX], always or unless-stopped"),
+};
+
+const struct cli_cmd client_update_cmd CLI_TABLE = {
+	.name = "update",
+	.summary = "Change containers' limits or restart policy",
+	.synopsis = "kettle update [OPTIONS] CONTAINER [CONTAINER...]",
+	.description = "Change the resource limits or the restart policy of containers, live "
+		       "when they run (`runc update`) and in their record for the next start. "
+		       "Prints each name as given.",
+	.opts = update_opts,
+	.nopts = CLI_COUNT(update_opts),
+	.pos = CLI_CONTAINERS,
+};
+
+/* What update's flags asked for. A flag given twice keeps its last value, as docker's
+ * do: each key is written once, after the parse (the daemon refuses a document with a
+ * duplicate key). */
+struct update_args {
+	bool has_memory;     /* --memory given */
+	bool has_cpus;	     /* --cpus given */
+	bool has_pids;	     /* --pids-limit given */
+	uint64_t memory;     /* bytes */
+	uint64_t cpus;	     /* milli-CPUs */
+	int64_t pids;	     /* -1 or 0: no limit */
+	const char *restart; /* borrowed from argv, checked; NULL when not given */
+};
+
+static int update_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
+{
+	struct update_args *a = ctx;
+	struct restart_spec spec;
+	struct kerr err;
+
+	switch (id) {
+	case UPDATE_MEMORY:
+		if (str_parse_size(val, &a->memory, &err) < 0)
+			return client_usage_error(cmd, "--memory: %s", err.msg);
+		a->has_memory = true;
+		return 0;
+	case UPDATE_CPUS:
+		if (str_parse_milli(val, 1000000, &a->cpus, &err) < 0)
+			return client_usage_error(cmd, "--cpus: %s", err.msg);
+		a->has_cpus = true;
+		return 0;
+	case UPDATE_PIDS:
+		if (str_to_i64(val, -1, INT64_MAX, &a->pids, &err) < 0)
+			return client_usage_error(cmd, "--pids-limit: %s", err.msg);
+		a->has_pids = true;
+		return 0;
+	default:
+		if (restart_parse(val, &spec, &err) < 0)
+			return client_usage_error(cmd, "--restart: %s", err.msg);
+		a->restart = val;
+		return 0;
+	}
+}
 
 static void add_json(struct wire_enc *e, const void *data)
 {
@@ -211,103 +248,60 @@ static void add_json(struct wire_enc *e, const void *data)
 
 int client_update_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "memory", required_argument, NULL, 'm' },
-		{ "cpus", required_argument, NULL, 'c' },
-		{ "pids-limit", required_argument, NULL, 'p' },
-		{ "restart", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
-	/* A flag given twice keeps its last value, as docker's do: each key is written
-	 * once, after the loop (the daemon refuses a document with a duplicate key). */
-	bool has_memory = false, has_cpus = false, has_pids = false;
-	uint64_t memory = 0, cpus = 0;
-	int64_t pids = 0;
-	const char *restart = NULL;
-	struct restart_spec spec;
+	struct update_args a = { 0 };
+	struct client_args args;
 	struct json_w w;
 	struct kerr err;
 	struct buf b;
-	int c;
+	int rc = client_parse(&client_update_cmd, argc, argv, update_option, &a, &args);
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:m:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			if (str_parse_size(optarg, &memory, &err) < 0)
-				return client_usage_error(update_usage, "--memory: %s", err.msg);
-			has_memory = true;
-			break;
-		case 'c':
-			if (str_parse_milli(optarg, 1000000, &cpus, &err) < 0)
-				return client_usage_error(update_usage, "--cpus: %s", err.msg);
-			has_cpus = true;
-			break;
-		case 'p':
-			if (str_to_i64(optarg, -1, INT64_MAX, &pids, &err) < 0)
-				return client_usage_error(update_usage, "--pids-limit: %s",
-							  err.msg);
-			has_pids = true;
-			break;
-		case 'r':
-			if (restart_parse(optarg, &spec, &err) < 0)
-				return client_usage_error(update_usage, "--restart: %s", err.msg);
-			restart = optarg;
-			break;
-		case 'H':
-			fputs(update_usage, stdout);
-			return 0;
-		default:
-			return client_option_error(update_usage, c, argc, argv);
-		}
-	}
-	if (optind >= argc || !(has_memory || has_cpus || has_pids || restart))
-		return client_usage_error(update_usage,
-					  optind >= argc ? "at least one container is required"
-							 : "nothing to update: give --memory, "
-							   "--cpus, --pids-limit or --restart");
+	if (rc >= 0)
+		return rc;
+	if (!(a.has_memory || a.has_cpus || a.has_pids || a.restart))
+		return client_usage_error(&client_update_cmd,
+					  "nothing to update: give --memory, --cpus, --pids-limit "
+					  "or --restart");
 	buf_init(&b, 4096);
 	json_w_init(&w, &b);
 	json_w_obj_begin(&w);
-	if (has_memory) {
+	if (a.has_memory) {
 		json_w_key(&w, "memory");
-		json_w_u64(&w, memory);
+		json_w_u64(&w, a.memory);
 	}
-	if (has_cpus) {
+	if (a.has_cpus) {
 		json_w_key(&w, "cpus");
-		json_w_u64(&w, cpus);
+		json_w_u64(&w, a.cpus);
 	}
-	if (has_pids) {
+	if (a.has_pids) {
 		json_w_key(&w, "pids_limit");
-		json_w_i64(&w, pids < 0 ? 0 : pids);
+		json_w_i64(&w, a.pids < 0 ? 0 : a.pids);
 	}
-	if (restart) {
+	if (a.restart) {
 		json_w_key(&w, "restart");
-		json_w_str(&w, restart);
+		json_w_str(&w, a.restart);
 	}
 	json_w_obj_end(&w);
 	if (json_w_end(&w, &err) < 0) {
 		buf_done(&b);
 		return client_fail(CLIENT_EXIT_FAIL, &err);
 	}
-	int rc = each(WIRE_T_UPDATE, argc - optind, argv + optind, add_json, &b);
+	rc = each(WIRE_T_UPDATE, args.n, args.v, add_json, &b);
 	buf_done(&b);
 	return rc;
 }
 
 /* ---- restart ---- */
 
-static const char restart_usage[] =
-	"Usage: kettle restart [-t SECONDS] CONTAINER [CONTAINER...]\n"
-	"\n"
-	"Stop containers (SIGTERM, then SIGKILL after the grace period) and start them again.\n"
-	"Prints each name as given.\n"
-	"\n"
-	"Options:\n"
-	"  -t, --time SECONDS   Grace period before SIGKILL (default 10)\n"
-	"      --help           Print this help\n";
+const struct cli_cmd client_restart_cmd CLI_TABLE = {
+	.name = "restart",
+	.summary = "Stop and start containers again",
+	.synopsis = "kettle restart [-t SECONDS] CONTAINER [CONTAINER...]",
+	.description = "Stop containers (SIGTERM, then SIGKILL after the grace period) and start "
+		       "them again. Prints each name as given.",
+	.opts = client_stop_opts,
+	.nopts = CLIENT_STOP_NOPTS,
+	.pos = CLI_CONTAINERS,
+};
 
 static void add_timeout(struct wire_enc *e, const void *data)
 {
@@ -316,45 +310,26 @@ static void add_timeout(struct wire_enc *e, const void *data)
 
 int client_restart_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "time", required_argument, NULL, 't' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
 	uint64_t secs = STOP_DEFAULT_SECS, ms;
+	struct client_args args;
 	struct client cl;
 	struct wire_frame f;
 	struct kerr err;
-	int c, rc, last = 0;
+	int last = 0;
+	int rc = client_parse(&client_restart_cmd, argc, argv, client_stop_grace, &secs, &args);
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:t:", opts, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			if (str_to_u64(optarg, STOP_MAX_SECS, &secs, &err) < 0)
-				return client_usage_error(restart_usage, "-t: %s", err.msg);
-			break;
-		case 'H':
-			fputs(restart_usage, stdout);
-			return 0;
-		default:
-			return client_option_error(restart_usage, c, argc, argv);
-		}
-	}
-	if (optind >= argc)
-		return client_usage_error(restart_usage, "at least one container is required");
+	if (rc >= 0)
+		return rc;
 	ms = secs * 1000;
 	rc = client_open(&cl);
 	if (rc != 0)
 		return rc;
-	for (int i = optind; i < argc; i++) {
-		rc = ref_request(&cl, WIRE_T_STOP, argv[i], add_timeout, &ms, &f, &err);
+	for (int i = 0; i < args.n; i++) {
+		rc = ref_request(&cl, WIRE_T_STOP, args.v[i], add_timeout, &ms, &f, &err);
 		if (rc == 0)
-			rc = ref_request(&cl, WIRE_T_START, argv[i], NULL, NULL, &f, &err);
+			rc = ref_request(&cl, WIRE_T_START, args.v[i], NULL, NULL, &f, &err);
 		if (rc == 0) {
-			printf("%s\n", argv[i]);
+			printf("%s\n", args.v[i]);
 			continue;
 		}
 		fflush(stdout);
@@ -367,14 +342,19 @@ int client_restart_main(int argc, char **argv)
 
 /* ---- prune ---- */
 
-static const char prune_usage[] = "Usage: kettle prune [-f]\n"
-				  "\n"
-				  "Remove every stopped container (created, exited or dead) and\n"
-				  "print their ids.\n"
-				  "\n"
-				  "Options:\n"
-				  "  -f, --force   Do not ask for confirmation\n"
-				  "      --help    Print this help\n";
+static const struct cli_opt prune_opts[] CLI_TABLE = {
+	CLI_OPT('f', 'f', CLI_FLAG, 0, "force", "", "Do not ask for confirmation"),
+};
+
+const struct cli_cmd client_prune_cmd CLI_TABLE = {
+	.name = "prune",
+	.summary = "Remove every stopped container",
+	.synopsis = "kettle prune [-f]",
+	.description = "Remove every stopped container (created, exited or dead) and print "
+		       "their ids.",
+	.opts = prune_opts,
+	.nopts = CLI_COUNT(prune_opts),
+};
 
 static bool confirmed(void)
 {
@@ -425,37 +405,20 @@ static int stopped_ids(const uint8_t *text, size_t len, char (**ids)[IDS_ID_LEN 
 
 int client_prune_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
 	_cleanup_free_ char(*ids)[IDS_ID_LEN + 1] = NULL;
 	const uint8_t *json;
 	size_t len, n = 0, removed = 0;
 	bool force = false;
+	struct client_args args;
 	struct client cl;
 	struct wire_frame f;
 	struct wire_enc e;
 	struct kerr err;
-	int c, rc, last = 0;
+	int last = 0;
+	int rc = client_parse(&client_prune_cmd, argc, argv, client_opt_flag, &force, &args);
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:f", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			force = true;
-			break;
-		case 'H':
-			fputs(prune_usage, stdout);
-			return 0;
-		default:
-			return client_option_error(prune_usage, c, argc, argv);
-		}
-	}
-	if (optind < argc)
-		return client_usage_error(prune_usage, "unexpected argument `%s`", argv[optind]);
+	if (rc >= 0)
+		return rc;
 	if (!force && !confirmed())
 		return 0;
 	rc = client_open(&cl);
@@ -678,14 +641,15 @@ static int top_pids(const uint8_t *text, size_t len, long **pids, size_t *n, str
 	return 0;
 }
 
-static const char top_usage[] =
-	"Usage: kettle top CONTAINER\n"
-	"\n"
-	"List the processes of a running container, as `ps -ef` shows them\n"
-	"on the host: UID PID PPID C STIME TTY TIME CMD.\n"
-	"\n"
-	"Options:\n"
-	"      --help   Print this help\n";
+const struct cli_cmd client_top_cmd CLI_TABLE = {
+	.name = "top",
+	.summary = "List a container's processes",
+	.synopsis = "kettle top CONTAINER",
+	.description = "List the processes of a running container, as `ps -ef` shows them on "
+		       "the host: UID PID PPID C STIME TTY TIME CMD.",
+	/* the command checks them, worded "exactly one" */
+	.pos = { .max = CLI_ARGS_MANY, .first = CLI_CONTAINER, .rest = CLI_CONTAINER },
+};
 
 static int top_of(struct client *cl, const char *ref)
 {
@@ -769,32 +733,47 @@ static int top_of(struct client *cl, const char *ref)
 
 int client_top_main(int argc, char **argv)
 {
+	struct client_args args;
 	struct client cl;
-	int rc = help_only(top_usage, argc, argv);
+	int rc = client_parse(&client_top_cmd, argc, argv, NULL, NULL, &args);
 
 	if (rc >= 0)
 		return rc;
-	if (argc - optind != 1)
-		return client_usage_error(top_usage, "exactly one container is required, got %d",
-					  argc - optind);
+	if (args.n != 1)
+		return client_usage_error(&client_top_cmd,
+					  "exactly one container is required, got %d", args.n);
 	rc = client_open(&cl);
 	if (rc != 0)
 		return rc;
-	rc = top_of(&cl, argv[optind]);
+	rc = top_of(&cl, args.v[0]);
 	client_close(&cl);
 	return rc;
 }
 
 /* ---- info ---- */
 
-static const char info_usage[] = "Usage: kettle info [--format json]\n"
-				 "\n"
-				 "Describe the daemon: version, state root, runtime and its\n"
-				 "version, cgroup layout, and the containers by state.\n"
-				 "\n"
-				 "Options:\n"
-				 "      --format json   The daemon's document as it is\n"
-				 "      --help          Print this help\n";
+static const struct cli_opt info_opts[] CLI_TABLE = {
+	CLI_OPT('f', 0, CLI_CHOICE, 0, "format", "json", "The daemon's document as it is"),
+};
+
+const struct cli_cmd client_info_cmd CLI_TABLE = {
+	.name = "info",
+	.summary = "Show the daemon, its runtime and containers by state",
+	.synopsis = "kettle info [--format json]",
+	.description = "Describe the daemon: version, state root, runtime and its version, "
+		       "cgroup layout, and the containers by state.",
+	.opts = info_opts,
+	.nopts = CLI_COUNT(info_opts),
+};
+
+static int info_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
+{
+	(void)id;
+	if (strcmp(val, "json") != 0)
+		return client_usage_error(cmd, "--format `%s` is unknown (allowed: json)", val);
+	*(bool *)ctx = true;
+	return 0;
+}
 
 /* The first line `path --version` prints, or "" (bounded, with the child reaped). */
 static void runtime_version(const char *path, char *out, size_t cap)
@@ -844,12 +823,8 @@ static void info_field(const struct json_doc *d, const char *key, char *out, siz
 
 int client_info_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct json_tok toks[REPLY_TOKENS];
+	struct client_args args;
 	struct json_doc d;
 	struct client cl;
 	struct wire_frame f;
@@ -858,29 +833,10 @@ int client_info_main(int argc, char **argv)
 	const uint8_t *json;
 	size_t len;
 	bool as_json = false;
-	int c, rc;
+	int rc = client_parse(&client_info_cmd, argc, argv, info_option, &as_json, &args);
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "json") != 0)
-				return client_usage_error(info_usage,
-							  "--format `%s` is unknown (allowed: "
-							  "json)",
-							  optarg);
-			as_json = true;
-			break;
-		case 'H':
-			fputs(info_usage, stdout);
-			return 0;
-		default:
-			return client_option_error(info_usage, c, argc, argv);
-		}
-	}
-	if (optind < argc)
-		return client_usage_error(info_usage, "unexpected argument `%s`", argv[optind]);
+	if (rc >= 0)
+		return rc;
 	rc = client_open(&cl);
 	if (rc != 0)
 		return rc;

@@ -12,7 +12,6 @@
  * column unpadded); times are relative to now ("Up 3 minutes", "Exited (1) 2 minutes
  * ago"). Everything is computed from the reply: ps never reads the state root.
  */
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -467,72 +466,65 @@ static int show(const struct ps_args *a, struct ps_row *rows, size_t n)
 }
 
 enum {
-	OPT_NO_TRUNC = 256,
-	OPT_FORMAT,
-	OPT_HELP,
+	PS_NO_TRUNC = 256,
+	PS_FORMAT,
 };
 
-static const char usage[] = "Usage: kettle ps [-a] [-q] [--no-trunc] [--format table|json]\n"
-			    "\n"
-			    "List containers, newest first: running ones, or all with -a.\n"
-			    "\n"
-			    "Options:\n"
-			    "  -a, --all          Show all containers, not only running ones\n"
-			    "  -q, --quiet        Print ids only\n"
-			    "      --no-trunc     Full ids and commands\n"
-			    "      --format FMT   table (default) or json (one object per line)\n"
-			    "      --help         Print this help\n";
+static const struct cli_opt ps_opts[] CLI_TABLE = {
+	CLI_OPT('a', 'a', CLI_FLAG, 0, "all", "", "Show all containers, not only running ones"),
+	CLI_OPT('q', 'q', CLI_FLAG, 0, "quiet", "", "Print ids only"),
+	CLI_OPT(PS_NO_TRUNC, 0, CLI_FLAG, 0, "no-trunc", "", "Full ids and commands"),
+	CLI_OPT(PS_FORMAT, 0, CLI_CHOICE, 0, "format", "table|json",
+		"table (default) or json (one object per line)"),
+};
+
+const struct cli_cmd client_ps_cmd CLI_TABLE = {
+	.name = "ps",
+	.summary = "List containers",
+	.synopsis = "kettle ps [-a] [-q] [--no-trunc] [--format table|json]",
+	.description = "List containers, newest first: running ones, or all with -a.",
+	.opts = ps_opts,
+	.nopts = CLI_COUNT(ps_opts),
+};
+
+static int ps_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
+{
+	struct ps_args *a = ctx;
+
+	switch (id) {
+	case 'a':
+		a->all = true;
+		return 0;
+	case 'q':
+		a->quiet = true;
+		return 0;
+	case PS_NO_TRUNC:
+		a->no_trunc = true;
+		return 0;
+	default:
+		if (strcmp(val, "table") == 0)
+			a->format = PS_TABLE;
+		else if (strcmp(val, "json") == 0)
+			a->format = PS_JSON;
+		else
+			return client_usage_error(
+				cmd, "invalid --format `%s`, expected table or json", val);
+		return 0;
+	}
+}
 
 int client_ps_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "no-trunc", no_argument, NULL, OPT_NO_TRUNC },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ps_args a = { .format = PS_TABLE };
+	struct client_args args;
 	struct wire_frame reply;
 	struct wire_enc e;
 	struct client cl;
 	struct kerr err;
-	int c, rc;
+	int rc = client_parse(&client_ps_cmd, argc, argv, ps_option, &a, &args);
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:aq", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			a.all = true;
-			break;
-		case 'q':
-			a.quiet = true;
-			break;
-		case OPT_NO_TRUNC:
-			a.no_trunc = true;
-			break;
-		case OPT_FORMAT:
-			if (strcmp(optarg, "table") == 0)
-				a.format = PS_TABLE;
-			else if (strcmp(optarg, "json") == 0)
-				a.format = PS_JSON;
-			else
-				return client_usage_error(usage,
-							  "invalid --format `%s`, expected "
-							  "table or json",
-							  optarg);
-			break;
-		case OPT_HELP:
-			fputs(usage, stdout);
-			return 0;
-		default:
-			return client_option_error(usage, c, argc, argv);
-		}
-	}
-	if (optind < argc)
-		return client_usage_error(usage, "unexpected argument `%s`", argv[optind]);
+	if (rc >= 0)
+		return rc;
 	rc = client_open(&cl);
 	if (rc != 0)
 		return rc;

@@ -1,6 +1,6 @@
 /*
- * client_run: `kettle run` and `kettle create` (layer 3, client role): the option table
- * and usage, docker's flags gathered into a container record request (each flag's value
+ * client_run: `kettle run` and `kettle create` (layer 3, client role): their table (one
+ * option list for both), docker's flags gathered into a container record request (each flag's value
  * is checked and converted by client_runflags.c), sent as CREATE; then, for run, START
  * and either the id (-d) or the container's output relayed until it exits
  * (client_session_attach); for create, the id.
@@ -10,7 +10,6 @@
  * behind. The argument list stops at the first non-option ("+"), so the container's own
  * flags are never taken for kettle's.
  */
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,13 +23,13 @@
 #include "base/str.h"
 
 struct run_args {
-	bool run;	   /* `run` (else `create`) */
-	bool help;	   /* --help was printed */
-	bool detach;	   /* -d */
-	const char *keys;  /* --detach-keys, or NULL for ctrl-p,ctrl-q */
-	const char *user;  /* -u as given; resolved once the rootfs is known */
-	bool no_health;	   /* --no-healthcheck */
-	struct record rec; /* the create request being built; owned */
+	const struct cli_cmd *cmd; /* client_run_cmd or client_create_cmd */
+	bool run;		   /* `run` (else `create`) */
+	bool detach;		   /* -d */
+	const char *keys;	   /* --detach-keys, or NULL for ctrl-p,ctrl-q */
+	const char *user;	   /* -u as given; resolved once the rootfs is known */
+	bool no_health;		   /* --no-healthcheck */
+	struct record rec;	   /* the create request being built; owned */
 };
 
 /* ---- the option table ---- */
@@ -50,7 +49,6 @@ enum {
 	OPT_RUNTIME,
 	OPT_ROOTFS,
 	OPT_BUNDLE,
-	OPT_HELP,
 	OPT_RESTART,
 	OPT_RESTART_DELAY,
 	OPT_RESTART_MAX_DELAY,
@@ -68,74 +66,136 @@ enum {
 	OPT_NO_HEALTHCHECK,
 };
 
-static const struct option run_opts[] = {
-	{ "detach", no_argument, NULL, 'd' },
-	{ "interactive", no_argument, NULL, 'i' },
-	{ "tty", no_argument, NULL, 't' },
-	{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
-	{ "rm", no_argument, NULL, OPT_RM },
-	{ "name", required_argument, NULL, OPT_NAME },
-	{ "env", required_argument, NULL, 'e' },
-	{ "env-file", required_argument, NULL, OPT_ENV_FILE },
-	{ "workdir", required_argument, NULL, 'w' },
-	{ "user", required_argument, NULL, 'u' },
-	{ "volume", required_argument, NULL, 'v' },
-	{ "tmpfs", required_argument, NULL, OPT_TMPFS },
-	{ "hostname", required_argument, NULL, 'h' },
-	{ "network", required_argument, NULL, OPT_NETWORK },
-	{ "memory", required_argument, NULL, 'm' },
-	{ "cpus", required_argument, NULL, OPT_CPUS },
-	{ "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT },
-	{ "read-only", no_argument, NULL, OPT_READ_ONLY },
-	{ "cap-add", required_argument, NULL, OPT_CAP_ADD },
-	{ "cap-drop", required_argument, NULL, OPT_CAP_DROP },
-	{ "privileged", no_argument, NULL, OPT_PRIVILEGED },
-	{ "label", required_argument, NULL, 'l' },
-	{ "runtime", required_argument, NULL, OPT_RUNTIME },
-	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
-	{ "bundle", required_argument, NULL, OPT_BUNDLE },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "restart", required_argument, NULL, OPT_RESTART },
-	{ "restart-delay", required_argument, NULL, OPT_RESTART_DELAY },
-	{ "restart-max-delay", required_argument, NULL, OPT_RESTART_MAX_DELAY },
-	{ "restart-reset", required_argument, NULL, OPT_RESTART_RESET },
-	{ "log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE },
-	{ "log-max-files", required_argument, NULL, OPT_LOG_MAX_FILES },
-	{ "init", no_argument, NULL, OPT_INIT },
-	{ "health-cmd", required_argument, NULL, OPT_HEALTH_CMD },
-	{ "health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL },
-	{ "health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT },
-	{ "health-retries", required_argument, NULL, OPT_HEALTH_RETRIES },
-	{ "health-start-period", required_argument, NULL, OPT_HEALTH_START_PERIOD },
-	{ "health-on-failure", required_argument, NULL, OPT_HEALTH_ON_FAILURE },
-	{ "no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK },
-	{ NULL, 0, NULL, 0 },
+static const struct cli_opt run_opts[] CLI_TABLE = {
+	CLI_OPT('d', 'd', CLI_FLAG, 0, "detach", "",
+		"Run in the background and print the container's id"),
+	CLI_OPT('i', 'i', CLI_FLAG, 0, "interactive", "",
+		"Keep stdin open (and relay ours when in the foreground)"),
+	CLI_OPT('t', 't', CLI_FLAG, 0, "tty", "",
+		"Allocate a terminal; ours goes raw while attached"),
+	CLIENT_OPT_DETACH_KEYS(OPT_DETACH_KEYS),
+	CLI_OPT(OPT_RM, 0, CLI_FLAG, 0, "rm", "", "Remove the container when it exits"),
+	CLI_OPT(OPT_NAME, 0, CLI_STRING, 0, "name", "NAME",
+		"Name the container (unique; generated when absent)"),
+	CLIENT_OPT_ENV,
+	CLI_OPT(OPT_ENV_FILE, 0, CLI_FILE, CLI_REPEAT, "env-file", "FILE",
+		"Read variables from FILE, one KEY=VALUE per line"),
+	CLIENT_OPT_WORKDIR,
+	CLI_OPT('u', 'u', CLI_STRING, 0, "user", "UID[:GID]",
+		"User and group, numeric or names from the rootfs"),
+	CLI_OPT('v', 'v', CLI_FILE, CLI_REPEAT, "volume", "HOST:CTR[:ro|rw]",
+		"Bind mount a host path"),
+	CLI_OPT(OPT_TMPFS, 0, CLI_STRING, CLI_REPEAT, "tmpfs", "PATH", "Mount a tmpfs at PATH"),
+	CLI_OPT('h', 'h', CLI_STRING, 0, "hostname", "NAME", "Container host name"),
+	CLI_OPT(OPT_NETWORK, 0, CLI_STRING, 0, "network", "MODE",
+		"none (default), host or ns:PATH"),
+	CLI_OPT('m', 'm', CLI_SIZE, 0, "memory", "SIZE", "Memory limit (e.g. 64m, 1g)"),
+	CLI_OPT(OPT_CPUS, 0, CLI_NUMBER, 0, "cpus", "N", "CPU limit (e.g. 1.5)"),
+	CLI_OPT(OPT_PIDS_LIMIT, 0, CLI_NUMBER, 0, "pids-limit", "N",
+		"Process limit (-1 or 0: unlimited)"),
+	CLI_OPT(OPT_READ_ONLY, 0, CLI_FLAG, 0, "read-only", "",
+		"Mount the root filesystem read-only"),
+	CLI_OPT(OPT_INIT, 0, CLI_FLAG, 0, "init", "",
+		"Run kettle's init as PID 1: it reaps zombies and forwards signals to the command "
+		"(a read-only copy at /dev/init)"),
+	CLI_OPT(OPT_CAP_ADD, 0, CLI_STRING, CLI_REPEAT, "cap-add", "CAP",
+		"Add a capability (or ALL)"),
+	CLI_OPT(OPT_CAP_DROP, 0, CLI_STRING, CLI_REPEAT, "cap-drop", "CAP",
+		"Drop a capability (or ALL)"),
+	CLI_OPT(OPT_PRIVILEGED, 0, CLI_FLAG, 0, "privileged", "",
+		"All capabilities, no masked paths, all devices"),
+	CLI_OPT('l', 'l', CLI_STRING, CLI_REPEAT, "label", "KEY=VALUE", "Set a label"),
+	CLI_OPT(OPT_RUNTIME, 0, CLI_FILE, 0, "runtime", "PATH",
+		"OCI runtime binary (default: the daemon's)"),
+	CLI_OPT(OPT_ROOTFS, 0, CLI_DIR, 0, "rootfs", "DIR",
+		"Root filesystem; kettle writes the bundle's config.json"),
+	CLI_OPT(OPT_BUNDLE, 0, CLI_DIR, 0, "bundle", "DIR",
+		"OCI bundle whose config.json is used as it is"),
+	CLI_OPT(OPT_RESTART, 0, CLI_STRING, 0, "restart", "POLICY",
+		"no (default), on-failure[:MAX], always or unless-stopped (docker's meanings; the "
+		"shim restarts it even while the daemon is down; stop, kill and rm end "
+		"supervision)"),
+	CLI_OPT(OPT_RESTART_DELAY, 0, CLI_DURATION, 0, "restart-delay", "D",
+		"Crash-loop backoff: the first restart is at once, the next after D (default 10s), "
+		"doubling each time..."),
+	CLI_OPT(OPT_RESTART_MAX_DELAY, 0, CLI_DURATION, 0, "restart-max-delay", "D",
+		"...up to D (default 5m)..."),
+	CLI_OPT(OPT_RESTART_RESET, 0, CLI_DURATION, 0, "restart-reset", "D",
+		"...until a run lasts D (default 10m): the kubelet's sequence, not docker's "
+		"100ms/1m/10s, so a container that crashes after 11s is not restarted every 100ms "
+		"forever. Durations like 50ms, 10s, 5m; defaults set by the daemon"),
+	CLI_OPT(OPT_LOG_MAX_SIZE, 0, CLI_SIZE, 0, "log-max-size", "SIZE",
+		"Rotate ctr.log at SIZE (default 10m, set by the daemon)"),
+	CLI_OPT(OPT_LOG_MAX_FILES, 0, CLI_NUMBER, 0, "log-max-files", "N",
+		"Log files kept, the current one included (default 3)"),
+	CLI_OPT(OPT_HEALTH_CMD, 0, CLI_STRING, 0, "health-cmd", "CMD",
+		"Health check, run in the container as `/bin/sh -c CMD` by the shim (so it goes on "
+		"while the daemon is down); exit 0 means healthy"),
+	CLI_OPT(OPT_HEALTH_INTERVAL, 0, CLI_DURATION, 0, "health-interval", "D",
+		"Time between checks (default 30s)"),
+	CLI_OPT(OPT_HEALTH_TIMEOUT, 0, CLI_DURATION, 0, "health-timeout", "D",
+		"A check running longer is killed and fails (default 30s)"),
+	CLI_OPT(OPT_HEALTH_RETRIES, 0, CLI_NUMBER, 0, "health-retries", "N",
+		"Failures in a row that make it unhealthy (default 3)"),
+	CLI_OPT(OPT_HEALTH_START_PERIOD, 0, CLI_DURATION, 0, "health-start-period", "D",
+		"Failures in this time after a start do not count until a check passed (default "
+		"0s)"),
+	CLI_OPT(OPT_HEALTH_ON_FAILURE, 0, CLI_CHOICE, 0, "health-on-failure",
+		"none|kill|restart|stop",
+		"Once unhealthy: none (default), kill, restart (through the restart backoff, "
+		"whatever the policy) or stop"),
+	CLI_OPT(OPT_NO_HEALTHCHECK, 0, CLI_FLAG, 0, "no-healthcheck", "",
+		"No health check (conflicts with --health-*)"),
 };
 
-/* The --health-* options; 1 when c is none of them. */
-static int health_option(const char *usage, struct run_args *a, int c, const char *val)
+const struct cli_cmd client_run_cmd CLI_TABLE = {
+	.name = "run",
+	.summary = "Create and start a container",
+	.synopsis = "kettle run [OPTIONS] (--rootfs DIR | --bundle DIR) [--] [COMMAND [ARG...]]",
+	.description = "Create and start a container. Without -d, its stdout and stderr are "
+		       "relayed as they arrive, SIGINT/SIGTERM/SIGHUP are forwarded to it, and "
+		       "kettle exits with its exit code; with -d the full id is printed.",
+	.opts = run_opts,
+	.nopts = CLI_COUNT(run_opts),
+	.pos = { .max = CLI_ARGS_MANY, .first = CLI_ANYTHING, .rest = CLI_ANYTHING },
+};
+
+const struct cli_cmd client_create_cmd CLI_TABLE = {
+	.name = "create",
+	.summary = "Create a container without starting it",
+	.synopsis = "kettle create [OPTIONS] (--rootfs DIR | --bundle DIR) [--] [COMMAND [ARG...]]",
+	.description = "Create a container without starting it and print its full id. The "
+		       "options are those of `kettle run` except -d (see `kettle run --help`).",
+	.opts = run_opts,
+	.nopts = CLI_COUNT(run_opts),
+	.flags = CLI_OPTIONS_ELSEWHERE,
+	.pos = { .max = CLI_ARGS_MANY, .first = CLI_ANYTHING, .rest = CLI_ANYTHING },
+};
+
+/* The --health-* options (run_option's other ids). */
+static int health_option(const struct cli_cmd *cmd, struct run_args *a, int id, const char *val)
 {
 	struct record *r = &a->rec;
 	struct kerr err;
 	uint64_t n;
 
-	switch (c) {
+	switch (id) {
 	case OPT_HEALTH_CMD:
 		free(r->health_cmd);
 		r->health_cmd = strdup(val);
 		return r->health_cmd ? 0 : client_runflags_out_of_memory();
 	case OPT_HEALTH_INTERVAL:
-		return client_runflags_health_duration(usage, "--health-interval", val,
+		return client_runflags_health_duration(cmd, "--health-interval", val,
 						       &r->health_interval_ms);
 	case OPT_HEALTH_TIMEOUT:
-		return client_runflags_health_duration(usage, "--health-timeout", val,
+		return client_runflags_health_duration(cmd, "--health-timeout", val,
 						       &r->health_timeout_ms);
 	case OPT_HEALTH_START_PERIOD:
-		return client_runflags_health_duration(usage, "--health-start-period", val,
+		return client_runflags_health_duration(cmd, "--health-start-period", val,
 						       &r->health_start_period_ms);
 	case OPT_HEALTH_RETRIES:
 		if (str_to_u64(val, RECORD_HEALTH_RETRIES_MAX, &n, &err) < 0)
-			return client_usage_error(usage,
+			return client_usage_error(cmd,
 						  "--health-retries `%s` is out of range, expected "
 						  "0..%u (0: the default, 3)",
 						  val, RECORD_HEALTH_RETRIES_MAX);
@@ -143,30 +203,30 @@ static int health_option(const char *usage, struct run_args *a, int c, const cha
 		return 0;
 	case OPT_HEALTH_ON_FAILURE:
 		if (record_health_action_parse(val, &r->health_on_failure, &err) < 0)
-			return client_usage_error(usage, "--health-on-failure: %s", err.msg);
+			return client_usage_error(cmd, "--health-on-failure: %s", err.msg);
 		return 0;
 	case OPT_NO_HEALTHCHECK:
 		a->no_health = true;
 		return 0;
 	default:
-		return 1;
+		return 0;
 	}
 }
 
-/* One option; returns 0 or the exit code after printing. */
-static int run_option(const char *usage, struct run_args *a, int c, char *val, int argc,
-		      char **argv)
+/* One option (client_opt_fn); returns 0 or the exit code after printing. */
+static int run_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 {
+	struct run_args *a = ctx;
 	struct record *r = &a->rec;
 	struct kerr err;
 	uint64_t u;
 	int64_t i;
 
-	switch (c) {
+	switch (id) {
 	case 'd':
 		if (!a->run)
-			return client_usage_error(usage, "-d/--detach is for `kettle run`; `kettle "
-							 "create` never starts the container");
+			return client_usage_error(cmd, "-d/--detach is for `kettle run`; `kettle "
+						       "create` never starts the container");
 		a->detach = true;
 		return 0;
 	case 'i':
@@ -183,16 +243,16 @@ static int run_option(const char *usage, struct run_args *a, int c, char *val, i
 		return 0;
 	case OPT_NAME:
 		if (ids_check_name(val, &err) < 0)
-			return client_usage_error(usage, "--name: %s", err.msg);
+			return client_usage_error(cmd, "--name: %s", err.msg);
 		str_copy(r->name, sizeof(r->name), val);
 		return 0;
 	case 'e':
-		return client_runflags_add_env(usage, r, val, "--env");
+		return client_runflags_add_env(cmd, r, val, "--env");
 	case OPT_ENV_FILE:
-		return client_runflags_add_env_file(usage, r, val);
+		return client_runflags_add_env_file(cmd, r, val);
 	case 'w':
 		if (val[0] != '/')
-			return client_usage_error(usage,
+			return client_usage_error(cmd,
 						  "--workdir `%s` is not an absolute path, "
 						  "expected one starting with /",
 						  val);
@@ -203,10 +263,10 @@ static int run_option(const char *usage, struct run_args *a, int c, char *val, i
 		a->user = val;
 		return 0;
 	case 'v':
-		return client_runflags_add_volume(usage, r, val);
+		return client_runflags_add_volume(cmd, r, val);
 	case OPT_TMPFS:
 		if (val[0] != '/' || strchr(val, ':'))
-			return client_usage_error(usage,
+			return client_usage_error(cmd,
 						  "invalid --tmpfs `%s`, expected an absolute "
 						  "container path (mount options are not "
 						  "supported)",
@@ -217,10 +277,10 @@ static int run_option(const char *usage, struct run_args *a, int c, char *val, i
 		r->hostname = strdup(val);
 		return r->hostname ? 0 : client_runflags_out_of_memory();
 	case OPT_NETWORK:
-		return client_runflags_set_network(usage, r, val);
+		return client_runflags_set_network(cmd, r, val);
 	case 'm':
 		if (str_parse_size(val, &u, &err) < 0)
-			return client_usage_error(usage, "--memory: %s", err.msg);
+			return client_usage_error(cmd, "--memory: %s", err.msg);
 		r->memory_bytes = u;
 		return 0;
 	case OPT_CPUS: {
@@ -228,9 +288,9 @@ static int run_option(const char *usage, struct run_args *a, int c, char *val, i
 		if (n < 1)
 			n = 1;
 		if (str_parse_milli(val, (uint64_t)n * 1000, &u, &err) < 0)
-			return client_usage_error(usage, "--cpus: %s", err.msg);
+			return client_usage_error(cmd, "--cpus: %s", err.msg);
 		if (u == 0)
-			return client_usage_error(usage,
+			return client_usage_error(cmd,
 						  "--cpus `%s` is zero, expected 0.001 to %ld "
 						  "(the CPUs available)",
 						  val, n);
@@ -239,8 +299,8 @@ static int run_option(const char *usage, struct run_args *a, int c, char *val, i
 	}
 	case OPT_PIDS_LIMIT:
 		if (str_to_i64(val, -1, INT64_MAX, &i, &err) < 0)
-			return client_usage_error(
-				usage, "--pids-limit: %s (-1 and 0 mean unlimited)", err.msg);
+			return client_usage_error(cmd, "--pids-limit: %s (-1 and 0 mean unlimited)",
+						  err.msg);
 		r->pids_limit = i;
 		return 0;
 	case OPT_READ_ONLY:
@@ -250,113 +310,100 @@ static int run_option(const char *usage, struct run_args *a, int c, char *val, i
 		r->init = true;
 		return 0;
 	case OPT_CAP_ADD:
-		return client_runflags_add_cap(usage, &r->cap_add, "--cap-add", val);
+		return client_runflags_add_cap(cmd, &r->cap_add, "--cap-add", val);
 	case OPT_CAP_DROP:
-		return client_runflags_add_cap(usage, &r->cap_drop, "--cap-drop", val);
+		return client_runflags_add_cap(cmd, &r->cap_drop, "--cap-drop", val);
 	case OPT_PRIVILEGED:
 		r->privileged = true;
 		return 0;
 	case 'l':
 		if (val[0] == '\0' || val[0] == '=')
-			return client_usage_error(usage, "invalid --label `%s`, expected KEY=VALUE",
+			return client_usage_error(cmd, "invalid --label `%s`, expected KEY=VALUE",
 						  val);
 		return client_runflags_strv_push(
 			&r->labels,
 			strchr(val, '=') ? strdup(val) : client_runflags_concat3(val, "=", ""));
 	case OPT_RUNTIME:
-		return client_runflags_set_runtime(usage, r, val);
+		return client_runflags_set_runtime(cmd, r, val);
 	case OPT_ROOTFS:
-		return client_runflags_abs_flag(usage, "--rootfs", val, &r->rootfs);
+		return client_runflags_abs_flag(cmd, "--rootfs", val, &r->rootfs);
 	case OPT_BUNDLE:
-		return client_runflags_abs_flag(usage, "--bundle", val, &r->bundle);
-	case OPT_HELP:
-		fputs(usage, stdout);
-		a->help = true;
-		return 0;
+		return client_runflags_abs_flag(cmd, "--bundle", val, &r->bundle);
 	case OPT_RESTART:
 		if (restart_parse(val, &r->restart, &err) < 0)
-			return client_usage_error(usage, "--restart: %s", err.msg);
+			return client_usage_error(cmd, "--restart: %s", err.msg);
 		return 0;
 	case OPT_RESTART_DELAY:
-		return client_runflags_restart_duration(usage, "--restart-delay", val,
+		return client_runflags_restart_duration(cmd, "--restart-delay", val,
 							&r->restart_delay_ms);
 	case OPT_RESTART_MAX_DELAY:
-		return client_runflags_restart_duration(usage, "--restart-max-delay", val,
+		return client_runflags_restart_duration(cmd, "--restart-max-delay", val,
 							&r->restart_max_delay_ms);
 	case OPT_RESTART_RESET:
-		return client_runflags_restart_duration(usage, "--restart-reset", val,
+		return client_runflags_restart_duration(cmd, "--restart-reset", val,
 							&r->restart_reset_ms);
 	case OPT_LOG_MAX_SIZE:
 		if (str_parse_size(val, &r->log_max_size, &err) < 0)
-			return client_usage_error(usage, "--log-max-size: %s", err.msg);
+			return client_usage_error(cmd, "--log-max-size: %s", err.msg);
 		if (r->log_max_size < LOGFILE_MIN_SIZE || r->log_max_size > LOGFILE_MAX_SIZE)
-			return client_usage_error(usage,
+			return client_usage_error(cmd,
 						  "--log-max-size `%s` is out of range, expected "
 						  "1k to 1t",
 						  val);
 		return 0;
-	case OPT_LOG_MAX_FILES: {
-		uint64_t n;
-
-		if (str_to_u64(val, LOGFILE_MAX_FILES, &n, &err) < 0 || n == 0)
-			return client_usage_error(usage,
+	case OPT_LOG_MAX_FILES:
+		if (str_to_u64(val, LOGFILE_MAX_FILES, &u, &err) < 0 || u == 0)
+			return client_usage_error(cmd,
 						  "--log-max-files `%s` is out of range, expected "
 						  "1..%u",
 						  val, LOGFILE_MAX_FILES);
-		r->log_max_files = (uint32_t)n;
+		r->log_max_files = (uint32_t)u;
 		return 0;
-	}
-	default: {
-		int rc = health_option(usage, a, c, val);
-
-		return rc != 1 ? rc : client_option_error(usage, c, argc, argv);
-	}
+	default:
+		return health_option(cmd, a, id, val);
 	}
 }
 
-static int parse_run_args(int argc, char **argv, const char *usage, struct run_args *a)
+/* Returns -1 to go on, else the exit code (0 after --help). */
+static int parse_run_args(int argc, char **argv, struct run_args *a)
 {
+	const struct cli_cmd *cmd = a->cmd;
+	struct client_args args;
 	struct kerr err;
-	int c;
+	int rc = client_parse(cmd, argc, argv, run_option, a, &args);
 
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:dite:w:u:v:h:m:l:", run_opts, NULL)) != -1) {
-		int rc = run_option(usage, a, c, optarg, argc, argv);
-		if (rc != 0 || a->help)
-			return rc;
-	}
+	if (rc >= 0)
+		return rc;
 	struct record *r = &a->rec;
 	if (!r->rootfs && !r->bundle)
-		return client_usage_error(usage, "one of --rootfs DIR or --bundle DIR is required");
+		return client_usage_error(cmd, "one of --rootfs DIR or --bundle DIR is required");
 	if (r->rootfs && r->bundle)
-		return client_usage_error(usage, "--rootfs and --bundle cannot be used together");
-	if (r->rootfs && optind >= argc)
-		return client_usage_error(usage, "a command is required with --rootfs");
-	for (int k = optind; k < argc; k++)
-		if (client_runflags_strv_push(&r->args, strdup(argv[k])) != 0)
+		return client_usage_error(cmd, "--rootfs and --bundle cannot be used together");
+	if (r->rootfs && args.n == 0)
+		return client_usage_error(cmd, "a command is required with --rootfs");
+	for (int k = 0; k < args.n; k++)
+		if (client_runflags_strv_push(&r->args, strdup(args.v[k])) != 0)
 			return CLIENT_EXIT_FAIL;
-	if (a->user && client_runflags_resolve_user(usage, &a->rec, a->user) != 0)
+	if (a->user && client_runflags_resolve_user(cmd, &a->rec, a->user) != 0)
 		return CLIENT_EXIT_FAIL;
 	if (a->no_health &&
 	    (r->health_cmd || r->health_interval_ms || r->health_timeout_ms ||
 	     r->health_start_period_ms || r->health_retries || r->health_on_failure))
-		return client_usage_error(usage, "--no-healthcheck conflicts with --health-* "
-						 "options");
+		return client_usage_error(cmd, "--no-healthcheck conflicts with --health-* "
+					       "options");
 	if (a->keys) {
 		uint8_t keys[CLIENT_DETACH_KEYS_MAX];
 		size_t n;
 
 		if (client_detach_keys_parse(a->keys, keys, &n, &err) < 0)
-			return client_usage_error(usage, "--detach-keys: %s", err.msg);
+			return client_usage_error(cmd, "--detach-keys: %s", err.msg);
 	}
 	if (a->run && !a->detach && r->tty && r->stdin_open && !isatty(STDIN_FILENO))
-		return client_usage_error(usage,
-					  "the input device is not a TTY: -t with -i needs a "
-					  "terminal on stdin (use -i alone for pipes)");
+		return client_usage_error(cmd, "the input device is not a TTY: -t with -i needs a "
+					       "terminal on stdin (use -i alone for pipes)");
 	if (record_validate(r, true, &err) < 0)
-		return client_usage_error(usage, "%s", err.msg);
-	return 0;
+		return client_usage_error(cmd, "%s", err.msg);
+	return -1;
 }
 
 /* CREATE; on success id and name are filled. Failures are printed; 126/127 pass on.
@@ -425,16 +472,16 @@ static int run_session(struct client *cl, const struct run_args *a, const char *
 	return client_session_attach(cl, &o);
 }
 
-static int run_or_create(int argc, char **argv, const char *usage, bool run)
+static int run_or_create(int argc, char **argv, const struct cli_cmd *cmd, bool run)
 {
-	struct run_args a = { .run = run };
+	struct run_args a = { .cmd = cmd, .run = run };
 	struct client cl;
 	char id[IDS_ID_LEN + 1] = "", name[IDS_NAME_MAX + 1] = "";
 	int rc;
 
 	record_init(&a.rec);
-	rc = parse_run_args(argc, argv, usage, &a);
-	if (rc != 0 || a.help) {
+	rc = parse_run_args(argc, argv, &a);
+	if (rc >= 0) {
 		record_done(&a.rec);
 		return rc;
 	}
@@ -460,78 +507,12 @@ static int run_or_create(int argc, char **argv, const char *usage, bool run)
 	return rc;
 }
 
-static const char run_usage[] =
-	"Usage: kettle run [OPTIONS] (--rootfs DIR | --bundle DIR) [--] [COMMAND [ARG...]]\n"
-	"\n"
-	"Create and start a container. Without -d, its stdout and stderr are relayed as they\n"
-	"arrive, SIGINT/SIGTERM/SIGHUP are forwarded to it, and kettle exits with its exit\n"
-	"code; with -d the full id is printed.\n"
-	"\n"
-	"Options:\n"
-	"  -d, --detach            Run in the background and print the container's id\n"
-	"  -i, --interactive       Keep stdin open (and relay ours when in the foreground)\n"
-	"  -t, --tty               Allocate a terminal; ours goes raw while attached\n"
-	"      --detach-keys KEYS  Detach sequence with -t (default ctrl-p,ctrl-q)\n"
-	"      --rm                Remove the container when it exits\n"
-	"      --name NAME         Name the container (unique; generated when absent)\n"
-	"  -e, --env KEY=VALUE     Set a variable (KEY alone: take it from this environment)\n"
-	"      --env-file FILE     Read variables from FILE, one KEY=VALUE per line\n"
-	"  -w, --workdir DIR       Working directory inside the container (absolute)\n"
-	"  -u, --user UID[:GID]    User and group, numeric or names from the rootfs\n"
-	"  -v, --volume HOST:CTR[:ro|rw]  Bind mount a host path\n"
-	"      --tmpfs PATH        Mount a tmpfs at PATH\n"
-	"  -h, --hostname NAME     Container host name\n"
-	"      --network MODE      none (default), host or ns:PATH\n"
-	"  -m, --memory SIZE       Memory limit (e.g. 64m, 1g)\n"
-	"      --cpus N            CPU limit (e.g. 1.5)\n"
-	"      --pids-limit N      Process limit (-1 or 0: unlimited)\n"
-	"      --read-only         Mount the root filesystem read-only\n"
-	"      --init              Run kettle's init as PID 1: it reaps zombies and forwards\n"
-	"                          signals to the command (a read-only copy at /dev/init)\n"
-	"      --cap-add CAP       Add a capability (or ALL)\n"
-	"      --cap-drop CAP      Drop a capability (or ALL)\n"
-	"      --privileged        All capabilities, no masked paths, all devices\n"
-	"  -l, --label KEY=VALUE   Set a label\n"
-	"      --runtime PATH      OCI runtime binary (default: the daemon's)\n"
-	"      --rootfs DIR        Root filesystem; kettle writes the bundle's config.json\n"
-	"      --bundle DIR        OCI bundle whose config.json is used as it is\n"
-	"      --restart POLICY    no (default), on-failure[:MAX], always or unless-stopped\n"
-	"                          (docker's meanings; the shim restarts it even while the\n"
-	"                          daemon is down; stop, kill and rm end supervision)\n"
-	"      --restart-delay D   Crash-loop backoff: the first restart is at once, the\n"
-	"                          next after D (default 10s), doubling each time...\n"
-	"      --restart-max-delay D  ...up to D (default 5m)...\n"
-	"      --restart-reset D   ...until a run lasts D (default 10m): the kubelet's\n"
-	"                          sequence, not docker's 100ms/1m/10s, so a container that\n"
-	"                          crashes after 11s is not restarted every 100ms forever.\n"
-	"                          Durations like 50ms, 10s, 5m; defaults set by the daemon\n"
-	"      --log-max-size SIZE Rotate ctr.log at SIZE (default 10m, set by the daemon)\n"
-	"      --log-max-files N   Log files kept, the current one included (default 3)\n"
-	"      --health-cmd CMD    Health check, run in the container as `/bin/sh -c CMD` by\n"
-	"                          the shim (so it goes on while the daemon is down); exit 0\n"
-	"                          means healthy\n"
-	"      --health-interval D Time between checks (default 30s)\n"
-	"      --health-timeout D  A check running longer is killed and fails (default 30s)\n"
-	"      --health-retries N  Failures in a row that make it unhealthy (default 3)\n"
-	"      --health-start-period D  Failures in this time after a start do not count\n"
-	"                          until a check passed (default 0s)\n"
-	"      --health-on-failure ACTION  Once unhealthy: none (default), kill, restart\n"
-	"                          (through the restart backoff, whatever the policy) or stop\n"
-	"      --no-healthcheck    No health check (conflicts with --health-*)\n"
-	"      --help              Print this help\n";
-
 int client_run_main(int argc, char **argv)
 {
-	return run_or_create(argc, argv, run_usage, true);
+	return run_or_create(argc, argv, &client_run_cmd, true);
 }
-
-static const char create_usage[] =
-	"Usage: kettle create [OPTIONS] (--rootfs DIR | --bundle DIR) [--] [COMMAND [ARG...]]\n"
-	"\n"
-	"Create a container without starting it and print its full id. The options are\n"
-	"those of `kettle run` except -d (see `kettle run --help`).\n";
 
 int client_create_main(int argc, char **argv)
 {
-	return run_or_create(argc, argv, create_usage, false);
+	return run_or_create(argc, argv, &client_create_cmd, false);
 }

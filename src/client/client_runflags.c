@@ -124,12 +124,13 @@ static char *absolute_path(const char *path)
 	return joined;
 }
 
-int client_runflags_abs_flag(const char *usage, const char *flag, const char *val, char **out)
+int client_runflags_abs_flag(const struct cli_cmd *cmd, const char *flag, const char *val,
+			     char **out)
 {
 	char *p = absolute_path(val);
 
 	if (!p)
-		return client_usage_error(usage, "%s `%s`: cannot make it absolute: %s", flag, val,
+		return client_usage_error(cmd, "%s `%s`: cannot make it absolute: %s", flag, val,
 					  strerror(errno));
 	free(*out);
 	*out = p;
@@ -140,12 +141,13 @@ int client_runflags_abs_flag(const char *usage, const char *flag, const char *va
 
 /* docker's -e: "K=V" as given; "K" alone takes K's value from our environment and is
  * dropped when we have none. */
-int client_runflags_add_env(const char *usage, struct record *r, const char *kv, const char *flag)
+int client_runflags_add_env(const struct cli_cmd *cmd, struct record *r, const char *kv,
+			    const char *flag)
 {
 	const char *eq = strchr(kv, '=');
 
 	if (eq == kv || kv[0] == '\0')
-		return client_usage_error(usage,
+		return client_usage_error(cmd,
 					  "%s `%s` has an empty variable name, expected "
 					  "KEY=VALUE or KEY",
 					  flag, kv);
@@ -163,7 +165,7 @@ static bool is_space(char c)
 /* docker's --env-file: one KEY=VALUE per line, leading blanks ignored, '#' starts a
  * comment line, blank lines skipped, a line without '=' is KEY taken from our
  * environment. The value is kept verbatim (no quotes are removed). */
-int client_runflags_add_env_file(const char *usage, struct record *r, const char *path)
+int client_runflags_add_env_file(const struct cli_cmd *cmd, struct record *r, const char *path)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	_cleanup_free_ char *text = NULL;
@@ -171,18 +173,18 @@ int client_runflags_add_env_file(const char *usage, struct record *r, const char
 	size_t len = 0;
 
 	if (fd < 0)
-		return client_usage_error(usage, "--env-file `%s`: %s", path, strerror(errno));
+		return client_usage_error(cmd, "--env-file `%s`: %s", path, strerror(errno));
 	text = malloc(ENV_FILE_MAX + 1);
 	if (!text)
-		return client_usage_error(usage, "--env-file `%s`: out of memory", path);
+		return client_usage_error(cmd, "--env-file `%s`: out of memory", path);
 	if (fd_read_full(fd, text, ENV_FILE_MAX + 1, &len, &err) < 0)
-		return client_usage_error(usage, "--env-file `%s`: %s", path, err.msg);
+		return client_usage_error(cmd, "--env-file `%s`: %s", path, err.msg);
 	if (len > ENV_FILE_MAX)
-		return client_usage_error(usage, "--env-file `%s` is larger than %u bytes", path,
+		return client_usage_error(cmd, "--env-file `%s` is larger than %u bytes", path,
 					  ENV_FILE_MAX);
 	text[len] = '\0';
 	if (memchr(text, '\0', len))
-		return client_usage_error(usage,
+		return client_usage_error(cmd,
 					  "--env-file `%s` contains a NUL byte, expected "
 					  "text lines KEY=VALUE",
 					  path);
@@ -202,11 +204,11 @@ int client_runflags_add_env_file(const char *usage, struct record *r, const char
 			for (size_t i = 0; i < klen; i++)
 				if (is_space(line[i]))
 					return client_usage_error(
-						usage,
+						cmd,
 						"--env-file `%s` line %u: variable `%.*s` "
 						"contains whitespace, expected KEY=VALUE",
 						path, lineno, (int)klen, line);
-			if (client_runflags_add_env(usage, r, line, "--env-file line") != 0)
+			if (client_runflags_add_env(cmd, r, line, "--env-file line") != 0)
 				return CLIENT_EXIT_FAIL;
 		}
 		line = next;
@@ -294,19 +296,19 @@ static bool all_digits(const char *s)
 
 /* docker's rules: a numeric user is used as it is, with the primary group from the
  * container's /etc/passwd when listed there, else 0; a name must be listed. */
-int client_runflags_resolve_user(const char *usage, struct record *r, const char *spec)
+int client_runflags_resolve_user(const struct cli_cmd *cmd, struct record *r, const char *spec)
 {
 	char user[RECORD_STR_MAX + 1];
 	struct kerr err;
 	uint64_t v;
 
 	if (!str_copy(user, sizeof(user), spec))
-		return client_usage_error(usage, "--user is longer than %d bytes", RECORD_STR_MAX);
+		return client_usage_error(cmd, "--user is longer than %d bytes", RECORD_STR_MAX);
 	char *group = strchr(user, ':');
 	if (group)
 		*group++ = '\0';
 	if (user[0] == '\0' || (group && group[0] == '\0'))
-		return client_usage_error(usage,
+		return client_usage_error(cmd,
 					  "invalid --user `%s`, expected UID[:GID] or "
 					  "NAME[:GROUP]",
 					  spec);
@@ -314,7 +316,7 @@ int client_runflags_resolve_user(const char *usage, struct record *r, const char
 	r->gid = 0;
 	if (all_digits(user)) {
 		if (str_to_u64(user, UINT32_MAX - 1, &v, &err) < 0)
-			return client_usage_error(usage, "--user `%s`: %s", spec, err.msg);
+			return client_usage_error(cmd, "--user `%s`: %s", spec, err.msg);
 		r->uid = (uint32_t)v;
 		if (!group && r->rootfs) {
 			uint32_t uid;
@@ -324,7 +326,7 @@ int client_runflags_resolve_user(const char *usage, struct record *r, const char
 		}
 	} else {
 		if (!r->rootfs)
-			return client_usage_error(usage,
+			return client_usage_error(cmd,
 						  "--user `%s`: names are resolved in the "
 						  "rootfs, so with --bundle only a numeric "
 						  "UID[:GID] is supported",
@@ -332,12 +334,12 @@ int client_runflags_resolve_user(const char *usage, struct record *r, const char
 		int f = lookup_id(r->rootfs, "/etc/passwd", user, false, &r->uid,
 				  group ? NULL : &r->gid);
 		if (f < 0)
-			return client_usage_error(usage,
+			return client_usage_error(cmd,
 						  "--user `%s`: cannot read the rootfs's "
 						  "/etc/passwd: %s",
 						  spec, strerror(errno));
 		if (f == 0)
-			return client_usage_error(usage,
+			return client_usage_error(cmd,
 						  "unable to find user `%s`: no matching "
 						  "entries in the rootfs's /etc/passwd",
 						  user);
@@ -346,23 +348,23 @@ int client_runflags_resolve_user(const char *usage, struct record *r, const char
 		return 0;
 	if (all_digits(group)) {
 		if (str_to_u64(group, UINT32_MAX - 1, &v, &err) < 0)
-			return client_usage_error(usage, "--user `%s`: %s", spec, err.msg);
+			return client_usage_error(cmd, "--user `%s`: %s", spec, err.msg);
 		r->gid = (uint32_t)v;
 		return 0;
 	}
 	if (!r->rootfs)
-		return client_usage_error(usage,
+		return client_usage_error(cmd,
 					  "--user `%s`: names are resolved in the rootfs, so "
 					  "with --bundle only a numeric UID[:GID] is supported",
 					  spec);
 	int f = lookup_id(r->rootfs, "/etc/group", group, false, &r->gid, NULL);
 	if (f < 0)
-		return client_usage_error(usage,
+		return client_usage_error(cmd,
 					  "--user `%s`: cannot read the rootfs's /etc/group: "
 					  "%s",
 					  spec, strerror(errno));
 	if (f == 0)
-		return client_usage_error(usage,
+		return client_usage_error(cmd,
 					  "unable to find group `%s`: no matching entries in "
 					  "the rootfs's /etc/group",
 					  group);
@@ -371,17 +373,16 @@ int client_runflags_resolve_user(const char *usage, struct record *r, const char
 
 /* ---- -v HOST:CTR[:ro|rw] ---- */
 
-int client_runflags_add_volume(const char *usage, struct record *r, const char *spec)
+int client_runflags_add_volume(const struct cli_cmd *cmd, struct record *r, const char *spec)
 {
 	char copy[RECORD_STR_MAX + 1];
 
 	if (!str_copy(copy, sizeof(copy), spec))
-		return client_usage_error(usage, "--volume is longer than %d bytes",
-					  RECORD_STR_MAX);
+		return client_usage_error(cmd, "--volume is longer than %d bytes", RECORD_STR_MAX);
 	char *ctr = strchr(copy, ':');
 	char *mode = ctr ? strchr(ctr + 1, ':') : NULL;
 	if (!ctr || copy[0] == '\0' || ctr[1] == '\0' || (mode && strchr(mode + 1, ':')))
-		return client_usage_error(usage,
+		return client_usage_error(cmd,
 					  "invalid --volume `%s`, expected "
 					  "HOST:CTR[:ro|rw]",
 					  spec);
@@ -392,13 +393,13 @@ int client_runflags_add_volume(const char *usage, struct record *r, const char *
 		if (strcmp(mode, "ro") == 0)
 			ro = true;
 		else if (strcmp(mode, "rw") != 0)
-			return client_usage_error(usage,
+			return client_usage_error(cmd,
 						  "invalid mode `%s` in --volume `%s`, "
 						  "expected ro or rw",
 						  mode, spec);
 	}
 	if (ctr[0] != '/')
-		return client_usage_error(usage,
+		return client_usage_error(cmd,
 					  "invalid --volume `%s`: the container path `%s` "
 					  "must be absolute",
 					  spec, ctr);
@@ -410,7 +411,7 @@ int client_runflags_add_volume(const char *usage, struct record *r, const char *
 	*m = (struct record_mount){ .readonly = ro };
 	m->source = absolute_path(copy);
 	if (!m->source)
-		return client_usage_error(usage,
+		return client_usage_error(cmd,
 					  "--volume `%s`: cannot make the host path "
 					  "absolute: %s",
 					  spec, strerror(errno));
@@ -422,13 +423,13 @@ int client_runflags_add_volume(const char *usage, struct record *r, const char *
 /* ---- --runtime ---- */
 
 /* A path is made absolute; a bare name is looked up in our PATH, as a shell would. */
-int client_runflags_set_runtime(const char *usage, struct record *r, const char *val)
+int client_runflags_set_runtime(const struct cli_cmd *cmd, struct record *r, const char *val)
 {
 	if (val[0] == '\0')
-		return client_usage_error(usage, "--runtime is empty, expected a path or a name "
-						 "in $PATH");
+		return client_usage_error(cmd, "--runtime is empty, expected a path or a name "
+					       "in $PATH");
 	if (strchr(val, '/'))
-		return client_runflags_abs_flag(usage, "--runtime", val, &r->runtime);
+		return client_runflags_abs_flag(cmd, "--runtime", val, &r->runtime);
 	const char *path = getenv("PATH");
 	if (!path || !*path)
 		path = DEFAULT_PATH;
@@ -449,7 +450,7 @@ int client_runflags_set_runtime(const char *usage, struct record *r, const char 
 				r->runtime = absolute_path(cand);
 				free(cand);
 				if (!r->runtime)
-					return client_usage_error(usage, "--runtime `%s`: %s", val,
+					return client_usage_error(cmd, "--runtime `%s`: %s", val,
 								  strerror(errno));
 				return 0;
 			}
@@ -458,52 +459,52 @@ int client_runflags_set_runtime(const char *usage, struct record *r, const char 
 		d += n;
 		d += strspn(d, ":");
 	}
-	return client_usage_error(usage,
+	return client_usage_error(cmd,
 				  "--runtime `%s`: not found in $PATH, expected a path "
 				  "or a name in $PATH",
 				  val);
 }
 
 /* --restart-delay and friends: a duration ("50ms", "10s", "5m"), at least 1 ms. */
-int client_runflags_restart_duration(const char *usage, const char *flag, const char *val,
+int client_runflags_restart_duration(const struct cli_cmd *cmd, const char *flag, const char *val,
 				     uint64_t *out)
 {
 	struct kerr err;
 
 	if (str_parse_duration_ms(val, out, &err) < 0)
-		return client_usage_error(usage, "%s: %s", flag, err.msg);
+		return client_usage_error(cmd, "%s: %s", flag, err.msg);
 	if (*out == 0)
-		return client_usage_error(usage, "%s `%s` is zero, expected 1ms to 24h", flag, val);
+		return client_usage_error(cmd, "%s `%s` is zero, expected 1ms to 24h", flag, val);
 	if (*out > RESTART_DURATION_MAX)
-		return client_usage_error(usage, "%s `%s` is longer than 24h", flag, val);
+		return client_usage_error(cmd, "%s `%s` is longer than 24h", flag, val);
 	return 0;
 }
 
 /* --health-interval and friends: a duration; 0 keeps docker's default. */
-int client_runflags_health_duration(const char *usage, const char *flag, const char *val,
+int client_runflags_health_duration(const struct cli_cmd *cmd, const char *flag, const char *val,
 				    uint64_t *out)
 {
 	struct kerr err;
 
 	if (str_parse_duration_ms(val, out, &err) < 0)
-		return client_usage_error(usage, "%s: %s", flag, err.msg);
+		return client_usage_error(cmd, "%s: %s", flag, err.msg);
 	if (*out > RECORD_HEALTH_DURATION_MAX)
-		return client_usage_error(usage, "%s `%s` is longer than 24h", flag, val);
+		return client_usage_error(cmd, "%s `%s` is longer than 24h", flag, val);
 	return 0;
 }
 
-int client_runflags_add_cap(const char *usage, struct record_strv *v, const char *flag,
+int client_runflags_add_cap(const struct cli_cmd *cmd, struct record_strv *v, const char *flag,
 			    const char *val)
 {
 	char canon[64];
 	struct kerr err;
 
 	if (record_canonical_cap(val, canon, sizeof(canon), &err) < 0)
-		return client_usage_error(usage, "%s: %s", flag, err.msg);
+		return client_usage_error(cmd, "%s: %s", flag, err.msg);
 	return client_runflags_strv_push(v, strdup(canon));
 }
 
-int client_runflags_set_network(const char *usage, struct record *r, const char *val)
+int client_runflags_set_network(const struct cli_cmd *cmd, struct record *r, const char *val)
 {
 	free(r->netns_path);
 	r->netns_path = NULL;
@@ -513,9 +514,9 @@ int client_runflags_set_network(const char *usage, struct record *r, const char 
 		r->network = RECORD_NET_HOST;
 	} else if (str_has_prefix(val, "ns:") && val[3] != '\0') {
 		r->network = RECORD_NET_NS;
-		return client_runflags_abs_flag(usage, "--network ns:", val + 3, &r->netns_path);
+		return client_runflags_abs_flag(cmd, "--network ns:", val + 3, &r->netns_path);
 	} else {
-		return client_usage_error(usage,
+		return client_usage_error(cmd,
 					  "invalid --network `%s`, expected none, host or "
 					  "ns:PATH",
 					  val);

@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,17 +71,29 @@ struct stats_state {
 	struct json_tok *toks; /* owned; STATS_TOKENS */
 };
 
-static const char usage[] =
-	"Usage: kettle stats [--no-stream] [--format json] [CONTAINER...]\n"
-	"\n"
-	"Show the CPU, memory, network and block I/O use and the number of processes of\n"
-	"containers (every running one when none is named), refreshed every second like\n"
-	"`docker stats`. Read from the containers' cgroups (v1 or v2) on this host.\n"
-	"\n"
-	"Options:\n"
-	"      --no-stream     Print one table and exit\n"
-	"      --format json   One JSON object per container instead of the table\n"
-	"      --help          Print this help\n";
+enum {
+	STATS_NO_STREAM = 256,
+	STATS_FORMAT,
+};
+
+static const struct cli_opt stats_opts[] CLI_TABLE = {
+	CLI_OPT(STATS_NO_STREAM, 0, CLI_FLAG, 0, "no-stream", "", "Print one table and exit"),
+	CLI_OPT(STATS_FORMAT, 0, CLI_CHOICE, 0, "format", "table|json",
+		"json: one JSON object per container instead of the table"),
+};
+
+const struct cli_cmd client_stats_cmd CLI_TABLE = {
+	.name = "stats",
+	.summary = "Show containers' CPU, memory, network, block I/O and pids",
+	.synopsis = "kettle stats [--no-stream] [--format json] [CONTAINER...]",
+	.description = "Show the CPU, memory, network and block I/O use and the number of "
+		       "processes of containers (every running one when none is named), refreshed "
+		       "every second like `docker stats`. Read from the containers' cgroups (v1 or "
+		       "v2) on this host.",
+	.opts = stats_opts,
+	.nopts = CLI_COUNT(stats_opts),
+	.pos = { .max = CLI_ARGS_MANY, .first = CLI_CONTAINER, .rest = CLI_CONTAINER },
+};
 
 /* ---- formatting, as docker's go-units ---- */
 
@@ -471,54 +482,34 @@ static bool wait_or_signal(int sigfd, int ms)
 	}
 }
 
-static int parse_args(int argc, char **argv, struct stats_args *a)
+static int stats_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 {
-	static const struct option opts[] = {
-		{ "no-stream", no_argument, NULL, 'n' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	struct stats_args *a = ctx;
 
-	*a = (struct stats_args){ 0 };
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			a->no_stream = true;
-			break;
-		case 'f':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
-				return client_usage_error(usage,
-							  "--format `%s` is unknown (allowed: "
-							  "table, json)",
-							  optarg);
-			a->json = strcmp(optarg, "json") == 0;
-			break;
-		case 'H':
-			fputs(usage, stdout);
-			return -1;
-		default:
-			return client_option_error(usage, c, argc, argv);
-		}
+	if (id == STATS_NO_STREAM) {
+		a->no_stream = true;
+		return 0;
 	}
-	a->nrefs = argc - optind;
-	a->refs = argv + optind;
+	if (strcmp(val, "json") != 0 && strcmp(val, "table") != 0)
+		return client_usage_error(cmd, "--format `%s` is unknown (allowed: table, json)",
+					  val);
+	a->json = strcmp(val, "json") == 0;
 	return 0;
 }
 
 int client_stats_main(int argc, char **argv)
 {
-	struct stats_args a;
+	struct stats_args a = { 0 };
 	struct stats_state s = { 0 };
+	struct client_args args;
 	struct client cl;
 	sigset_t set;
-	int rc = parse_args(argc, argv, &a);
+	int rc = client_parse(&client_stats_cmd, argc, argv, stats_option, &a, &args);
 
-	if (rc != 0)
-		return rc < 0 ? 0 : rc;
+	if (rc >= 0)
+		return rc;
+	a.nrefs = args.n;
+	a.refs = args.v;
 	bool tty = isatty(STDOUT_FILENO);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
