@@ -20,19 +20,6 @@
 
 static int complete_main(int argc, char **argv);
 
-/* daemon and init parse their own options (getopt, in their role folders) until they move
- * to tables: these give only their line in the command list. */
-static const struct cli_cmd daemon_cmd CLI_TABLE = {
-	.name = "daemon",
-	.summary = "Run the kettle daemon (one per state root)",
-	.flags = CLI_OWN_OPTIONS,
-};
-static const struct cli_cmd init_cmd CLI_TABLE = {
-	.name = "init",
-	.summary = "Run a command under a minimal PID 1 (used by run --init)",
-	.flags = CLI_OWN_OPTIONS,
-};
-
 /* Sorted by name. A command's summary, help and completion come from its table; a row
  * without one is hidden from the list. */
 static const struct cli_entry commands[] CLI_TABLE = {

@@ -71,6 +71,7 @@ static int long_option(struct cli_parser *p, char *name, struct kerr *err)
 	int count = 0;
 
 	p->opt = NULL;
+	p->word = p->argv[p->ind];
 	for (int i = 0; (o = cli_opt_at(p->cmd, i)); i++) {
 		const char *l;
 		size_t len = cli_opt_text(o, CLI_LONG, &l);
@@ -108,6 +109,7 @@ static int short_option(struct cli_parser *p, struct kerr *err)
 	unsigned char c = (unsigned char)arg[p->pos++];
 	const struct cli_opt *o = NULL;
 
+	p->word = arg;
 	if (arg[p->pos] == '\0') {
 		p->ind++;
 		p->pos = 0;

@@ -8,10 +8,9 @@
  * short options, "-tVALUE", "--long=VALUE" or "--long VALUE", unique prefixes of long
  * names, "--" ends the options) but no global state, no reordering of argv unless the table
  * asks for it, and every misuse returned as a kerr with getopt's wording as kettle prints
- * it. A role either drives the iterator itself (cli_parse_next; how the daemon's and the
- * shim's getopt loops can move here) or lets its own wrapper do it (client_parse). Nothing
- * here prints, exits or allocates: the help and completion are written to the FILE the
- * caller gives.
+ * it. A role either drives the iterator from its own small loop (daemon, shim, init) or
+ * lets its own wrapper do it (client_parse). Nothing here prints, exits or allocates: the
+ * help, the usage line and completion are written to the FILE the caller gives.
  */
 #ifndef KETTLE_CLI_H
 #define KETTLE_CLI_H
@@ -45,8 +44,9 @@ enum cli_kind {
 };
 
 /* cli_opt.flags */
-#define CLI_REPEAT 0x1 /* each use adds a value (-e, -v): completion offers it again */
-#define CLI_HIDDEN 0x2 /* an alias: parsed, but neither in the help nor completed */
+#define CLI_REPEAT   0x1 /* each use adds a value (-e, -v): completion offers it again */
+#define CLI_HIDDEN   0x2 /* an alias: parsed, but neither in the help nor completed */
+#define CLI_REQUIRED 0x4 /* no brackets in a spelled-out synopsis (the role checks it) */
 
 /*
  * An option's words, packed into one string (one pointer per option, not three: the tables
@@ -79,7 +79,7 @@ struct cli_opt {
 	int16_t id;	  /* what cli_parse_next returns for it; > CLI_HELP */
 	char short_name;  /* 'd' for -d, or 0 */
 	uint8_t kind;	  /* enum cli_kind of its value */
-	uint8_t flags;	  /* CLI_REPEAT, CLI_HIDDEN */
+	uint8_t flags;	  /* CLI_REPEAT, CLI_HIDDEN, CLI_REQUIRED */
 	const char *text; /* CLI_TEXT(long name, value name, help) */
 };
 
@@ -88,12 +88,12 @@ struct cli_opt {
  * the default: parsing stops at the first argument, as getopt's "+" does, which run and
  * exec need to leave the container command's flags alone). CLI_OPTIONS_ELSEWHERE: the
  * help lists no options, the description says where they are (create shares run's).
- * CLI_OWN_OPTIONS: the command parses its own argv (daemon, init, shim until they move to
- * tables): only name and summary are set, and completion reads its options from --help.
+ * CLI_INTERNAL: a command another program runs, never a person (the daemon starts each
+ * shim): its usage line reads "usage: " in lower case, as that program's log quotes it.
  */
 #define CLI_INTERLEAVE	      0x1
 #define CLI_OPTIONS_ELSEWHERE 0x2
-#define CLI_OWN_OPTIONS	      0x4
+#define CLI_INTERNAL	      0x4
 
 /* A command's positional arguments. */
 struct cli_pos {
@@ -114,12 +114,14 @@ struct cli_pos {
 struct cli_cmd {
 	const char *name;	    /* "stop" */
 	const char *summary;	    /* one line for the command list */
-	const char *synopsis;	    /* "kettle stop [-t SECONDS] CONTAINER [CONTAINER...]" */
+	const char *synopsis;	    /* "kettle stop [-t SECONDS] CONTAINER [CONTAINER...]";
+				     * NULL: spelled out from the options (as cli_misuse_write
+				     * does), for a command that takes no arguments */
 	const char *description;    /* the help's paragraph(s); '\n' breaks a line */
 	const struct cli_opt *opts; /* its options, in help order (--help is implied) */
 	uint8_t nopts;		    /* entries of opts; completion tells apart the first 63 */
 	struct cli_pos pos;	    /* its positional arguments */
-	uint8_t flags;		    /* CLI_INTERLEAVE, CLI_OPTIONS_ELSEWHERE, CLI_OWN_OPTIONS */
+	uint8_t flags;		    /* CLI_INTERLEAVE, CLI_OPTIONS_ELSEWHERE, CLI_INTERNAL */
 };
 
 /* One row of a program's command table (kettle.c), sorted by name. */
@@ -153,6 +155,9 @@ struct cli_parser {
 	const struct cli_opt *opt; /* the option just returned, or the one whose misuse was:
 				    * with a CLI_FLAG kind it got a value, else it lacks one */
 	char *val;		   /* the value of the option just returned, or NULL */
+	char *word;		   /* the argv entry that option (or misuse) was read from:
+				    * "-dx", "--root=/x" (what a getopt loop's argv[optind - 1]
+				    * named) */
 	bool dashes;		   /* the options ended at "--" */
 	char **args;		   /* at the end: the positional arguments (in argv)... */
 	int nargs;		   /* ... and how many */
@@ -175,6 +180,14 @@ int cli_check_args(const struct cli_cmd *cmd, int n, char *const *args, struct k
 
 /* The `--help` text: usage line, description, the options in aligned columns. */
 void cli_help_write(const struct cli_cmd *cmd, FILE *out);
+/*
+ * What a misuse of a command that takes no arguments prints (its role then exits 125):
+ * the usage line with every option spelled out, "Usage: kettle daemon [--root DIR] [-d]
+ * ..." ("usage:" with CLI_INTERNAL; a CLI_REQUIRED option without brackets), then
+ * "kettle NAME: " and the message.
+ */
+void cli_misuse_write(FILE *out, const struct cli_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* The command list of `kettle --help`: one aligned line per visible row. */
 void cli_help_list(const struct cli_entry *table, size_t n, FILE *out);
 
@@ -184,8 +197,7 @@ void cli_help_list(const struct cli_entry *table, size_t n, FILE *out);
  * Bash completion of words[cword] (words[0] is the program) against the table, the words
  * before it read by the parser (which may reorder them, as it does argv): the
  * matching candidates, one per line, or one directive line the completion script turns
- * into candidates: "@containers", "@dirs", or "@help CMD" (CMD parses its own options:
- * read them from its --help). Nothing at all: the shell's default (files).
+ * into candidates: "@containers" or "@dirs". Nothing at all: the shell's default (files).
  */
 void cli_complete_write(const struct cli_entry *table, size_t n, int cword, char **words,
 			int nwords, FILE *out);

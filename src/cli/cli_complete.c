@@ -107,10 +107,6 @@ void cli_complete_write(const struct cli_entry *table, size_t n, int cword, char
 		return;
 	}
 	const struct cli_entry *e = cli_find(table, n, words[at]);
-	if (!e || !e->cmd)
-		return;
-	if (!(e->cmd->flags & CLI_OWN_OPTIONS))
+	if (e && e->cmd)
 		complete_command(e->cmd, words + at, cword - at + 1, out);
-	else if (cur[0] == '-')
-		fprintf(out, "@help %s\n", e->name);
 }

@@ -1,12 +1,14 @@
 /*
  * cli_help: the help text generated from a command table (mechanism M1, pure): the usage
- * line, the description, and the options in two aligned columns; and the command list.
+ * line, the description, and the options in two aligned columns; the usage line with
+ * every option spelled out (a command's own synopsis, or what a misuse prints above its
+ * message); and the command list.
  *
  * Text is wrapped at HELP_WIDTH. A word that starts with '-' stays on the line of the
- * word before it, so no wrapped line begins with a dash and reads as an option of its own
- * (the completion script of a command without a table scrapes such lines). Writes only to
- * the FILE it is given.
+ * word before it, so no wrapped line begins with a dash and reads as an option of its own.
+ * Writes only to the FILE it is given.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -78,12 +80,70 @@ static int left(const struct cli_opt *o, FILE *out)
 	return 4 + (int)strlen(sep) + nl + (nv ? 1 + nv : 0);
 }
 
+/* "Usage:", or "usage:" for a command only programs run (they quote it in their logs). */
+static const char *usage_word(const struct cli_cmd *cmd)
+{
+	return cmd->flags & CLI_INTERNAL ? "usage:" : "Usage:";
+}
+
+/* The usage line with every option spelled out, "[--root DIR]", "[-d]", "--id ID"
+ * (CLI_REQUIRED) in table order; wrapped at width (0: one line), continuation lines
+ * starting under the first option. */
+static void spell(const struct cli_cmd *cmd, int width, FILE *out)
+{
+	int at = fprintf(out, "%s kettle %s", usage_word(cmd), cmd->name);
+	int col = at + 1;
+
+	for (int i = 0; i < cmd->nopts; i++) {
+		const struct cli_opt *o = &cmd->opts[i];
+		const char *l, *v;
+		int nl = (int)cli_opt_text(o, CLI_LONG, &l),
+		    nv = (int)cli_opt_text(o, CLI_VALUE, &v);
+		bool optional = !(o->flags & CLI_REQUIRED);
+
+		if (o->id == CLI_HELP || (o->flags & CLI_HIDDEN))
+			continue;
+		if (o->short_name) {
+			l = &o->short_name;
+			nl = 1;
+		}
+		/* brackets, dashes, name, value */
+		int n = 2 * optional + (o->short_name ? 1 : 2) + nl + (nv ? 1 + nv : 0);
+		if (width && at + 1 + n > width) {
+			fprintf(out, "\n%*s", col, "");
+			at = col;
+		} else {
+			fputc(' ', out);
+			at++;
+		}
+		fprintf(out, "%s%s%.*s%s%.*s%s", optional ? "[" : "", o->short_name ? "-" : "--",
+			nl, l, nv ? " " : "", nv, v, optional ? "]" : "");
+		at += n;
+	}
+	fputc('\n', out);
+}
+
+void cli_misuse_write(FILE *out, const struct cli_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	spell(cmd, 0, out);
+	fprintf(out, "kettle %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	fputc('\n', out);
+}
+
 void cli_help_write(const struct cli_cmd *cmd, FILE *out)
 {
 	const struct cli_opt *o;
 	int col = 0;
 
-	fprintf(out, "Usage: %s\n", cmd->synopsis);
+	if (cmd->synopsis)
+		fprintf(out, "%s %s\n", usage_word(cmd), cmd->synopsis);
+	else
+		spell(cmd, HELP_WIDTH, out);
 	if (cmd->description) {
 		fputc('\n', out);
 		wrap(out, cmd->description, 0, 0);

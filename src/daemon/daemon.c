@@ -1,6 +1,7 @@
 /*
- * daemon: `kettle daemon` — flags, startup, signals, detach and shutdown (role, layer 3; the
- * top of the daemon, called only by kettle.c). Startup: open (create) the 0700 root, take
+ * daemon: `kettle daemon` — its option table (flags, help and completion: src/cli), startup,
+ * signals, detach and shutdown (role, layer 3; the top of the daemon, called only by
+ * kettle.c). Startup: open (create) the 0700 root, take
  * <root>/daemon.lock (a second daemon refuses, naming the holder's pid), ensure auth.token,
  * rebuild the registry (re-adopting live shims), bind a fresh abstract name recorded in
  * daemon.addr, serve. With -d the process forks FIRST and the child does all that, so lock,
@@ -11,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +30,7 @@
 #include "daemon/daemon_watch.h"
 #include "base/fd.h"
 #include "base/log.h"
+#include "cli/cli.h"
 #include "logs/logfile.h"
 #include "runtime/proc.h"
 #include "runtime/runtime.h"
@@ -44,33 +45,57 @@
 /* CLOSE_RANGE_CLOEXEC from linux/close_range.h, which musl's headers do not ship. */
 #define FDS_CLOEXEC_ONLY (1u << 2)
 
-static const char usage[] =
-	"Usage: kettle daemon [OPTIONS]\n"
-	"\n"
-	"Run the kettle daemon: one per state root. It serves the client commands, spawns one\n"
-	"shim per container and re-adopts live shims when it starts again. Containers keep\n"
-	"running when it stops.\n"
-	"\n"
-	"Options:\n"
-	"  --root DIR         State root (default $KETTLE_ROOT, else " STORE_DEFAULT_ROOT ")\n"
-	"  --runtime PATH     OCI runtime for containers that name none (default " RUNTIME_DEFAULT
-	")\n"
-	"  --log-level LEVEL  error, warn, info (default) or debug\n"
-	"  -d, --detach       Run in the background once ready; logs go to <root>/" DAEMON_LOG "\n"
-	"  --restart-delay D      Default crash-loop backoff of containers created from now on:\n"
-	"                         first restart at once, then D (10s), doubling...\n"
-	"  --restart-max-delay D  ...up to D (5m)...\n"
-	"  --restart-reset D      ...until a run lasts D (10m); the kubelet's numbers\n"
-	"  --log-max-size SIZE    Default size at which a container's ctr.log rotates (10m)\n"
-	"  --log-max-files N      Default number of log files kept, ctr.log included (3)\n"
-	"  --runtime-timeout D    A runtime (runc) call still running after D is killed and\n"
-	"                         fails (30s; 1ms to 1h)\n"
-	"  --help             Print this help\n";
+enum {
+	OPT_ROOT = CLI_HELP + 1,
+	OPT_RUNTIME,
+	OPT_LOG_LEVEL,
+	OPT_DETACH,
+	OPT_RESTART_DELAY,
+	OPT_RESTART_MAX_DELAY,
+	OPT_RESTART_RESET,
+	OPT_LOG_MAX_SIZE,
+	OPT_LOG_MAX_FILES,
+	OPT_RUNTIME_TIMEOUT,
+};
 
-static const char synopsis[] =
-	"Usage: kettle daemon [--root DIR] [--runtime PATH] [--log-level LEVEL] [-d] "
-	"[--restart-delay D] [--restart-max-delay D] [--restart-reset D] "
-	"[--log-max-size SIZE] [--log-max-files N] [--runtime-timeout D]\n";
+/* In the order of the help and of the usage line a misuse prints. */
+static const struct cli_opt daemon_opts[] CLI_TABLE = {
+	CLI_OPT(OPT_ROOT, 0, CLI_DIR, 0, "root", "DIR",
+		"State root (default $KETTLE_ROOT, else " STORE_DEFAULT_ROOT ")"),
+	CLI_OPT(OPT_RUNTIME, 0, CLI_FILE, 0, "runtime", "PATH",
+		"OCI runtime for containers that name none (default " RUNTIME_DEFAULT ")"),
+	CLI_OPT(OPT_LOG_LEVEL, 0, CLI_STRING, 0, "log-level", "LEVEL",
+		"error, warn, info (default) or debug"),
+	CLI_OPT(OPT_DETACH, 'd', CLI_FLAG, 0, "detach", "",
+		"Run in the background once ready; logs go to <root>/" DAEMON_LOG),
+	CLI_OPT(OPT_RESTART_DELAY, 0, CLI_DURATION, 0, "restart-delay", "D",
+		"Default crash-loop backoff of containers created from now on: first restart "
+		"at once, then D (10s), doubling..."),
+	CLI_OPT(OPT_RESTART_MAX_DELAY, 0, CLI_DURATION, 0, "restart-max-delay", "D",
+		"...up to D (5m)..."),
+	CLI_OPT(OPT_RESTART_RESET, 0, CLI_DURATION, 0, "restart-reset", "D",
+		"...until a run lasts D (10m); the kubelet's numbers"),
+	CLI_OPT(OPT_LOG_MAX_SIZE, 0, CLI_SIZE, 0, "log-max-size", "SIZE",
+		"Default size at which a container's ctr.log rotates (10m)"),
+	CLI_OPT(OPT_LOG_MAX_FILES, 0, CLI_NUMBER, 0, "log-max-files", "N",
+		"Default number of log files kept, ctr.log included (3)"),
+	CLI_OPT(OPT_RUNTIME_TIMEOUT, 0, CLI_DURATION, 0, "runtime-timeout", "D",
+		"A runtime (runc) call still running after D is killed and fails (30s; 1ms to "
+		"1h)"),
+};
+
+const struct cli_cmd daemon_cmd CLI_TABLE = {
+	.name = "daemon",
+	.summary = "Run the kettle daemon (one per state root)",
+	.synopsis = "kettle daemon [OPTIONS]",
+	.description = "Run the kettle daemon: one per state root. It serves the client "
+		       "commands, spawns one shim per container and re-adopts live shims when "
+		       "it starts again. Containers keep running when it stops.",
+	.opts = daemon_opts,
+	.nopts = CLI_COUNT(daemon_opts),
+	/* getopt_long without "+" took options after an argument too */
+	.flags = CLI_INTERLEAVE,
+};
 
 struct daemon_args {
 	const char *root;		/* --root, or NULL */
@@ -84,70 +109,86 @@ struct daemon_args {
 	uint64_t runtime_timeout_ms;	/* --runtime-timeout, ms */
 };
 
-enum {
-	OPT_RESTART_DELAY = 256,
-	OPT_RESTART_MAX_DELAY,
-	OPT_RESTART_RESET,
-	OPT_LOG_MAX_SIZE,
-	OPT_LOG_MAX_FILES,
-	OPT_RUNTIME_TIMEOUT,
-};
-
-/* A backoff duration flag: 1 ms to 1 day. Returns 0 or the exit code after printing. */
-static int duration_flag(const char *flag, const char *val, uint64_t *ms)
+/* A backoff duration of option o: 1 ms to 1 day. Returns 0, or -1 once printed. */
+static int backoff_flag(const struct cli_opt *o, const char *val, uint64_t *ms)
 {
+	const char *name;
+	int n = (int)cli_opt_text(o, CLI_LONG, &name);
 	struct kerr err;
 
 	if (str_parse_duration_ms(val, ms, &err) < 0) {
-		fprintf(stderr, "%skettle daemon: %s: %s\n", synopsis, flag, err.msg);
-		return EXIT_USAGE;
+		cli_misuse_write(stderr, &daemon_cmd, "--%.*s: %s", n, name, err.msg);
+		return -1;
 	}
 	if (*ms == 0 || *ms > RESTART_DURATION_MAX) {
-		fprintf(stderr, "%skettle daemon: %s `%s` is out of range, expected 1ms to 24h\n",
-			synopsis, flag, val);
-		return EXIT_USAGE;
+		cli_misuse_write(stderr, &daemon_cmd,
+				 "--%.*s `%s` is out of range, expected 1ms to 24h", n, name, val);
+		return -1;
 	}
 	return 0;
 }
 
-/* --log-max-size (size) or --log-max-files. Returns 0 or the exit code after printing. */
-static int log_flag(bool size, const char *val, struct daemon_args *a)
+/* The value of option id into a. Returns 0, or -1 once printed. */
+static int take_value(struct daemon_args *a, const struct cli_opt *o, int id, char *val)
 {
 	struct kerr err;
 	uint64_t n;
 
-	if (size ? str_parse_size(val, &n, &err) == 0 && n >= LOGFILE_MIN_SIZE &&
-			    n <= LOGFILE_MAX_SIZE
-		 : str_to_u64(val, LOGFILE_MAX_FILES, &n, &err) == 0 && n > 0) {
-		if (size)
-			a->log_max_size = n;
-		else
-			a->log_max_files = (uint32_t)n;
+	switch (id) {
+	case OPT_ROOT:
+		a->root = val;
 		return 0;
+	case OPT_RUNTIME:
+		a->runtime = val;
+		return 0;
+	case OPT_LOG_LEVEL:
+		a->level = val;
+		if (log_parse_level(val, &a->lvl))
+			return 0;
+		cli_misuse_write(stderr, &daemon_cmd,
+				 "--log-level `%s` is unknown, expected error, warn, info or debug",
+				 val);
+		return -1;
+	case OPT_DETACH:
+		a->detach = true;
+		return 0;
+	case OPT_RESTART_DELAY:
+		return backoff_flag(o, val, &a->backoff.base_ms);
+	case OPT_RESTART_MAX_DELAY:
+		return backoff_flag(o, val, &a->backoff.max_ms);
+	case OPT_RESTART_RESET:
+		return backoff_flag(o, val, &a->backoff.reset_ms);
+	case OPT_RUNTIME_TIMEOUT:
+		if (str_parse_duration_ms(val, &a->runtime_timeout_ms, &err) == 0 &&
+		    a->runtime_timeout_ms > 0 && a->runtime_timeout_ms <= RUNTIME_TIMEOUT_MAX_MS)
+			return 0;
+		cli_misuse_write(stderr, &daemon_cmd,
+				 "--runtime-timeout `%s` is out of range, expected 1ms to 1h", val);
+		return -1;
+	case OPT_LOG_MAX_SIZE:
+		if (str_parse_size(val, &a->log_max_size, &err) == 0 &&
+		    a->log_max_size >= LOGFILE_MIN_SIZE && a->log_max_size <= LOGFILE_MAX_SIZE)
+			return 0;
+		cli_misuse_write(stderr, &daemon_cmd,
+				 "--log-max-size `%s` is out of range, expected 1k to 1t", val);
+		return -1;
+	default: /* OPT_LOG_MAX_FILES */
+		if (str_to_u64(val, LOGFILE_MAX_FILES, &n, &err) == 0 && n > 0) {
+			a->log_max_files = (uint32_t)n;
+			return 0;
+		}
+		cli_misuse_write(stderr, &daemon_cmd,
+				 "--log-max-files `%s` is out of range, expected 1..100", val);
+		return -1;
 	}
-	fprintf(stderr, "%skettle daemon: %s `%s` is out of range, expected %s\n", synopsis,
-		size ? "--log-max-size" : "--log-max-files", val, size ? "1k to 1t" : "1..100");
-	return EXIT_USAGE;
 }
 
+/* Returns -1 to go on, or the exit code (0 after --help). */
 static int parse_args(int argc, char **argv, struct daemon_args *a)
 {
-	static const struct option opts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ "runtime", required_argument, NULL, 't' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "detach", no_argument, NULL, 'd' },
-		{ "restart-delay", required_argument, NULL, OPT_RESTART_DELAY },
-		{ "restart-max-delay", required_argument, NULL, OPT_RESTART_MAX_DELAY },
-		{ "restart-reset", required_argument, NULL, OPT_RESTART_RESET },
-		{ "log-max-size", required_argument, NULL, OPT_LOG_MAX_SIZE },
-		{ "log-max-files", required_argument, NULL, OPT_LOG_MAX_FILES },
-		{ "runtime-timeout", required_argument, NULL, OPT_RUNTIME_TIMEOUT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_parser p;
 	struct kerr err;
-	int ch;
+	int id;
 
 	*a = (struct daemon_args){
 		.level = "info",
@@ -157,81 +198,28 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		.log_max_files = LOGFILE_DEFAULT_MAX_FILES,
 		.runtime_timeout_ms = RUNTIME_TIMEOUT_MS,
 	};
-	opterr = 0;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":d", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			a->root = optarg;
-			break;
-		case 't':
-			a->runtime = optarg;
-			break;
-		case 'l':
-			if (!log_parse_level(optarg, &a->lvl)) {
-				fprintf(stderr,
-					"%skettle daemon: --log-level `%s` is unknown, "
-					"expected error, warn, info or debug\n",
-					synopsis, optarg);
-				return EXIT_USAGE;
-			}
-			a->level = optarg;
-			break;
-		case 'd':
-			a->detach = true;
-			break;
-		case OPT_RESTART_DELAY:
-			if (duration_flag("--restart-delay", optarg, &a->backoff.base_ms))
-				return EXIT_USAGE;
-			break;
-		case OPT_RESTART_MAX_DELAY:
-			if (duration_flag("--restart-max-delay", optarg, &a->backoff.max_ms))
-				return EXIT_USAGE;
-			break;
-		case OPT_RESTART_RESET:
-			if (duration_flag("--restart-reset", optarg, &a->backoff.reset_ms))
-				return EXIT_USAGE;
-			break;
-		case OPT_RUNTIME_TIMEOUT:
-			if (str_parse_duration_ms(optarg, &a->runtime_timeout_ms, &err) < 0 ||
-			    a->runtime_timeout_ms == 0 ||
-			    a->runtime_timeout_ms > RUNTIME_TIMEOUT_MAX_MS) {
-				fprintf(stderr,
-					"%skettle daemon: --runtime-timeout `%s` is out of range, "
-					"expected 1ms to 1h\n",
-					synopsis, optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_LOG_MAX_SIZE:
-		case OPT_LOG_MAX_FILES:
-			if (log_flag(ch == OPT_LOG_MAX_SIZE, optarg, a))
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			fputs(usage, stdout);
+	cli_parse_init(&p, &daemon_cmd, argc, argv);
+	while ((id = cli_parse_next(&p, &err)) > 0) {
+		if (id == CLI_HELP) {
+			cli_help_write(&daemon_cmd, stdout);
 			return 0;
-		case ':':
-			fprintf(stderr, "%skettle daemon: option `%s` needs a value\n", synopsis,
-				argv[optind - 1]);
-			return EXIT_USAGE;
-		default:
-			fprintf(stderr, "%skettle daemon: unknown option `%s`\n", synopsis,
-				argv[optind - 1]);
-			return EXIT_USAGE;
 		}
+		if (take_value(a, p.opt, id, p.val) < 0)
+			return EXIT_USAGE;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%skettle daemon: unexpected argument `%s`\n", synopsis,
-			argv[optind]);
-		return EXIT_USAGE;
-	}
-	if (a->root && !a->root[0]) {
-		fprintf(stderr, "%skettle daemon: --root is empty, expected a directory\n",
-			synopsis);
-		return EXIT_USAGE;
-	}
-	return -1;
+	/* The argv word, as the getopt loop before the table quoted it. */
+	if (id < 0)
+		cli_misuse_write(stderr, &daemon_cmd,
+				 p.opt && p.opt->kind != CLI_FLAG ? "option `%s` needs a value"
+								  : "unknown option `%s`",
+				 p.word);
+	else if (cli_check_args(&daemon_cmd, p.nargs, p.args, &err) < 0)
+		cli_misuse_write(stderr, &daemon_cmd, "%s", err.msg);
+	else if (a->root && !a->root[0])
+		cli_misuse_write(stderr, &daemon_cmd, "--root is empty, expected a directory");
+	else
+		return -1;
+	return EXIT_USAGE;
 }
 
 /* ---- signals and client connections ---- */

@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "init/init.h"
 #include "runtime/proc.h"
 
@@ -32,16 +33,16 @@
 /* Forwarded to the command; anything else keeps its default action for init. */
 static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 
-static const char usage[] =
-	"Usage: kettle init [--] COMMAND [ARG...]\n"
-	"\n"
-	"Run COMMAND as the only child of a minimal PID 1 that reaps zombies and forwards\n"
-	"SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH to it; exit with its\n"
-	"exit code (128+N when signal N ended it). `kettle run --init` starts containers this\n"
-	"way.\n"
-	"\n"
-	"Options:\n"
-	"      --help   Print this help\n";
+const struct cli_cmd init_cmd CLI_TABLE = {
+	.name = "init",
+	.summary = "Run a command under a minimal PID 1 (used by run --init)",
+	.synopsis = "kettle init [--] COMMAND [ARG...]",
+	.description = "Run COMMAND as the only child of a minimal PID 1 that reaps zombies and "
+		       "forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH "
+		       "to it; exit with its exit code (128+N when signal N ended it). `kettle "
+		       "run --init` starts containers this way.",
+	.pos = { .min = 1, .max = CLI_ARGS_MANY, .first = CLI_ANYTHING, .rest = CLI_ANYTHING },
+};
 
 /* What init hands its child, and the exec error the child hands back (shared memory). */
 struct spawn {
@@ -95,18 +96,21 @@ int init_main(int argc, char **argv)
 {
 	sigset_t set, old;
 	struct spawn sp = { 0 };
+	struct cli_parser p;
+	struct kerr err;
 	int status = 0;
-	int first = 1;
 
-	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
-		fputs(usage, stdout);
+	/* Its only option is --help: the options end at COMMAND, or at "--" before it. */
+	cli_parse_init(&p, &init_cmd, argc, argv);
+	int id = cli_parse_next(&p, &err);
+	if (id == CLI_HELP) {
+		cli_help_write(&init_cmd, stdout);
 		return 0;
 	}
-	if (argc > 1 && strcmp(argv[1], "--") == 0)
-		first = 2;
-	if (first >= argc) {
-		fprintf(stderr, "kettle init: a command is required (usage: kettle init [--] "
-				"COMMAND [ARG...])\n");
+	if (id == 0 && p.nargs == 0)
+		kerr_set(&err, 0, "a command is required");
+	if (id < 0 || p.nargs == 0) {
+		fprintf(stderr, "kettle init: %s (usage: %s)\n", err.msg, init_cmd.synopsis);
 		return INIT_EXIT_USAGE;
 	}
 	/* Outside a PID namespace the orphans still come to us. */
@@ -120,7 +124,7 @@ int init_main(int argc, char **argv)
 		fprintf(stderr, "kettle init: set up: %s\n", strerror(errno));
 		return INIT_EXIT_USAGE;
 	}
-	sp.cmd = argv + first;
+	sp.cmd = p.args;
 	sp.old = &old;
 	/* Returns once the child has exec'd or exited (CLONE_VFORK). */
 	pid_t child = clone(child_exec, child_stack + sizeof(child_stack),
@@ -130,8 +134,7 @@ int init_main(int argc, char **argv)
 		return INIT_EXIT_USAGE;
 	}
 	if (sp.exec_errno != 0)
-		fprintf(stderr, "kettle init: exec `%s`: %s\n", argv[first],
-			strerror(sp.exec_errno));
+		fprintf(stderr, "kettle init: exec `%s`: %s\n", p.args[0], strerror(sp.exec_errno));
 	for (;;) {
 		siginfo_t si;
 		int sig = sigwaitinfo(&set, &si);

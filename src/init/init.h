@@ -6,6 +6,11 @@
 #ifndef KETTLE_INIT_H
 #define KETTLE_INIT_H
 
+struct cli_cmd;
+
+/* Its help and completion (cli.h); kettle.c lists it. */
+extern const struct cli_cmd init_cmd;
+
 int init_main(int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * shim: `kettle shim`, one supervisor per container (role layer, top band).
+ * shim: `kettle shim`, one supervisor per container (role layer, top band), and its option
+ * table (src/cli parses it and writes its help).
  *
  * Started by the daemon as /proc/self/exe with argv[0] "kettle-shim" and a "ready" pipe
  * on fd 3, never by a person. Startup: arguments, the container's lock, a fresh abstract
@@ -12,7 +13,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +25,7 @@
 #include "base/fd.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "cli/cli.h"
 #include "shim/shim.h"
 #include "shim/shim_call.h"
 #include "shim/shim_exec.h"
@@ -46,27 +47,45 @@
 #define EXIT_LOCKED		 1	/* another shim holds the lock */
 #define CLOSE_RANGE_CLOEXEC_FLAG (1u << 2) /* CLOSE_RANGE_CLOEXEC of <linux/close_range.h> */
 
-static const char usage[] =
-	"usage: kettle shim --root ROOT --id ID [--runtime PATH] [--log-level LEVEL]\n"
-	"                   [--runtime-timeout MS] [--restart] [--run]\n"
-	"\n"
-	"Supervises one container. Started by `kettle daemon` with its ready pipe on fd 3;\n"
-	"never run it by hand.\n"
-	"\n"
-	"  --root ROOT        state root (absolute)\n"
-	"  --id ID            container id (64 hex characters)\n"
-	"  --runtime PATH     OCI runtime when the record names none (default runc)\n"
-	"  --log-level LEVEL  error, warn, info or debug (default info)\n"
-	"  --runtime-timeout MS  a runtime call still running after MS is killed (default\n"
-	"                     30000; the daemon passes its --runtime-timeout)\n"
-	"  --restart          a restart by the policy: carry the counters of the last exit on\n"
-	"                     and start the container once it is created\n"
-	"  --run              `kettle run`: create and start at once (runc run --detach); the\n"
-	"                     output and the exit wait for SHIM_START, the client's cue that\n"
-	"                     it is attached\n";
+enum {
+	OPT_ROOT = CLI_HELP + 1,
+	OPT_ID,
+	OPT_RUNTIME,
+	OPT_LOG_LEVEL,
+	OPT_RUNTIME_TIMEOUT,
+	OPT_RESTART,
+	OPT_RUN,
+};
 
-static const char synopsis[] = "usage: kettle shim --root ROOT --id ID [--runtime PATH] "
-			       "[--log-level LEVEL] [--runtime-timeout MS] [--restart] [--run]";
+static const struct cli_opt shim_opts[] CLI_TABLE = {
+	CLI_OPT(OPT_ROOT, 0, CLI_DIR, CLI_REQUIRED, "root", "ROOT", "State root (absolute)"),
+	CLI_OPT(OPT_ID, 0, CLI_STRING, CLI_REQUIRED, "id", "ID",
+		"Container id (64 hex characters)"),
+	CLI_OPT(OPT_RUNTIME, 0, CLI_FILE, 0, "runtime", "PATH",
+		"OCI runtime when the record names none (default runc)"),
+	CLI_OPT(OPT_LOG_LEVEL, 0, CLI_STRING, 0, "log-level", "LEVEL",
+		"error, warn, info or debug (default info)"),
+	CLI_OPT(OPT_RUNTIME_TIMEOUT, 0, CLI_NUMBER, 0, "runtime-timeout", "MS",
+		"A runtime call still running after MS is killed (default 30000; the daemon "
+		"passes its --runtime-timeout)"),
+	CLI_OPT(OPT_RESTART, 0, CLI_FLAG, 0, "restart", "",
+		"A restart by the policy: carry the counters of the last exit on and start the "
+		"container once it is created"),
+	CLI_OPT(OPT_RUN, 0, CLI_FLAG, 0, "run", "",
+		"`kettle run`: create and start at once (runc run --detach); the output and the "
+		"exit wait for SHIM_START, the client's cue that it is attached"),
+	CLI_OPT(CLI_HELP, 'h', CLI_FLAG, 0, "help", "", "Print this help"),
+};
+
+/* Never listed: only the daemon runs it. */
+static const struct cli_cmd shim_cmd CLI_TABLE = {
+	.name = "shim",
+	.description = "Supervises one container. Started by `kettle daemon` with its ready "
+		       "pipe on fd 3; never run it by hand.",
+	.opts = shim_opts,
+	.nopts = CLI_COUNT(shim_opts),
+	.flags = CLI_INTERNAL,
+};
 
 struct shim_args {
 	const char *root;     /* --root, borrowed from argv */
@@ -78,90 +97,78 @@ struct shim_args {
 	uint64_t timeout_ms;  /* --runtime-timeout, ms */
 };
 
-/* Returns 0 to go on, or the exit code (0 after --help). */
-static int parse_args(int argc, char **argv, struct shim_args *a)
+/* The value of option id into a. Returns 0, or -1 once printed. */
+static int take_value(struct shim_args *a, int id, char *val)
 {
-	static const struct option opts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ "id", required_argument, NULL, 'i' },
-		{ "runtime", required_argument, NULL, 'R' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "restart", no_argument, NULL, 'x' },
-		{ "run", no_argument, NULL, 'u' },
-		{ "runtime-timeout", required_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct kerr err;
-	int c;
 
-	*a = (struct shim_args){ .level = LOG_LVL_INFO, .timeout_ms = RUNTIME_TIMEOUT_MS };
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r':
-			a->root = optarg;
+	switch (id) {
+	case OPT_ROOT:
+		a->root = val;
+		break;
+	case OPT_ID:
+		a->id = val;
+		break;
+	case OPT_RUNTIME:
+		a->runtime = val;
+		break;
+	case OPT_LOG_LEVEL:
+		if (log_parse_level(val, &a->level))
 			break;
-		case 'i':
-			a->id = optarg;
+		cli_misuse_write(stderr, &shim_cmd,
+				 "unknown log level `%s` (allowed: error, warn, info, debug)", val);
+		return -1;
+	case OPT_RUNTIME_TIMEOUT:
+		if (str_to_u64(val, RUNTIME_TIMEOUT_MAX_MS, &a->timeout_ms, &err) == 0 &&
+		    a->timeout_ms > 0)
 			break;
-		case 'R':
-			a->runtime = optarg;
-			break;
-		case 'l':
-			if (!log_parse_level(optarg, &a->level)) {
-				fprintf(stderr,
-					"%s\nkettle shim: unknown log level `%s` (allowed: error, "
-					"warn, info, debug)\n",
-					synopsis, optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'x':
-			a->restart = true;
-			break;
-		case 'u':
-			a->run = true;
-			break;
-		case 'T':
-			if (str_to_u64(optarg, RUNTIME_TIMEOUT_MAX_MS, &a->timeout_ms, &err) < 0 ||
-			    a->timeout_ms == 0) {
-				fprintf(stderr,
-					"%s\nkettle shim: --runtime-timeout `%s` is not %s\n",
-					synopsis, optarg, "a number of milliseconds in 1..3600000");
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return -1;
-		default:
-			fprintf(stderr, "%s\nkettle shim: unknown or incomplete option `%s`\n",
-				synopsis, argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s\nkettle shim: unexpected argument `%s`\n", synopsis,
-			argv[optind]);
-		return EXIT_USAGE;
-	}
-	if (!a->root || !a->id) {
-		fprintf(stderr, "%s\nkettle shim: --root and --id are required\n", synopsis);
-		return EXIT_USAGE;
-	}
-	if (a->root[0] != '/') {
-		fprintf(stderr, "%s\nkettle shim: --root `%s` is not an absolute path\n", synopsis,
-			a->root);
-		return EXIT_USAGE;
-	}
-	if (!ids_is_id(a->id)) {
-		fprintf(stderr, "%s\nkettle shim: --id `%s` is not a container id (64 hex)\n",
-			synopsis, a->id);
-		return EXIT_USAGE;
+		cli_misuse_write(stderr, &shim_cmd,
+				 "--runtime-timeout `%s` is not a number of milliseconds in "
+				 "1..3600000",
+				 val);
+		return -1;
+	case OPT_RESTART:
+		a->restart = true;
+		break;
+	default: /* OPT_RUN */
+		a->run = true;
+		break;
 	}
 	return 0;
+}
+
+/* Returns 0 to go on, or the exit code (-1 after --help). */
+static int parse_args(int argc, char **argv, struct shim_args *a)
+{
+	struct cli_parser p;
+	struct kerr err;
+	int id;
+
+	*a = (struct shim_args){ .level = LOG_LVL_INFO, .timeout_ms = RUNTIME_TIMEOUT_MS };
+	cli_parse_init(&p, &shim_cmd, argc, argv);
+	while ((id = cli_parse_next(&p, &err)) > 0) {
+		if (id == CLI_HELP) {
+			cli_help_write(&shim_cmd, stdout);
+			return -1;
+		}
+		if (take_value(a, id, p.val) < 0)
+			return EXIT_USAGE;
+	}
+	/* The argv word, as the getopt loop before the table quoted it. */
+	if (id < 0)
+		cli_misuse_write(stderr, &shim_cmd, "unknown or incomplete option `%s`", p.word);
+	else if (cli_check_args(&shim_cmd, p.nargs, p.args, &err) < 0)
+		cli_misuse_write(stderr, &shim_cmd, "%s", err.msg);
+	else if (!a->root || !a->id)
+		cli_misuse_write(stderr, &shim_cmd, "--root and --id are required");
+	else if (a->root[0] != '/')
+		cli_misuse_write(stderr, &shim_cmd, "--root `%s` is not an absolute path", a->root);
+	else if (!ids_is_id(a->id))
+		cli_misuse_write(stderr, &shim_cmd, "--id `%s` is not a container id (64 hex)",
+				 a->id);
+	else
+		return 0;
+	return EXIT_USAGE;
 }
 
 /* ---- exit rules ---- */

@@ -1,8 +1,9 @@
 /*
  * cli_test: unit tests for src/cli (test layer): the parser against musl getopt_long's
  * grammar with "+" (clusters, attached and separate values, unique long prefixes, "--",
- * "-", the stop at the first argument, CLI_INTERLEAVE), every misuse message, the count
- * rules, the generated help (columns, wrapping, hidden aliases) and completion.
+ * "-", the stop at the first argument, CLI_INTERLEAVE), every misuse message and the
+ * argv word it came from, the count rules, the generated help (columns, wrapping, hidden
+ * aliases), the spelled-out usage line of a misuse, and completion.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,9 +226,7 @@ TEST(help)
 
 TEST(help_elsewhere_and_list)
 {
-	static const struct cli_cmd own = { .name = "daemon",
-					    .summary = "Run it",
-					    .flags = CLI_OWN_OPTIONS };
+	static const struct cli_cmd own = { .name = "daemon", .summary = "Run it" };
 	static const struct cli_entry table[] = {
 		{ "demo", NULL, &cmd },
 		{ "hidden", NULL, NULL },
@@ -253,12 +252,89 @@ TEST(help_elsewhere_and_list)
 	free(buf);
 }
 
+/* The argv word of each misuse, as a getopt loop's argv[optind - 1] quoted it. */
+static const char *word(const char *words)
+{
+	static char copy[512];
+	char *argv[32];
+	int argc = 0;
+	struct cli_parser p;
+	struct kerr err;
+
+	snprintf(copy, sizeof(copy), "%s", words);
+	argv[argc++] = "demo";
+	for (char *w = strtok(copy, " "); w && argc < 31; w = strtok(NULL, " "))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+	cli_parse_init(&p, &cmd, argc, argv);
+	while (cli_parse_next(&p, &err) > 0)
+		;
+	return p.word ? p.word : "(none)";
+}
+
+TEST(misuse_word)
+{
+	ASSERT_STREQ(word("--bogus=1"), "--bogus=1");
+	ASSERT_STREQ(word("-a --all=1"), "--all=1");
+	ASSERT_STREQ(word("-az"), "-az");
+	ASSERT_STREQ(word("-a -t"), "-t");
+	ASSERT_STREQ(word("--rm --time"), "--time");
+	ASSERT_STREQ(word("x"), "(none)");
+}
+
+static const struct cli_opt spelled_opts[] = {
+	CLI_OPT(OPT_ROOT, 0, CLI_DIR, CLI_REQUIRED, "root", "ROOT", "State root"),
+	CLI_OPT(OPT_TIME, 't', CLI_NUMBER, 0, "time", "SECONDS", "Grace period"),
+	CLI_OPT(OPT_TIME, 0, CLI_NUMBER, CLI_HIDDEN, "timeout", "SECONDS", ""),
+	CLI_OPT(OPT_ALL, 'a', CLI_FLAG, 0, "all", "", "Show all of them"),
+	CLI_OPT(OPT_FORMAT, 0, CLI_CHOICE, 0, "format", "table|json", "How to print them"),
+	CLI_OPT(OPT_RM, 0, CLI_FLAG, 0, "remove-everything-afterwards", "", "Remove"),
+	CLI_OPT(CLI_HELP, 'h', CLI_FLAG, 0, "help", "", "Print this help"),
+};
+
+TEST(spelled_usage)
+{
+	struct cli_cmd c = { .name = "spell",
+			     .opts = spelled_opts,
+			     .nopts = CLI_COUNT(spelled_opts) };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cli_misuse_write(f, &c, "unknown option `%s`", "-x");
+	c.flags = CLI_INTERNAL;
+	cli_misuse_write(f, &c, "%d", 7);
+	/* No synopsis: the help spells it out too, wrapped under the first option. */
+	c.description = "Spells.";
+	c.nopts = 6;
+	cli_help_write(&c, f);
+	fclose(f);
+	ASSERT_STREQ(buf,
+		     "Usage: kettle spell --root ROOT [-t SECONDS] [-a] [--format table|json] "
+		     "[--remove-everything-afterwards]\n"
+		     "kettle spell: unknown option `-x`\n"
+		     "usage: kettle spell --root ROOT [-t SECONDS] [-a] [--format table|json] "
+		     "[--remove-everything-afterwards]\n"
+		     "kettle spell: 7\n"
+		     "usage: kettle spell --root ROOT [-t SECONDS] [-a] [--format table|json]\n"
+		     "                    [--remove-everything-afterwards]\n"
+		     "\n"
+		     "Spells.\n"
+		     "\n"
+		     "Options:\n"
+		     "      --root ROOT           State root\n"
+		     "  -t, --time SECONDS        Grace period\n"
+		     "  -a, --all                 Show all of them\n"
+		     "      --format table|json   How to print them\n"
+		     "      --remove-everything-afterwards  Remove\n"
+		     "      --help                Print this help\n");
+	free(buf);
+}
+
 /* Completion of the last of the words (the program's name first). */
 static const char *complete(const char *words)
 {
-	static const struct cli_cmd own = { .name = "own",
-					    .summary = "Own parser",
-					    .flags = CLI_OWN_OPTIONS };
+	static const struct cli_cmd own = { .name = "own", .summary = "No options" };
 	static const struct cli_entry table[] = {
 		{ "demo", NULL, &cmd },
 		{ "dull", NULL, &own },
@@ -306,11 +382,14 @@ TEST(complete)
 	ASSERT_STREQ(complete("kettle demo x -"), "@containers ");
 	ASSERT_STREQ(complete("kettle demo -- -"), "@containers ");
 	ASSERT_STREQ(complete("kettle demo --bogus ''"), "");
-	ASSERT_STREQ(complete("kettle dull --r"), "@help dull ");
+	/* No options of its own: --help still is one. */
+	ASSERT_STREQ(complete("kettle dull --r"), "");
+	ASSERT_STREQ(complete("kettle dull -"), "--help ");
 	ASSERT_STREQ(complete("kettle dull x"), "");
 	ASSERT_STREQ(complete("kettle hidden -"), "");
 	ASSERT_STREQ(complete("kettle nope -"), "");
 }
 
 RUN_TESTS(T(flags_and_values), T(long_prefixes), T(end_of_options), T(misuse), T(explicit_help),
-	  T(interleave), T(fields), T(counts), T(help), T(help_elsewhere_and_list), T(complete))
+	  T(interleave), T(fields), T(counts), T(help), T(help_elsewhere_and_list), T(misuse_word),
+	  T(spelled_usage), T(complete))
