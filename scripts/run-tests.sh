@@ -77,9 +77,11 @@ fail1()
 # counted (e.g. a sanitizer report at exit), adds one failure.
 run_counted()
 {
-	local kind=$1 name=$2 limit=$3 rc=0 line p f
+	local kind=$1 name=$2 limit=$3 rc=0 line p f start=$SECONDS
 	shift 3
 	timeout -k 10 "$limit" "$@" </dev/null 2>&1 | tee "$tmp/out" || rc=${PIPESTATUS[0]}
+	# The time each file took, so CI's budget can be read from its log.
+	echo "TIME $kind $name: $((SECONDS - start)) s"
 	line=$(grep -E "^$kind .*: [0-9]+ passed, [0-9]+ failed\$" "$tmp/out" | tail -n 1 || true)
 	if [ -z "$line" ]; then
 		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
