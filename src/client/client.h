@@ -207,4 +207,9 @@ int client_runflags_set_network(const struct cli_cmd *cmd, struct record *r, con
 /* Prints "kettle: <msg>" on stderr and returns code. */
 int client_fail(int code, const struct kerr *err);
 
+/* ---- client_secopt.c: `run`/`create --security-opt` -> record fields ---- */
+
+/* seccomp=unconfined|builtin|PATH, no-new-privileges[=true|false]; misuse printed (125). */
+int client_secopt_parse(const struct cli_cmd *cmd, struct record *r, const char *val);
+
 #endif
