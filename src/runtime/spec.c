@@ -451,13 +451,16 @@ static void w_thermal_throttle(struct json_w *w)
 {
 	static const char cpu_dir[] = "/sys/devices/system/cpu";
 	char path[sizeof(cpu_dir) + 64];
-	DIR *d = opendir(cpu_dir);
+	int dfd = open(cpu_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	struct dirent *e;
 	unsigned long have[4096 / (8 * sizeof(unsigned long))] = { 0 };
 	const unsigned ncpu = 8 * sizeof(have);
 
-	if (!d)
+	if (!d) {
+		fd_close(dfd);
 		return;
+	}
 	while ((e = readdir(d))) {
 		char *end;
 		unsigned long n;
