@@ -143,6 +143,8 @@ static void pump_in(struct client_relay *r)
 	if (r->splice_in) {
 		n = splice(STDIN_FILENO, NULL, r->in_w, NULL, RELAY_CHUNK,
 			   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0)
+			return;
 		if (n < 0 && errno == EINVAL)
 			r->splice_in = false; /* a source splice cannot read: copy instead */
 	}
