@@ -49,6 +49,10 @@ VENDOR_STAMP := $(VENDOR_DIR)/.stamp
 VENDOR_LIBS := $(VENDOR_DIR)/lib/libseccomp.a
 
 CPPFLAGS := -iquote src -isystem $(VENDOR_DIR)/include -DKETTLE_VERSION=\"$(shell cat VERSION)\"
+# musl-gcc sees no kernel headers; <seccomp.h> needs <asm/unistd.h> (vendor.sh copies them).
+ifeq ($(FLAVOR),musl)
+CPPFLAGS += -isystem build/vendor/kernel-headers
+endif
 CFLAGS := $(BASE_CFLAGS) $(SAN_FLAGS) $(CFLAGS_EXTRA)
 LDFLAGS := $(LDFLAGS_EXTRA)
 

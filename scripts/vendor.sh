@@ -3,8 +3,10 @@
 #
 # FLAVOUR is `musl` (static kettle) or `glibc` (sanitizer and fuzz builds). Reads
 # vendor/*.pin, downloads with apt into build/vendor/dl, refuses any file whose sha256
-# differs from its pin, and installs headers and static libraries under
-# build/vendor/FLAVOUR. Idempotent: a finished flavour is left alone.
+# differs from its pin, applies the Debian package's own patch series (debian/patches/series,
+# in order) to a source package, and installs headers and static libraries under
+# build/vendor/FLAVOUR. Idempotent: a flavour built after every pin and this script changed is
+# left alone.
 set -eu
 
 flavour=${1:-musl}
@@ -43,7 +45,8 @@ ensure_deb_src() {
 
 fetch_source() { # fetch_source PIN
 	pkg=$(pin_get "$1" package); ver=$(pin_get "$1" version); file=$(pin_get "$1" file)
-	if [ ! -f "$dl/$file" ]; then
+	dfile=$(pin_get "$1" debian_file)
+	if [ ! -f "$dl/$file" ] || { [ -n "$dfile" ] && [ ! -f "$dl/$dfile" ]; }; then
 		ensure_deb_src
 		(cd "$dl" && apt-get -o APT::Sandbox::User=root source -qq --download-only "$pkg=$ver") >/dev/null ||
 			(apt-get update -qq && cd "$dl" && apt-get -o APT::Sandbox::User=root source -qq --download-only "$pkg=$ver")
@@ -60,8 +63,38 @@ fetch_binary() { # fetch_binary PIN
 	verify "$dl/$file" "$(pin_get "$1" sha256)"
 }
 
+# up_to_date: the flavour's stamp is newer than this script and every pin (an edited pin
+# leaves the folder's own mtime alone, so each file is compared).
+up_to_date() {
+	[ -f "$out/.stamp" ] || return 1
+	for f in "$0" "$top"/vendor/*.pin; do
+		[ "$out/.stamp" -nt "$f" ] || return 1
+	done
+}
+
+# apply_debian_patches PIN SRC: unpacks the pinned .debian.tar.xz and applies every patch of
+# debian/patches/series to SRC, in order; a patch that does not apply stops the build.
+apply_debian_patches() {
+	dfile=$(pin_get "$1" debian_file)
+	[ -n "$dfile" ] || return 0
+	verify "$dl/$dfile" "$(pin_get "$1" debian_sha256)"
+	dtmp=$vdir/debian-$flavour
+	rm -rf "$dtmp" && mkdir -p "$dtmp"
+	tar -xJf "$dl/$dfile" -C "$dtmp"
+	[ -f "$dtmp/debian/patches/series" ] || return 0
+	# Blank lines and comments are not patches (dpkg-source's quilt format).
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$dtmp/debian/patches/series" |
+		while read -r p _; do
+			if ! patch -d "$2" -p1 --quiet --forward <"$dtmp/debian/patches/$p"; then
+				echo "vendor.sh: Debian patch \`$p\` does not apply to $(pin_get "$1" file)" >&2
+				exit 1
+			fi
+		done
+	rm -rf "$dtmp"
+}
+
 mkdir -p "$dl" "$out/include" "$out/lib"
-[ -f "$out/.stamp" ] && [ "$out/.stamp" -nt "$top/vendor" ] && exit 0
+up_to_date && exit 0
 
 # jsmn: one header.
 jpin=$top/vendor/jsmn.pin
@@ -77,6 +110,9 @@ fetch_source "$spin"
 src=$vdir/src-$flavour
 rm -rf "$src" && mkdir -p "$src"
 tar -xzf "$dl/$(pin_get "$spin" file)" -C "$src" --strip-components=1
+# Debian's series adds the syscalls up to Linux 6.7 (fchmodat2, cachestat, futex_wait, …) to
+# syscalls.csv; make regenerates the lookup tables from it with gperf.
+apply_debian_patches "$spin" "$src"
 extra=
 if [ "$flavour" = musl ]; then
 	kh=$vdir/kernel-headers
@@ -94,4 +130,4 @@ fi
 )
 rm -rf "$out/lib/pkgconfig" "$out/share" "$out/bin"
 touch "$out/.stamp"
-echo "vendor.sh: $flavour: jsmn $(pin_get "$jpin" version), libseccomp $(pin_get "$spin" version) ready in build/vendor/$flavour"
+echo "vendor.sh: $flavour: jsmn $(pin_get "$jpin" version), libseccomp $(pin_get "$spin" version) (with Debian's patches) ready in build/vendor/$flavour"

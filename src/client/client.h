@@ -156,8 +156,10 @@ struct client_session {
  * and relays until END (its exit code), a detach (0) or a failure (printed). */
 int client_session_attach(struct client *cl, const struct client_session *o);
 /* The stream of a SHIM_EXEC already queued on shim under reqid: OK{PID} then END. */
+struct client_relay;
 int client_session_exec(struct client *cl, struct ipc_conn *shim, const char *id, uint32_t reqid,
-			bool tty, bool want_stdin, const uint8_t *detach, size_t ndetach);
+			bool tty, bool want_stdin, const uint8_t *detach, size_t ndetach,
+			struct client_relay *relay);
 /* docker's --detach-keys ("ctrl-p,ctrl-q", "a,ctrl-x"); "" disables detaching. */
 int client_detach_keys_parse(const char *spec, uint8_t *out, size_t *n, struct kerr *err);
 /* RESOLVE ref to a full id and require it running; otherwise prints "cannot <what>
@@ -206,5 +208,45 @@ int client_runflags_set_network(const struct cli_cmd *cmd, struct record *r, con
 
 /* Prints "kettle: <msg>" on stderr and returns code. */
 int client_fail(int code, const struct kerr *err);
+
+/* ---- client_relay.c: exec's stdio through pipes of ours (never a host descriptor) ---- */
+
+struct pollfd;
+
+struct client_relay {
+	int far[3];	    /* the process's ends to send (owned until client_relay_sent), -1 */
+	int in_w;	    /* our end of its stdin pipe, non-blocking; -1 when none or done */
+	bool in_full;	    /* that pipe refused more: poll it for POLLOUT, not our stdin */
+	char *in_buf;	    /* owned; stdin bytes read but not yet written (no splice) */
+	size_t in_off;	    /* first unwritten byte of in_buf */
+	size_t in_len;	    /* bytes in in_buf */
+	bool splice_in;	    /* splice from our stdin still worth trying */
+	int out_r[3];	    /* [1], [2]: our ends of its stdout/stderr pipes, or -1 */
+	bool out_wait[3];   /* our fd i refused a write (O_NONBLOCK): poll it for POLLOUT */
+	bool splice_out[3]; /* splice to our fd i still worth trying */
+};
+
+#define CLIENT_RELAY_POLLS 3 /* pollfds client_relay_poll adds at most */
+
+void client_relay_init(struct client_relay *r);
+/* For our stdin (with want_stdin), stdout and stderr: a regular file is handed over as it
+ * is, anything else gets a pipe of ours; far[] is then what to send. */
+int client_relay_setup(struct client_relay *r, bool want_stdin, struct kerr *err);
+/* The far ends went to the shim: ours are closed, so only the process holds them. */
+void client_relay_sent(struct client_relay *r);
+bool client_relay_active(const struct client_relay *r);
+/* Appends the pollfds the relay waits on to p; returns how many (<= CLIENT_RELAY_POLLS). */
+int client_relay_poll(const struct client_relay *r, struct pollfd *p);
+/* Moves what poll found ready (p: the n entries client_relay_poll added). */
+void client_relay_ready(struct client_relay *r, const struct pollfd *p, int n);
+/* The process ended: what it wrote is taken (at most a pipe's capacity more), then every
+ * pipe of ours is closed, so nothing it left behind reaches our stdio again. */
+void client_relay_finish(struct client_relay *r);
+void client_relay_done(struct client_relay *r);
+
+/* ---- client_secopt.c: `run`/`create --security-opt` -> record fields ---- */
+
+/* seccomp=unconfined|builtin|PATH, no-new-privileges[=true|false]; misuse printed (125). */
+int client_secopt_parse(const struct cli_cmd *cmd, struct record *r, const char *val);
 
 #endif

@@ -32,32 +32,33 @@
 
 /* One session; all fds are owned by the caller except sfd. */
 struct sess {
-	struct client *cl;     /* borrowed; the daemon conversation (start, kill) */
-	struct ipc_conn *shim; /* borrowed; the stream's connection */
-	const char *id;	       /* container id for messages and KILL; borrowed */
-	uint32_t req;	       /* the stream's request id (ATTACH or EXEC) */
-	uint32_t barrier_req;  /* SHIM_STATE awaited before going on, or 0 */
-	uint32_t start_req;    /* START on the daemon, or 0 */
-	uint32_t wait_req;     /* WAIT on the daemon (when it starts the container), or 0 */
-	bool exec;	       /* the stream is an exec (OK{PID} first, SIGNAL frames) */
-	bool start;	       /* START once the barrier is passed */
-	bool want_stdin;       /* relay stdin if the process takes it */
-	bool tty;	       /* the process has a terminal */
-	bool relay_stdin;      /* reading our stdin now */
-	size_t inflight;       /* stdin bytes sent and not acknowledged (STDIN_ACK) */
-	bool stdin_eof;	       /* our stdin ended (EOF sent) */
-	bool raw;	       /* our terminal is in raw mode (saved holds the old mode) */
-	struct termios saved;  /* our terminal's mode before raw */
-	int sfd;	       /* owned; signalfd */
-	const uint8_t *detach; /* detach sequence (tty only); borrowed */
-	size_t ndetach;	       /* its length; 0 disables */
-	size_t matched;	       /* bytes of it typed so far (held back) */
-	bool ended;	       /* END arrived */
-	int end_code;	       /* its exit code, -1 when it had none */
-	bool waited;	       /* WAIT answered */
-	bool detached;	       /* the person detached */
-	int result;	       /* exit code once decided, else -1 */
-	bool out_closed[3];    /* our stdout/stderr refused a write */
+	struct client *cl;	    /* borrowed; the daemon conversation (start, kill) */
+	struct ipc_conn *shim;	    /* borrowed; the stream's connection */
+	const char *id;		    /* container id for messages and KILL; borrowed */
+	uint32_t req;		    /* the stream's request id (ATTACH or EXEC) */
+	uint32_t barrier_req;	    /* SHIM_STATE awaited before going on, or 0 */
+	uint32_t start_req;	    /* START on the daemon, or 0 */
+	uint32_t wait_req;	    /* WAIT on the daemon (when it starts the container), or 0 */
+	bool exec;		    /* the stream is an exec (OK{PID} first, SIGNAL frames) */
+	bool start;		    /* START once the barrier is passed */
+	bool want_stdin;	    /* relay stdin if the process takes it */
+	bool tty;		    /* the process has a terminal */
+	bool relay_stdin;	    /* reading our stdin now */
+	size_t inflight;	    /* stdin bytes sent and not acknowledged (STDIN_ACK) */
+	bool stdin_eof;		    /* our stdin ended (EOF sent) */
+	bool raw;		    /* our terminal is in raw mode (saved holds the old mode) */
+	struct termios saved;	    /* our terminal's mode before raw */
+	int sfd;		    /* owned; signalfd */
+	const uint8_t *detach;	    /* detach sequence (tty only); borrowed */
+	size_t ndetach;		    /* its length; 0 disables */
+	size_t matched;		    /* bytes of it typed so far (held back) */
+	bool ended;		    /* END arrived */
+	int end_code;		    /* its exit code, -1 when it had none */
+	bool waited;		    /* WAIT answered */
+	bool detached;		    /* the person detached */
+	int result;		    /* exit code once decided, else -1 */
+	bool out_closed[3];	    /* our stdout/stderr refused a write */
+	struct client_relay *relay; /* exec without -t: its stdio pipes (borrowed), or NULL */
 };
 
 int client_detach_keys_parse(const char *spec, uint8_t *out, size_t *n, struct kerr *err)
@@ -420,8 +421,12 @@ static int session_loop(struct sess *s)
 
 	for (;;) {
 		int rc = session_result(s);
-		if (rc >= 0)
+		if (rc >= 0) {
+			/* The process ended: its output up to now, then our pipes are closed. */
+			if (s->relay)
+				client_relay_finish(s->relay);
 			return rc;
+		}
 		bool dconn = s->cl->conn.fd >= 0 && (s->start_req || s->wait_req || !s->exec);
 		if (dconn && s->cl->conn.tx.len > 0 && ipc_conn_flush(&s->cl->conn, &err) < 0) {
 			term_restore(s);
@@ -435,8 +440,8 @@ static int session_loop(struct sess *s)
 		if (s->ended && s->wait_req && s->cl->conn.fd < 0)
 			return s->end_code;
 
-		struct pollfd p[4];
-		int n = 0, di = -1, si = -1, ii = -1;
+		struct pollfd p[4 + CLIENT_RELAY_POLLS];
+		int n = 0, di = -1, si = -1, ii = -1, ri = 0, rn = 0;
 		if (dconn) {
 			di = n;
 			p[n++] = (struct pollfd){
@@ -455,6 +460,11 @@ static int session_loop(struct sess *s)
 		if (s->relay_stdin && s->inflight < STDIN_WINDOW) {
 			ii = n;
 			p[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+		}
+		if (s->relay && !s->ended) {
+			ri = n;
+			rn = client_relay_poll(s->relay, p + n);
+			n += rn;
 		}
 		p[n++] = (struct pollfd){ .fd = s->sfd, .events = POLLIN };
 		if (poll(p, (nfds_t)n, -1) < 0) {
@@ -486,6 +496,8 @@ static int session_loop(struct sess *s)
 		}
 		if (ii >= 0 && (p[ii].revents & (POLLIN | POLLHUP | POLLERR)))
 			on_stdin(s);
+		if (rn > 0)
+			client_relay_ready(s->relay, p + ri, rn);
 		if (p[n - 1].revents & POLLIN)
 			on_signals(s);
 	}
@@ -555,7 +567,8 @@ int client_session_attach(struct client *cl, const struct client_session *o)
 }
 
 int client_session_exec(struct client *cl, struct ipc_conn *shim, const char *id, uint32_t reqid,
-			bool tty, bool want_stdin, const uint8_t *detach, size_t ndetach)
+			bool tty, bool want_stdin, const uint8_t *detach, size_t ndetach,
+			struct client_relay *relay)
 {
 	struct sess s = {
 		.cl = cl,
@@ -568,6 +581,7 @@ int client_session_exec(struct client *cl, struct ipc_conn *shim, const char *id
 		.detach = detach,
 		.ndetach = ndetach,
 		.sfd = -1,
+		.relay = relay,
 	};
 
 	return session_run(&s);

@@ -3,11 +3,12 @@
  * through its shim and exits with the command's exit code.
  *
  * The daemon only resolves the reference (RESOLVE: the full id, and whether it runs); the
- * request then goes straight to the container's shim. Without -t our own stdin (with -i),
- * stdout and stderr travel to the shim as SCM_RIGHTS descriptors and become the process's
- * stdio, so its output never passes through kettle; with -t the shim keeps the pty and
- * the session in client_attach.c relays it. Descriptors are checked here first (a directory
- * or an O_PATH handle as stdin is refused with a clear message; the shim checks again).
+ * request then goes straight to the container's shim. Without -t the process's stdin (with
+ * -i), stdout and stderr travel to the shim as SCM_RIGHTS descriptors, but only two kinds:
+ * a regular file the user redirected, handed over as it is, and a pipe of ours that
+ * client_relay.c copies to and from our own stdio and closes when the process ends, so a
+ * terminal, a socket or the shell's pipe never reaches a container (issue 12). With -t the
+ * shim keeps the pty and the session in client_attach.c relays it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -235,6 +236,25 @@ static int check_fds(const int *fds, size_t n)
 	return 0;
 }
 
+/* The process's stdio: our regular files as they are, pipes of ours for the rest. */
+static int relay_setup(struct client_relay *relay, bool want_stdin, int fds[3], size_t *n)
+{
+	struct kerr err;
+	int rc;
+
+	/* What we cannot read or write is refused as before (a directory as stdin). */
+	rc = check_fds(want_stdin ? (const int[]){ 0, 1, 2 } : (const int[]){ 1, 2 },
+		       want_stdin ? 3 : 2);
+	if (rc)
+		return rc;
+	if (client_relay_setup(relay, want_stdin, &err) < 0)
+		return client_fail(CLIENT_EXIT_FAIL, &err);
+	*n = 0;
+	for (int i = want_stdin ? 0 : 1; i < 3; i++)
+		fds[(*n)++] = relay->far[i];
+	return 0;
+}
+
 /* -d: OK{PID} or ERROR, nothing more. */
 static int wait_started(struct ipc_conn *shim, uint32_t reqid)
 {
@@ -258,10 +278,9 @@ static int wait_started(struct ipc_conn *shim, uint32_t reqid)
 }
 
 static int run_exec(struct client *cl, const struct exec_args *a, const char *id,
-		    const uint8_t *keys, size_t nkeys)
+		    const uint8_t *keys, size_t nkeys, struct client_relay *relay)
 {
-	int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO };
-	const int *send = NULL;
+	int send[3];
 	size_t nfds = 0;
 	struct ipc_conn shim;
 	struct wire_enc e;
@@ -270,9 +289,7 @@ static int run_exec(struct client *cl, const struct exec_args *a, const char *id
 	int rc;
 
 	if (!a->detach && !a->tty) {
-		send = a->interactive ? fds : fds + 1;
-		nfds = a->interactive ? 3 : 2;
-		rc = check_fds(send, nfds);
+		rc = relay_setup(relay, a->interactive, send, &nfds);
 		if (rc)
 			return rc;
 	}
@@ -299,13 +316,19 @@ static int run_exec(struct client *cl, const struct exec_args *a, const char *id
 	wire_enc_u32(&e, WIRE_F_NFDS, (uint32_t)nfds);
 	buf_done(&json);
 	rc = client_end(&e);
+	/* Sent (queued with the frame, which holds its own references): from now on only the
+	 * shim, runc and then the process have the far ends. */
+	if (rc == 0 && nfds && ipc_conn_flush(&shim, &err) < 0)
+		rc = client_fail(CLIENT_EXIT_FAIL, &err);
+	if (shim.tx_nfds == 0)
+		client_relay_sent(relay);
 	if (rc == 0) {
 		fflush(stdout);
 		if (a->detach)
 			rc = wait_started(&shim, reqid);
 		else
 			rc = client_session_exec(cl, &shim, id, reqid, a->tty, a->interactive, keys,
-						 nkeys);
+						 nkeys, nfds ? relay : NULL);
 	}
 	ipc_conn_done(&shim);
 	return rc;
@@ -335,9 +358,13 @@ int client_exec_main(int argc, char **argv)
 	}
 	rc = client_open(&cl);
 	if (rc == 0) {
+		struct client_relay relay;
+
+		client_relay_init(&relay);
 		rc = client_resolve_running(&cl, a.ref, "exec in", id);
 		if (rc == 0)
-			rc = run_exec(&cl, &a, id, keys, nkeys);
+			rc = run_exec(&cl, &a, id, keys, nkeys, &relay);
+		client_relay_done(&relay);
 		client_close(&cl);
 	}
 	args_done(&a);

@@ -64,6 +64,7 @@ enum {
 	OPT_HEALTH_START_PERIOD,
 	OPT_HEALTH_ON_FAILURE,
 	OPT_NO_HEALTHCHECK,
+	OPT_SECURITY_OPT,
 };
 
 static const struct cli_opt run_opts[] CLI_TABLE = {
@@ -146,6 +147,10 @@ static const struct cli_opt run_opts[] CLI_TABLE = {
 		"whatever the policy) or stop"),
 	CLI_OPT(OPT_NO_HEALTHCHECK, 0, CLI_FLAG, 0, "no-healthcheck", "",
 		"No health check (conflicts with --health-*)"),
+	CLI_OPT(OPT_SECURITY_OPT, 0, CLI_STRING, CLI_REPEAT, "security-opt", "OPT",
+		"seccomp=unconfined, seccomp=builtin (the default profile, docker's in effect) or "
+		"seccomp=PATH (a profile in docker's JSON format, checked at create), and "
+		"no-new-privileges[=true|false]. --privileged runs without a filter"),
 };
 
 const struct cli_cmd client_run_cmd CLI_TABLE = {
@@ -316,6 +321,8 @@ static int run_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 	case OPT_PRIVILEGED:
 		r->privileged = true;
 		return 0;
+	case OPT_SECURITY_OPT:
+		return client_secopt_parse(cmd, r, val);
 	case 'l':
 		if (val[0] == '\0' || val[0] == '=')
 			return client_usage_error(cmd, "invalid --label `%s`, expected KEY=VALUE",

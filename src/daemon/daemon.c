@@ -27,6 +27,7 @@
 #include "daemon/daemon_api.h"
 #include "daemon/daemon_events.h"
 #include "daemon/daemon_registry.h"
+#include "daemon/daemon_seccomp.h"
 #include "daemon/daemon_watch.h"
 #include "base/fd.h"
 #include "base/log.h"
@@ -56,6 +57,7 @@ enum {
 	OPT_LOG_MAX_SIZE,
 	OPT_LOG_MAX_FILES,
 	OPT_RUNTIME_TIMEOUT,
+	OPT_SECCOMP_PROFILE,
 };
 
 /* In the order of the help and of the usage line a misuse prints. */
@@ -82,6 +84,10 @@ static const struct cli_opt daemon_opts[] CLI_TABLE = {
 	CLI_OPT(OPT_RUNTIME_TIMEOUT, 0, CLI_DURATION, 0, "runtime-timeout", "D",
 		"A runtime (runc) call still running after D is killed and fails (30s; 1ms to "
 		"1h)"),
+	CLI_OPT(OPT_SECCOMP_PROFILE, 0, CLI_FILE, 0, "seccomp-profile", "PATH|unconfined",
+		"Seccomp profile of containers created without --security-opt seccomp=: builtin "
+		"(the default, docker's in effect), unconfined, or a profile file in docker's JSON "
+		"format, checked now"),
 };
 
 const struct cli_cmd daemon_cmd CLI_TABLE = {
@@ -107,6 +113,8 @@ struct daemon_args {
 	uint64_t log_max_size;		/* --log-max-size, bytes */
 	uint32_t log_max_files;		/* --log-max-files */
 	uint64_t runtime_timeout_ms;	/* --runtime-timeout, ms */
+	char *seccomp_profile;		/* --seccomp-profile: builtin, unconfined or an absolute
+					   path (owned), or NULL */
 };
 
 /* A backoff duration of option o: 1 ms to 1 day. Returns 0, or -1 once printed. */
@@ -164,6 +172,18 @@ static int take_value(struct daemon_args *a, const struct cli_opt *o, int id, ch
 			return 0;
 		cli_misuse_write(stderr, &daemon_cmd,
 				 "--runtime-timeout `%s` is out of range, expected 1ms to 1h", val);
+		return -1;
+	case OPT_SECCOMP_PROFILE:
+		free(a->seccomp_profile);
+		/* Absolute now: -d changes directory before the file is read. */
+		if (strcmp(val, "builtin") == 0 || strcmp(val, "unconfined") == 0)
+			a->seccomp_profile = strdup(val);
+		else
+			a->seccomp_profile = val[0] ? realpath(val, NULL) : NULL;
+		if (a->seccomp_profile)
+			return 0;
+		cli_misuse_write(stderr, &daemon_cmd, "--seccomp-profile `%s`: %s", val,
+				 val[0] ? strerror(errno) : "empty, expected a file");
 		return -1;
 	case OPT_LOG_MAX_SIZE:
 		if (str_parse_size(val, &a->log_max_size, &err) == 0 &&
@@ -352,6 +372,8 @@ static int start(struct daemon *d, const struct daemon_args *a, int *logfd, stru
 		return -1;
 	if (check_runtime(d, a, err) < 0)
 		return -1;
+	if (daemon_seccomp_setup(d, a->seccomp_profile, err) < 0)
+		return -1;
 	d->loop = loop_new(err);
 	if (!d->loop)
 		return -1;
@@ -388,6 +410,7 @@ static void stop(struct daemon *d)
 	if (d->lockfd >= 0 && d->rootfd >= 0)
 		(void)unlinkat(d->rootfd, STORE_DAEMON_ADDR, 0);
 	d->loop = loop_free(d->loop);
+	daemon_seccomp_free(d);
 	d->lockfd = fd_close(d->lockfd);
 	d->rootfd = fd_close(d->rootfd);
 }
@@ -475,8 +498,10 @@ int daemon_main(int argc, char **argv)
 	_cleanup_close_ int logfd = -1;
 	_cleanup_close_ int notify = -1;
 
-	if (rc >= 0)
+	if (rc >= 0) {
+		free(a.seccomp_profile);
 		return rc;
+	}
 	d.log_level = a.level;
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
@@ -499,6 +524,7 @@ int daemon_main(int argc, char **argv)
 			return EXIT_REFUSED;
 		}
 		if (pid > 0) {
+			free(a.seccomp_profile);
 			fd_close(p[1]);
 			rc = wait_ready(p[0]);
 			fd_close(p[0]);
@@ -512,7 +538,9 @@ int daemon_main(int argc, char **argv)
 			return EXIT_REFUSED;
 		}
 	}
-	if (start(&d, &a, &logfd, &err) < 0) {
+	rc = start(&d, &a, &logfd, &err);
+	free(a.seccomp_profile);
+	if (rc < 0) {
 		if (a.detach) {
 			report(notify, FAILED_BYTE, err.msg);
 			if (logfd >= 0)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_reply.h"
 #include "daemon/daemon_runtime.h"
+#include "daemon/daemon_seccomp.h"
 #include "daemon/daemon_spawn.h"
 #include "base/fd.h"
 #include "store/ids.h"
@@ -83,6 +85,8 @@ void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct
 {
 	struct record rec;
 	struct runtime rt;
+	char *profile = NULL; /* owned; the checked copy of a seccomp profile file */
+	size_t profile_len = 0;
 	const uint8_t *json;
 	size_t len;
 	uint32_t run = 0;
@@ -104,6 +108,9 @@ void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct
 		goto out_fail;
 	if (runtime_init(&rt, daemon_runtime_of(d, &rec), d->runc_root, "/dev/null", &err) < 0)
 		goto out_fail;
+	/* Before anything exists: a bad profile fails the create with nothing to undo. */
+	if (daemon_seccomp_prepare(d, &rec, &profile, &profile_len, &err) < 0)
+		goto out_fail;
 	if (choose_identity(d, &rec, &err) < 0)
 		goto out_fail;
 	rec.created_ns = clock_wall_ns();
@@ -122,7 +129,8 @@ void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct
 		rec.log_max_files = d->log_max_files;
 	if (record_validate(&rec, false, &err) < 0)
 		goto out_fail;
-	if (daemon_files_write(d, &rec, true, &err) < 0) {
+	if ((profile && daemon_files_write_seccomp(d, rec.id, profile, profile_len, &err) < 0) ||
+	    daemon_files_write(d, &rec, true, &err) < 0) {
 		struct kerr ignored;
 
 		kerr_wrap(&err, "create container `%.12s`", rec.id);
@@ -148,6 +156,8 @@ void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct
 	daemon_events_publish(d, c, "create", c->rec.created_ns, NULL);
 	/* `kettle run`: one `runc run` instead of create + start (docs/PROTOCOL.md). */
 	c->spawn_run = run == 1 && !c->rec.tty;
+	free(profile);
+	profile = NULL;
 	if (daemon_spawn_shim(d, c, &err) < 0 || daemon_files_sync_record(d, c->rec.id, &err) < 0 ||
 	    !daemon_pend_add(c, DAEMON_PEND_CREATE, 0, rpc_conn_id(conn), f->reqid, &err)) {
 		/* The spawn may have started: forgetting closes its pipe and its watch. */
@@ -156,6 +166,7 @@ void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct
 	}
 	return;
 out_fail:
+	free(profile);
 	record_done(&rec);
 	daemon_reply_fail(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 }

@@ -1,6 +1,7 @@
 /*
  * daemon_files: a container's files in its directory (role, layer 3; bottom band of the
- * daemon): bundle/config.json for --rootfs (with the --init copy) and record.json, written
+ * daemon): bundle/config.json for --rootfs (with the --init copy and the seccomp profile's
+ * copy, seccomp.json) and record.json, written
  * for CREATE, UPDATE and RENAME and repaired at adoption. Every file is replaced
  * atomically; a new container's are made durable once its shim is on its way
  * (daemon_files_sync_record). Calls no other daemon file. Never blocks on a peer.
@@ -8,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "daemon/daemon_files.h"
@@ -15,7 +17,39 @@
 #include "store/ids.h"
 #include "runtime/selfexe.h"
 #include "runtime/spec.h"
+#include "seccomp/seccomp_profile.h"
 #include "store/store.h"
+
+/* The container's copy of its profile file, parsed; NULL (and 0) when it names none. */
+static int load_seccomp(int dirfd, const struct record *rec, struct seccomp_profile **p,
+			struct kerr *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+
+	*p = NULL;
+	if (!record_seccomp_is_path(rec))
+		return 0;
+	text = malloc(SECCOMP_PROFILE_MAX + 1);
+	if (!text)
+		return kerr_set(err, ENOMEM, "read `" DAEMON_FILES_SECCOMP "`");
+	if (fd_read_small_file(dirfd, DAEMON_FILES_SECCOMP, text, SECCOMP_PROFILE_MAX + 1, &len,
+			       err) < 0)
+		return -1;
+	*p = seccomp_profile_parse(text, len, err);
+	return *p ? 0 : kerr_wrap(err, "`" DAEMON_FILES_SECCOMP "`");
+}
+
+int daemon_files_write_seccomp(struct daemon *d, const char *id, const char *text, size_t len,
+			       struct kerr *err)
+{
+	_cleanup_close_ int dirfd = -1;
+
+	if (store_open_container(d->rootfd, id, true, &dirfd, err) < 0)
+		return -1;
+	/* Durable before record.json names it: config.json is rebuilt from both. */
+	return store_write_atomic(dirfd, DAEMON_FILES_SECCOMP, text, len, 0600, true, err);
+}
 
 /* fresh: a new container's first write: config.json needs no fsync (below) and
  * record.json is synced by the caller (daemon_files_sync_record), once the shim is on its way. */
@@ -41,8 +75,13 @@ int daemon_files_write(struct daemon *d, const struct record *rec, bool fresh, s
 		    (selfexe_check_static("/proc/self/exe", err) < 0 ||
 		     selfexe_copy(dirfd, SPEC_INIT_COPY, err) < 0))
 			rc = -1;
+		struct seccomp_profile *sp = NULL;
+
 		if (rc == 0)
-			rc = spec_generate(rec, cgroups, &b, err);
+			rc = load_seccomp(dirfd, rec, &sp, err);
+		if (rc == 0)
+			rc = spec_generate(rec, cgroups, sp, &b, err);
+		seccomp_profile_free(sp);
 		/* A new container's is not fsynced: it is derived from record.json, which
 		 * follows durably, and a crash that loses it leaves it missing or empty,
 		 * which the daemon repairs from the record (daemon_adopt.c repair_config).

@@ -247,6 +247,14 @@ static int inspect_json(struct daemon *d, const struct daemon_ctr *c, struct buf
 	json_w_u64(&w, log_dropped(d, c));
 	json_w_key(&w, "runtime");
 	json_w_str(&w, c->rec.runtime ? c->rec.runtime : d->runtime);
+	/* --security-opt (issue 12): the profile in force, by name or path; null for a
+	 * --bundle, whose config.json decides. */
+	const char *seccomp = record_seccomp_effective(&c->rec);
+	json_w_key(&w, "seccomp_profile");
+	if (seccomp)
+		json_w_str(&w, seccomp);
+	else
+		json_w_null(&w);
 	json_w_obj_end(&w);
 	if (json_w_end(&w, err) < 0)
 		return -1;

@@ -117,6 +117,10 @@ struct daemon {
 	uint64_t runtime_timeout_ms;		 /* --runtime-timeout, passed to every shim */
 	struct daemon_events *events;		 /* owned; history and subscribers */
 	struct daemon_shim_cbs shim_cbs;	 /* set by daemon_watch_init before any shim */
+	/* --seccomp-profile (daemon_seccomp.c) */
+	char *seccomp_default; /* owned; "builtin", "unconfined" or an absolute profile path */
+	char *seccomp_text;    /* owned; that file's bytes as checked at startup, or NULL */
+	size_t seccomp_len;    /* bytes of seccomp_text */
 };
 
 #endif

@@ -15,6 +15,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -606,4 +607,57 @@ int ipc_check_passed_fd(int fd, struct kerr *err)
 	}
 	kerr_set(err, 0, "passed descriptor is %s; %s", what, allowed);
 	return kerr_set_code(err, EINVAL);
+}
+
+/* Filesystems whose regular files are kernel interfaces of the host (linux/magic.h). */
+static const struct {
+	unsigned long magic; /* statfs f_type */
+	const char *name;    /* for the message */
+} kernel_fs[] = {
+	{ 0x9fa0, "proc" },	      { 0x62656572, "sysfs" },	 { 0x27e0eb, "cgroup" },
+	{ 0x63677270, "cgroup2" },    { 0x64626720, "debugfs" }, { 0x74726163, "tracefs" },
+	{ 0x73636673, "securityfs" }, { 0xcafe4a11, "bpf" },	 { 0x62656570, "configfs" },
+	{ 0xde5e81e4, "efivarfs" },   { 0x6165676c, "pstore" },	 { 0xf97cff8c, "selinuxfs" },
+	{ 0x6e736673, "nsfs" },	      { 0x43415d53, "smackfs" },
+};
+
+int ipc_check_stdio_fd(int fd, bool pipes, struct kerr *err)
+{
+	struct stat st;
+	struct statfs sf;
+	const char *what = "of an unknown type";
+
+	if (fstat(fd, &st) < 0)
+		return kerr_set(err, errno, "stat the descriptor");
+	switch (st.st_mode & S_IFMT) {
+	case S_IFIFO:
+		if (pipes)
+			return 0;
+		what = "a pipe";
+		break;
+	case S_IFREG:
+		if (fstatfs(fd, &sf) < 0)
+			return kerr_set(err, errno, "statfs the descriptor");
+		for (size_t i = 0; i < sizeof(kernel_fs) / sizeof(kernel_fs[0]); i++)
+			if ((unsigned long)sf.f_type == kernel_fs[i].magic)
+				return kerr_set(err, 0, "it is a file of %s, a kernel interface",
+						kernel_fs[i].name);
+		return 0;
+	case S_IFCHR:
+		what = isatty(fd) ? "a terminal" : "a character device";
+		break;
+	case S_IFSOCK:
+		what = "a socket";
+		break;
+	case S_IFDIR:
+		what = "a directory";
+		break;
+	case S_IFBLK:
+		what = "a block device";
+		break;
+	default:
+		break;
+	}
+	return kerr_set(err, 0, "it is %s; only %sregular files go to a container", what,
+			pipes ? "pipes and " : "");
 }

@@ -66,5 +66,10 @@ int ipc_check_server(int fd, pid_t expected_pid, struct kerr *err);
 
 /* fstat check of a passed descriptor: only FIFOs, sockets, char devices, regular files. */
 int ipc_check_passed_fd(int fd, struct kerr *err);
+/* May fd become a container process's stdin, stdout or stderr? Only a regular file on a
+ * filesystem that stores data (not proc, sysfs, cgroup and the other kernel interfaces,
+ * whose files act on the host), or with pipes a pipe. Anything else (a terminal, a socket,
+ * a device, even /dev/null) is a live handle on the host: fails saying what it is. */
+int ipc_check_stdio_fd(int fd, bool pipes, struct kerr *err);
 
 #endif

@@ -186,6 +186,16 @@ int runtime_spawn(const struct runtime *rt, const struct runtime_call *call, pid
 
 	if (build_argv(rt, call, av, sigbuf, err) < 0)
 		return -1;
+	/* Without a terminal runc hands its own stdio to the container's process: a missing
+	 * one would become proc_spawn's /dev/null, a descriptor of the host's (issue 12). */
+	if ((call->op == RUNTIME_CREATE || call->op == RUNTIME_RUN || call->op == RUNTIME_EXEC) &&
+	    !call->console_socket)
+		for (int i = 0; i < 3; i++)
+			if (call->stdio[i] < 0)
+				return kerr_set(err, EINVAL,
+						"runtime %s: stdio %d not given; a container's "
+						"process gets only descriptors made for it",
+						op_name(call->op), i);
 	if (proc_spawn(&spec, pid, err) < 0)
 		return kerr_wrap(err, "runtime %s", op_name(call->op));
 	return 0;

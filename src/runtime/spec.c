@@ -16,12 +16,20 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <dirent.h>
+#include <stdio.h>
 
 #include "base/fd.h"
 #include "base/json.h"
 #include "base/json_w.h"
 #include "runtime/spec.h"
 #include "base/str.h"
+#include "seccomp/seccomp_default.h"
+#include "seccomp/seccomp_filter.h"
+#include "seccomp/seccomp_lib.h"
+#include "seccomp/seccomp_spec.h"
 
 #define OCI_VERSION   "1.0.2"
 #define DEFAULT_PATH  "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -33,6 +41,7 @@
 static const char *const masked_paths[] = {
 	"/proc/asound",
 	"/proc/acpi",
+	"/proc/interrupts",
 	"/proc/kcore",
 	"/proc/keys",
 	"/proc/latency_stats",
@@ -274,7 +283,7 @@ static void w_process_obj(struct json_w *w, const struct record *r)
 	json_w_obj_end(w);
 	json_w_arr_end(w);
 	json_w_key(w, "noNewPrivileges");
-	json_w_bool(w, false);
+	json_w_bool(w, r->no_new_privileges);
 	/*
 	 * Explicit 0: the container would otherwise inherit the oom_score_adj of whoever runs
 	 * runc, and the shim sets -999 on itself so the OOM killer spares it.
@@ -433,7 +442,77 @@ static void w_resources(struct json_w *w, const struct record *r)
 	json_w_obj_end(w);
 }
 
-static void w_linux(struct json_w *w, const struct record *r, const char *cgroups_path)
+/*
+ * docker masks every CPU's thermal_throttle directory too (its counters are the host's).
+ * The container's /sys is a fresh sysfs of the same devices, so the host's list is its
+ * list; runc needs each path to exist, so only those that do are named, in CPU order.
+ */
+static void w_thermal_throttle(struct json_w *w)
+{
+	static const char cpu_dir[] = "/sys/devices/system/cpu";
+	char path[sizeof(cpu_dir) + 64];
+	int dfd = open(cpu_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *e;
+	unsigned long have[4096 / (8 * sizeof(unsigned long))] = { 0 };
+	const unsigned ncpu = 8 * sizeof(have);
+
+	if (!d) {
+		fd_close(dfd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		char *end;
+		unsigned long n;
+
+		if (strncmp(e->d_name, "cpu", 3) != 0 || e->d_name[3] < '0' || e->d_name[3] > '9')
+			continue;
+		n = strtoul(e->d_name + 3, &end, 10);
+		if (*end || n >= ncpu)
+			continue;
+		snprintf(path, sizeof(path), "%s/cpu%lu/thermal_throttle", cpu_dir, n);
+		if (access(path, F_OK) == 0)
+			have[n / (8 * sizeof(long))] |= 1ul << (n % (8 * sizeof(long)));
+	}
+	closedir(d);
+	for (unsigned n = 0; n < ncpu; n++)
+		if (have[n / (8 * sizeof(long))] & (1ul << (n % (8 * sizeof(long))))) {
+			snprintf(path, sizeof(path), "%s/cpu%u/thermal_throttle", cpu_dir, n);
+			json_w_str(w, path);
+		}
+}
+
+int spec_seccomp_filter(const struct record *r, const struct seccomp_profile *profile,
+			struct seccomp_filter *f, struct kerr *err)
+{
+	*f = (struct seccomp_filter){ 0 };
+	/* None at all when privileged or unconfined, as docker does. */
+	if (strcmp(record_seccomp_effective(r), RECORD_SECCOMP_UNCONFINED) == 0)
+		return 0;
+	if (!record_seccomp_is_path(r))
+		profile = seccomp_default_profile();
+	else if (!profile)
+		return kerr_set(err, 0, "seccomp profile `%s` was not loaded", r->seccomp);
+	/* The bounding set decides the capability-gated rules, as in docker. */
+	return seccomp_filter_make(f, profile, cap_set(r), seccomp_lib_native(),
+				   seccomp_filter_kernel_now(), err);
+}
+
+/* linux.seccomp: the container's profile made concrete (src/seccomp). */
+static int w_seccomp(struct json_w *w, const struct record *r,
+		     const struct seccomp_profile *profile, struct kerr *err)
+{
+	struct seccomp_filter f;
+	int rc = spec_seccomp_filter(r, profile, &f, err);
+
+	if (rc == 0 && f.profile)
+		seccomp_spec_write(w, &f);
+	seccomp_filter_done(&f);
+	return rc;
+}
+
+static int w_linux(struct json_w *w, const struct record *r, const char *cgroups_path,
+		   const struct seccomp_profile *profile, struct kerr *err)
 {
 	json_w_key(w, "linux");
 	json_w_obj_begin(w);
@@ -453,19 +532,23 @@ static void w_linux(struct json_w *w, const struct record *r, const char *cgroup
 		json_w_str(w, cgroups_path);
 	}
 	w_resources(w, r);
-	/*
-	 * No "seccomp" section yet: runc then applies no filter at all. A default profile
-	 * like docker's is future work (seccomp.c).
-	 */
 	if (!r->privileged) {
-		w_list(w, "maskedPaths", masked_paths);
+		json_w_key(w, "maskedPaths");
+		json_w_arr_begin(w);
+		for (size_t i = 0; masked_paths[i]; i++)
+			json_w_str(w, masked_paths[i]);
+		w_thermal_throttle(w);
+		json_w_arr_end(w);
 		w_list(w, "readonlyPaths", readonly_paths);
 	}
+	if (w_seccomp(w, r, profile, err) < 0)
+		return -1;
 	json_w_obj_end(w);
+	return 0;
 }
 
-int spec_generate(const struct record *r, const char *cgroups_path, struct buf *out,
-		  struct kerr *err)
+int spec_generate(const struct record *r, const char *cgroups_path,
+		  const struct seccomp_profile *profile, struct buf *out, struct kerr *err)
 {
 	struct json_w w;
 
@@ -493,7 +576,8 @@ int spec_generate(const struct record *r, const char *cgroups_path, struct buf *
 			json_w_strn(&w, r->id, strnlen(r->id, IDS_SHORT_LEN));
 	}
 	w_mounts(&w, r);
-	w_linux(&w, r, cgroups_path);
+	if (w_linux(&w, r, cgroups_path, profile, err) < 0)
+		return kerr_wrap(err, "generate config.json");
 	json_w_obj_end(&w);
 	if (json_w_end(&w, err) < 0)
 		return kerr_wrap(err, "generate config.json");

@@ -5,7 +5,8 @@
  * and (unless --network host) network namespaces; /proc, /dev, /dev/pts, /dev/shm,
  * /dev/mqueue, read-only /sys; docker's masked and read-only paths and default
  * capabilities; cgroup limits; PATH and HOME defaults; no terminal; rlimits never above
- * the host's hard limits. For --bundle the user's config.json is used as it is, after a
+ * the host's hard limits; the seccomp filter (src/seccomp) unless unconfined or privileged,
+ * and no_new_privileges as asked. For --bundle the user's config.json is used as it is, after a
  * strict check that it parses and names a process and a root. Never logs.
  */
 #ifndef KETTLE_SPEC_H
@@ -17,6 +18,8 @@
 
 #include "base/buf.h"
 #include "base/kerr.h"
+#include "seccomp/seccomp_filter.h"
+#include "seccomp/seccomp_profile.h"
 #include "store/record.h"
 
 #define SPEC_CONFIG	"config.json"
@@ -31,9 +34,16 @@
 #define SPEC_INIT_PATH	 "/dev/init"
 
 /* Appends the generated config.json for r (r->rootfs set) to out. cgroups_path is the
- * value for linux.cgroupsPath (e.g. "/kettle/<id>"). */
-int spec_generate(const struct record *r, const char *cgroups_path, struct buf *out,
-		  struct kerr *err);
+ * value for linux.cgroupsPath (e.g. "/kettle/<id>"). profile is the container's own
+ * profile file, parsed, when its record names one (record_seccomp_is_path); else NULL. */
+int spec_generate(const struct record *r, const char *cgroups_path,
+		  const struct seccomp_profile *profile, struct buf *out, struct kerr *err);
+/* The seccomp filter r's container gets: its profile (the built-in one, or profile when
+ * the record names a file) selected for its bounding set on this architecture. f->profile
+ * stays NULL when it gets none (unconfined, privileged). f is the caller's to done, also
+ * after a failure. */
+int spec_seccomp_filter(const struct record *r, const struct seccomp_profile *profile,
+			struct seccomp_filter *f, struct kerr *err);
 /* Checks bundle/config.json: present, a regular file, strict JSON with ociVersion,
  * process.args (non-empty strings) and root.path. When args is not NULL, the process
  * args are appended to it (for ps and inspect). */

@@ -2,8 +2,9 @@
  * shim_exec: `kettle exec` processes in the shim (role layer, mechanism band).
  * A SHIM_EXEC request becomes process.json (a fresh name per exec) and `runc exec
  * --detach`; runc leaves the process behind and the shim, as subreaper, reaps it. Without
- * a terminal its stdio is the client's own descriptors (SCM_RIGHTS, handed to runc and
- * closed here at once); with one, runc sends the pty master to a per-exec console socket
+ * a terminal its stdio is what the client handed over (SCM_RIGHTS: only pipes and regular
+ * files are accepted; handed to runc and closed here at once), and an empty pipe or the
+ * sink for what it did not; with one, runc sends the pty master to a per-exec console socket
  * and the shim relays DATA and STDIN. Each exec is answered once: ERROR, or OK{PID} then
  * END{EXIT_CODE} after the exit (and a terminal's output end, SHIM_DRAIN_MS at most).
  * Exits of unknown children are kept briefly (the pid file may be read after the exit).
@@ -73,6 +74,8 @@ struct orphan {
 
 struct shim_execs {
 	struct shim_exec x[SHIM_EXECS_MAX]; /* slots */
+	int sink_r;			    /* owned; the sink's read end (in the loop), or -1 */
+	int sink_w;			    /* owned; its write end, given as unwanted output */
 	struct orphan orphans[ORPHANS_MAX]; /* ring of unclaimed exits */
 	size_t norphans;		    /* entries ever written (ring position) */
 	uint64_t seq;			    /* counter for orphans and exec calls */
@@ -81,9 +84,59 @@ struct shim_execs {
 
 static struct shim_execs *execs(struct shim *sh)
 {
-	if (!sh->execs)
+	if (!sh->execs) {
 		sh->execs = calloc(1, sizeof(*sh->execs));
+		if (sh->execs)
+			sh->execs->sink_r = sh->execs->sink_w = -1;
+	}
 	return sh->execs;
+}
+
+/* ---- the sink: output nobody reads (exec -d), drained and dropped ---- */
+
+static void on_sink(struct loop *l, int fd, uint32_t events, void *data)
+{
+	struct shim *sh = data;
+
+	(void)l;
+	(void)events;
+	/* Bounded: a process writing without pause must not hold the loop. */
+	for (int i = 0; i < 16; i++)
+		if (read(fd, sh->io.rbuf, SHIM_READ_BUF) <= 0)
+			break;
+}
+
+/*
+ * The write end of one pipe per shim whose read end the loop drains: stdout and stderr of
+ * an exec that keeps no output (-d). docker gives such a process the host's /dev/null;
+ * kettle gives it only what it made (issue 12). Shared by those execs: nothing flows back.
+ */
+static int sink_fd(struct shim *sh, struct kerr *err)
+{
+	struct shim_execs *xs = sh->execs;
+	int p[2];
+
+	if (xs->sink_w >= 0)
+		return xs->sink_w;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return kerr_set(err, errno, "exec: create the output sink");
+	if (fd_set_nonblock(p[0], true, err) < 0 ||
+	    loop_add_fd(sh->loop, p[0], LOOP_READ, on_sink, sh, err) < 0) {
+		fd_close(p[0]);
+		fd_close(p[1]);
+		return -1;
+	}
+	xs->sink_r = p[0];
+	xs->sink_w = p[1];
+	return xs->sink_w;
+}
+
+static void sink_close(struct shim *sh, struct shim_execs *xs)
+{
+	if (xs->sink_r >= 0)
+		loop_del_fd(sh->loop, xs->sink_r);
+	xs->sink_r = fd_close(xs->sink_r);
+	xs->sink_w = fd_close(xs->sink_w);
 }
 
 /* ---- replies ---- */
@@ -418,10 +471,28 @@ static struct shim_exec *slot_new(struct shim *sh, struct kerr *err)
 	return NULL;
 }
 
-/* Writes process.json and starts runc exec. fds: the process's stdio (-1: /dev/null). */
+/*
+ * Writes process.json and starts runc exec. fds: the process's stdio; without a terminal a
+ * missing stdin becomes an empty pipe (EOF at once) and missing output the sink, so the
+ * process holds only descriptors made for it, never the shim's /dev/null.
+ */
 static int start_exec(struct shim *sh, struct shim_exec *x, const struct reqbody_exec *q,
-		      const int fds[3], struct kerr *err)
+		      const int given[3], struct kerr *err)
 {
+	int fds[3] = { given[0], given[1], given[2] };
+	_cleanup_close_ int empty = -1;
+
+	if (!x->tty && fds[0] < 0) {
+		int p[2];
+
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return kerr_set(err, errno, "exec: create the stdin pipe");
+		fd_close(p[1]);
+		fds[0] = empty = p[0];
+	}
+	for (int i = 1; i < 3 && !x->tty; i++)
+		if (fds[i] < 0 && (fds[i] = sink_fd(sh, err)) < 0)
+			return -1;
 	struct spec_exec se = {
 		.args = q->args.v,
 		.nargs = q->args.n,
@@ -507,8 +578,18 @@ void shim_exec_request(struct shim *sh, struct rpc_conn *c, const struct wire_fr
 		kerr_set(&err, 0, "exec: a terminal exec takes no descriptors, %zu arrived", nfds);
 		goto out_refuse;
 	}
-	for (size_t i = 0; i < nfds; i++)
-		fds[nfds == 3 ? i : i + 1] = got[i];
+	for (size_t i = 0; i < nfds; i++) {
+		static const char *const names[] = { "stdin", "stdout", "stderr" };
+		int k = nfds == 3 ? (int)i : (int)i + 1;
+
+		/* A client hands over pipes it made and regular files (client_relay.c); a
+		 * terminal or a socket would give the container a live handle on the host. */
+		if (ipc_check_stdio_fd(got[i], true, &err) < 0) {
+			kerr_wrap(&err, "exec: the %s handed over is refused", names[k]);
+			goto out_refuse;
+		}
+		fds[k] = got[i];
+	}
 	x = slot_new(sh, &err);
 	if (!x)
 		goto out_refuse;
@@ -651,6 +732,7 @@ void shim_exec_done(struct shim *sh)
 	for (size_t i = 0; i < SHIM_EXECS_MAX; i++)
 		if (sh->execs->x[i].used)
 			slot_free(sh, &sh->execs->x[i]);
+	sink_close(sh, sh->execs);
 	free(sh->execs);
 	sh->execs = NULL;
 }

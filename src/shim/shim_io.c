@@ -6,7 +6,8 @@
  * (logfile_feed) and to every attached reader as DATA; a reader more than IPC_TX_MAX/2
  * behind is dropped: the container never waits. With -t the pty master from the console
  * socket is stdout and the input; with -i the shim keeps a stdin pipe's write end (input
- * goes through shim_input.c). The read ends' loop callback is the top's (their end can be
+ * goes through shim_input.c), without -i an empty pipe (EOF). The container never gets a
+ * descriptor the shim did not make for it. The read ends' loop callback is the top's (their end can be
  * DRAINED): it reads through shim_io_read. Calls only tty, input and the bottom band.
  */
 #include <errno.h>
@@ -62,17 +63,21 @@ static int open_stdio(struct shim *sh, struct kerr *err)
 	io->stdin_rfd = fd_close(io->stdin_rfd);
 	if (sh->rec.tty)
 		return shim_tty_listen(&io->console, err);
-	if (sh->rec.stdin_open) {
-		int p[2];
+	int p[2];
 
-		if (pipe2(p, O_CLOEXEC) < 0)
-			return kerr_set(err, errno, "create the container's stdin pipe");
-		io->stdin_rfd = p[0];
-		io->in.fd = p[1];
-		io->in.owned = true;
-		if (fd_set_nonblock(p[1], true, err) < 0)
-			return -1;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return kerr_set(err, errno, "create the container's stdin pipe");
+	io->stdin_rfd = p[0];
+	if (!sh->rec.stdin_open) {
+		/* No input: an empty pipe, EOF at once as /dev/null reads, but made here: the
+		 * shim's own /dev/null would be a descriptor of the host's (issue 12). */
+		fd_close(p[1]);
+		return 0;
 	}
+	io->in.fd = p[1];
+	io->in.owned = true;
+	if (fd_set_nonblock(p[1], true, err) < 0)
+		return -1;
 	return 0;
 }
 

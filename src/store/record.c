@@ -128,6 +128,7 @@ void record_done(struct record *r)
 	record_strv_free(&r->labels);
 	free(r->runtime);
 	free(r->health_cmd);
+	free(r->seccomp);
 	record_init(r);
 }
 
@@ -292,4 +293,23 @@ void record_command_line(const struct record *r, char *out, size_t cap)
 		l.len += ell;
 	}
 	out[l.len] = '\0';
+}
+
+/* ---- --security-opt ---- */
+
+const char *record_seccomp_effective(const struct record *r)
+{
+	/* A --bundle's own config.json says, kettle does not. */
+	if (r->bundle)
+		return NULL;
+	/* docker: a privileged container runs without a filter, whatever was asked. */
+	if (r->privileged)
+		return RECORD_SECCOMP_UNCONFINED;
+	return r->seccomp ? r->seccomp : RECORD_SECCOMP_BUILTIN;
+}
+
+bool record_seccomp_is_path(const struct record *r)
+{
+	return r->seccomp && strcmp(r->seccomp, RECORD_SECCOMP_BUILTIN) != 0 &&
+	       strcmp(r->seccomp, RECORD_SECCOMP_UNCONFINED) != 0;
 }

@@ -104,6 +104,13 @@ struct record {
 	uint64_t health_start_period_ms; /* --health-start-period, ms; 0 = none */
 	uint32_t health_retries;	 /* --health-retries; 0 = RECORD_HEALTH_RETRIES */
 	enum record_health_action health_on_failure; /* --health-on-failure */
+
+	/* --security-opt (issue 12). Records written before it have neither key: they load
+	 * as the built-in profile without no-new-privileges. */
+	char *seccomp;		/* owned; "builtin", "unconfined" or an absolute profile path
+				 * (its copy is containers/<id>/seccomp.json); NULL: the daemon's
+				 * default in a request, the built-in profile in a record */
+	bool no_new_privileges; /* process.noNewPrivileges, for run and every exec */
 };
 
 void record_init(struct record *r);
@@ -132,6 +139,13 @@ extern const char *const record_all_caps[];
 /* "none", "kill", "restart", "stop" (podman's names) and back. */
 const char *record_health_action_name(enum record_health_action a);
 int record_health_action_parse(const char *s, enum record_health_action *a, struct kerr *err);
+/* The seccomp profile a container runs with: "unconfined" when privileged, else its
+ * `seccomp` ("builtin" when NULL); NULL for a --bundle (its config.json decides). */
+const char *record_seccomp_effective(const struct record *r);
+/* True when r's profile is a file of the user's, not "builtin" or "unconfined". */
+bool record_seccomp_is_path(const struct record *r);
+#define RECORD_SECCOMP_BUILTIN	  "builtin"
+#define RECORD_SECCOMP_UNCONFINED "unconfined"
 /* The command as ps shows it: args joined by spaces, quoted when needed, truncated. */
 void record_command_line(const struct record *r, char *out, size_t cap);
 

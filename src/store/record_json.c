@@ -448,6 +448,14 @@ static int parse_member(const struct parse *p, int k, int v)
 		return get_u32(p, v, "health_retries", &r->health_retries);
 	if (json_str_eq(d, k, "health_on_failure"))
 		return f_health_on_failure(p, v);
+	/* --security-opt: absent in records written before it (issue 12). */
+	if (json_str_eq(d, k, "seccomp")) {
+		free(r->seccomp);
+		r->seccomp = NULL;
+		return get_opt_str(p, v, "seccomp", &r->seccomp);
+	}
+	if (json_str_eq(d, k, "no_new_privileges"))
+		return get_bool_key(p, v, "no_new_privileges", &r->no_new_privileges);
 
 	size_t n = (size_t)(d->toks[k].end - d->toks[k].start);
 
@@ -648,6 +656,9 @@ int record_json_encode(const struct record *r, struct buf *out, struct kerr *err
 	json_w_u64(&w, r->health_retries);
 	json_w_key(&w, "health_on_failure");
 	json_w_str(&w, record_health_action_name(r->health_on_failure));
+	w_opt_str(&w, "seccomp", r->seccomp);
+	json_w_key(&w, "no_new_privileges");
+	json_w_bool(&w, r->no_new_privileges);
 	json_w_obj_end(&w);
 	if (json_w_end(&w, err) < 0)
 		return kerr_wrap(err, "container record");

@@ -309,6 +309,25 @@ static int check_health(const struct record *r, struct kerr *err)
 	return 0;
 }
 
+/* --security-opt seccomp=: a name, or a profile file by its absolute host path. */
+static int check_seccomp(const struct record *r, struct kerr *err)
+{
+	char q[4 * RECORD_SHOWN_MAX + 4];
+
+	if (r->bundle && (r->seccomp || r->no_new_privileges))
+		return kerr_set(err, 0,
+				"--security-opt needs --rootfs (a --bundle's config.json is used "
+				"as it is)");
+	if (!r->seccomp || !record_seccomp_is_path(r))
+		return 0;
+	if (r->seccomp[0] != '/')
+		return kerr_set(err, 0,
+				"--security-opt seccomp=`%s` is neither builtin, unconfined nor an "
+				"absolute path",
+				record_shown(q, r->seccomp));
+	return check_host_path("--security-opt seccomp=", r->seccomp, err);
+}
+
 int record_validate(const struct record *r, bool request, struct kerr *err)
 {
 	if (check_identity(r, request, err) < 0)
@@ -388,6 +407,8 @@ int record_validate(const struct record *r, bool request, struct kerr *err)
 	if (check_log(r, err) < 0)
 		return -1;
 	if (check_health(r, err) < 0)
+		return -1;
+	if (check_seccomp(r, err) < 0)
 		return -1;
 	return 0;
 }

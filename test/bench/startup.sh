@@ -2,11 +2,13 @@
 # shellcheck disable=SC2016,SC2317 # exit hooks are single-quoted for eval; run_* are called as "run_$t"
 # startup.sh KETTLE — container start-to-exit latency and idle monitor memory, side by side.
 #
-# Part 1 times `kettle run --rm --rootfs R /bin/true` (daemon on a private root), bare
-# `runc run` of an equivalent bundle, and `ctr run --rm --rootfs R` (Debian's containerd on a
-# private socket; skipped with a message when it is not installed), alternating every iteration
-# and rotating which tool goes first, after one untimed warm-up each. It prints median, p90,
-# min and max in ms and each tool's ratio to bare runc. Part 2 starts BENCH_IDLE idle kettle
+# Part 1 times `kettle run --rm --rootfs R /bin/true` (daemon on a private root, its default
+# seccomp filter on), bare `runc run` of an equivalent bundle with the very seccomp section
+# kettle wrote (copied from a kettle config.json), the same bundle without one, and `ctr run
+# --rm --rootfs R` (Debian's containerd on a private socket; skipped with a message when it is
+# not installed), alternating every iteration and rotating which tool goes first, after one
+# untimed warm-up each. It prints median, p90, min and max in ms, each tool's ratio to bare
+# runc with the filter, and what the filter costs runc per start (the two runc medians). Part 2 starts BENCH_IDLE idle kettle
 # containers and reports VmRSS and Pss per kettle-shim, next to containerd-shim-runc-v2 for one
 # `ctr run -d` container and conmon (measured when podman is installed, else ENVIRONMENT.md's
 # figure). Environment: BENCH_RUNS (timed runs per tool, default 20, at least 10),
@@ -32,10 +34,22 @@ esac
 
 rootfs=$BENCH_TMP/rootfs
 bench_rootfs "$rootfs"
-bench_bundle "$BENCH_TMP/bundle" "$rootfs" /bin/true
+bench_bundle "$BENCH_TMP/bundle-nofilter" "$rootfs" /bin/true
 runc_root=$BENCH_TMP/runc
 bench_on_exit 'bench_runc_cleanup "$runc_root"'
 bench_kettle_start "$BENCH_TMP/kroot" || bench_die "$BENCH_WHY"
+# The filtered bundle: kettle's own linux.seccomp for this container (a created, never started
+# one), so both sides load the same filter.
+"$KETTLE" create --name seccomp-source --rootfs "$rootfs" /bin/true >/dev/null ||
+	bench_die "kettle create (for its seccomp section) failed"
+kconfig=("$KETTLE_ROOT"/containers/*/bundle/config.json)
+mkdir -p "$BENCH_TMP/bundle"
+jq --slurpfile k "${kconfig[0]}" '.linux.seccomp = $k[0].linux.seccomp' \
+	"$BENCH_TMP/bundle-nofilter/config.json" >"$BENCH_TMP/bundle/config.json" ||
+	bench_die "copying kettle's seccomp section failed"
+jq -e '.linux.seccomp.syscalls | length > 0' "$BENCH_TMP/bundle/config.json" >/dev/null ||
+	bench_die "kettle's config.json has no seccomp section"
+"$KETTLE" rm seccomp-source >/dev/null || bench_die "kettle rm seccomp-source failed"
 have_ctr=1
 if ! bench_containerd_start "$BENCH_TMP/containerd"; then
 	have_ctr=0
@@ -61,12 +75,16 @@ run_runc()
 {
 	bench_time runc --root "$runc_root" run -b "$BENCH_TMP/bundle" "bench-$1"
 }
+run_runcnf()
+{
+	bench_time runc --root "$runc_root" run -b "$BENCH_TMP/bundle-nofilter" "benchnf-$1"
+}
 run_ctr()
 {
 	bench_time ctr --address "$CTRD_SOCK" run --rm --rootfs "$rootfs" "ctr-$1" /bin/true
 }
 
-tools=(kettle runc)
+tools=(kettle runc runcnf)
 [ "$have_ctr" = 1 ] && tools+=(ctr)
 ntools=${#tools[@]}
 
@@ -98,7 +116,8 @@ for t in "${tools[@]}"; do
 	med[$t]=$m
 	case $t in
 	kettle) label="kettle run --rm" ;;
-	runc) label="runc run (bare)" ;;
+	runc) label="runc run (bare, filter)" ;;
+	runcnf) label="runc run (no filter)" ;;
 	ctr) label="ctr run --rm" ;;
 	esac
 	printf '  %-22s %5d %9s %9s %9s %9s %8s\n' "$label" "$n" "$m" "$p" "$lo" "$hi" \
@@ -107,7 +126,9 @@ done
 ratio=$(bench_ratio "${med[kettle]}" "$runc_med")
 verdict=met
 awk -v r="$ratio" -v t="$TARGET_RATIO" 'BEGIN { exit !(r > t) }' && verdict=MISSED
-echo "  target kettle ≤ ${TARGET_RATIO}× bare runc: $verdict (${ratio}×)"
+echo "  target kettle ≤ ${TARGET_RATIO}× bare runc (both filtered): $verdict (${ratio}×)"
+echo "  the filter costs runc $(awk -v a="$runc_med" -v b="${med[runcnf]}" 'BEGIN { printf "%.2f", a - b }') ms per start" \
+	"(median with it $runc_med ms, without ${med[runcnf]} ms)"
 if [ "$have_ctr" = 1 ]; then
 	echo "  kettle vs ctr: $(bench_ratio "${med[kettle]}" "${med[ctr]}")×"
 fi

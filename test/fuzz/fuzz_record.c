@@ -30,7 +30,7 @@ static void check_spec(const struct record *r)
 	struct buf b;
 
 	buf_init(&b, 4u * 1024u * 1024u);
-	CHECK(spec_generate(r, "/kettle/fuzz", &b, &err) == 0);
+	CHECK(spec_generate(r, "/kettle/fuzz", NULL, &b, &err) == 0);
 	CHECK(json_parse(&doc, (const char *)b.data, b.len, toks, JSON_TOKENS_MAX, &err) == 0);
 	buf_done(&b);
 }

@@ -34,7 +34,8 @@ static const char full_json[] =
 	"\"restart_reset_ms\":0,\"log_max_size\":10485760,\"log_max_files\":5,"
 	"\"health_cmd\":\"test ! -f /tmp/sick\",\"health_interval_ms\":100,"
 	"\"health_timeout_ms\":200,\"health_start_period_ms\":50,\"health_retries\":2,"
-	"\"health_on_failure\":\"stop\"}";
+	"\"health_on_failure\":\"stop\",\"seccomp\":\"/srv/seccomp.json\","
+	"\"no_new_privileges\":true}";
 
 static int parse(struct record *r, const char *json, bool request, struct kerr *err)
 {
@@ -100,6 +101,10 @@ TEST(full_round_trip)
 	ASSERT_U64_EQ(r.health_start_period_ms, 50);
 	ASSERT_EQ(r.health_retries, 2);
 	ASSERT_EQ(r.health_on_failure, RECORD_HEALTH_STOP);
+	ASSERT_STREQ(r.seccomp, "/srv/seccomp.json");
+	ASSERT(r.no_new_privileges);
+	ASSERT(record_seccomp_is_path(&r));
+	ASSERT_STREQ(record_seccomp_effective(&r), "/srv/seccomp.json");
 
 	buf_init(&b, RECORD_JSON_MAX);
 	ASSERT_EQ(record_json_encode(&r, &b, &err), 0);
@@ -138,7 +143,7 @@ TEST(request_defaults_and_nulls)
 		"\"restart_max_delay_ms\":0,\"restart_reset_ms\":0,\"log_max_size\":0,"
 		"\"log_max_files\":0,\"health_cmd\":null,\"health_interval_ms\":0,"
 		"\"health_timeout_ms\":0,\"health_start_period_ms\":0,\"health_retries\":0,"
-		"\"health_on_failure\":\"none\"}";
+		"\"health_on_failure\":\"none\",\"seccomp\":null,\"no_new_privileges\":false}";
 
 	ASSERT_EQ(parse_req(&r, "", &err), 0);
 	ASSERT_EQ(r.network, RECORD_NET_NONE);

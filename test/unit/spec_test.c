@@ -47,7 +47,7 @@ static void base_record(struct record *r)
 static int generate(struct gen *g, const struct record *r, struct kerr *err)
 {
 	buf_init(&g->b, 1 << 20);
-	if (spec_generate(r, "/kettle/" ID, &g->b, err) < 0)
+	if (spec_generate(r, "/kettle/" ID, NULL, &g->b, err) < 0)
 		return -1;
 	return json_parse(&g->doc, (const char *)g->b.data, g->b.len, g->toks, 4096, err);
 }
@@ -123,6 +123,19 @@ static bool has(const struct json_doc *d, const char *path, const char *s)
 	return false;
 }
 
+/* CPUs of this host with a thermal_throttle directory (none in most VMs). */
+static int thermal_dirs(void)
+{
+	char path[96];
+	int n = 0;
+
+	for (int cpu = 0; cpu < 4096; cpu++) {
+		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/thermal_throttle", cpu);
+		n += access(path, F_OK) == 0;
+	}
+	return n;
+}
+
 TEST(generate_defaults)
 {
 	struct record r;
@@ -188,12 +201,15 @@ TEST(generate_defaults)
 	ASSERT_EQ(at(d, "linux.resources.memory"), -1);
 	ASSERT_EQ(at(d, "linux.resources.cpu"), -1);
 	ASSERT_EQ(at(d, "linux.resources.pids"), -1);
-	ASSERT_EQ(size_at(d, "linux.maskedPaths"), 11);
+	/* docker's 11, /proc/interrupts, and each CPU's thermal_throttle this host has. */
+	ASSERT_EQ(size_at(d, "linux.maskedPaths"), 12 + thermal_dirs());
+	ASSERT(has(d, "linux.maskedPaths", "/proc/interrupts"));
 	ASSERT(has(d, "linux.maskedPaths", "/proc/kcore"));
 	ASSERT(has(d, "linux.maskedPaths", "/sys/devices/virtual/powercap"));
 	ASSERT_EQ(size_at(d, "linux.readonlyPaths"), 5);
 	ASSERT(has(d, "linux.readonlyPaths", "/proc/sysrq-trigger"));
-	ASSERT_EQ(at(d, "linux.seccomp"), -1);
+	/* Issue 12: every container gets the default filter (seccomp_config below). */
+	ASSERT(at(d, "linux.seccomp") > 0);
 	buf_done(&g->b);
 	free(g);
 }
@@ -431,24 +447,24 @@ TEST(generate_refuses_bad_records)
 	base_record(&r);
 	r.rootfs = NULL;
 	r.bundle = "/b";
-	ASSERT_EQ(spec_generate(&r, NULL, &b, &err), -1);
+	ASSERT_EQ(spec_generate(&r, NULL, NULL, &b, &err), -1);
 	ASSERT_STREQ(err.msg, "generate config.json: the record has no --rootfs");
 	base_record(&r);
 	r.memory_bytes = 1;
-	ASSERT_EQ(spec_generate(&r, NULL, &b, &err), -1);
+	ASSERT_EQ(spec_generate(&r, NULL, NULL, &b, &err), -1);
 	ASSERT_CONTAINS(err.msg, "generate config.json: --memory of 1 bytes is too small");
 	ASSERT_EQ(b.len, 0);
 	/* A full buffer is an error, not a truncated config. */
 	buf_done(&b);
 	buf_init(&b, 100);
 	base_record(&r);
-	ASSERT_EQ(spec_generate(&r, NULL, &b, &err), -1);
+	ASSERT_EQ(spec_generate(&r, NULL, NULL, &b, &err), -1);
 	ASSERT_CONTAINS(err.msg, "generate config.json");
 	buf_done(&b);
 	/* Without a cgroups path there is no cgroupsPath key. */
 	struct gen *g = calloc(1, sizeof(*g));
 	buf_init(&g->b, 1 << 20);
-	ASSERT_EQ(spec_generate(&r, NULL, &g->b, &err), 0);
+	ASSERT_EQ(spec_generate(&r, NULL, NULL, &g->b, &err), 0);
 	ASSERT_EQ(json_parse(&g->doc, (const char *)g->b.data, g->b.len, g->toks, 4096, &err), 0);
 	ASSERT_EQ(at(&g->doc, "linux.cgroupsPath"), -1);
 	buf_done(&g->b);
@@ -779,7 +795,69 @@ TEST(exec_process_refusals)
 	buf_done(&b);
 }
 
+/* True when some linux.seccomp.syscalls entry names name. */
+static bool filters(const struct json_doc *d, const char *name)
+{
+	char path[64];
+
+	for (int i = 0; i < size_at(d, "linux.seccomp.syscalls"); i++) {
+		snprintf(path, sizeof(path), "linux.seccomp.syscalls.%d.names", i);
+		if (has(d, path, name))
+			return true;
+	}
+	return false;
+}
+
+TEST(seccomp_config)
+{
+	static struct gen g;
+	static char *admin[] = { "CAP_SYS_ADMIN", NULL };
+	struct record r;
+	struct kerr err;
+
+	base_record(&r);
+	ASSERT_EQ(generate(&g, &r, &err), 0);
+	ASSERT_STREQ(str_at(&g.doc, "linux.seccomp.defaultAction"), "SCMP_ACT_ERRNO");
+	ASSERT_EQ(num_at(&g.doc, "linux.seccomp.defaultErrnoRet"), 1);
+	ASSERT_STREQ(str_at(&g.doc, "linux.seccomp.architectures.0"), "SCMP_ARCH_X86_64");
+	ASSERT_EQ(size_at(&g.doc, "linux.seccomp.architectures"), 3);
+	ASSERT_EQ(at(&g.doc, "linux.seccomp.flags"), -1);
+	ASSERT(filters(&g.doc, "read") && filters(&g.doc, "clone3") && !filters(&g.doc, "unshare"));
+	ASSERT(g.doc.text[g.doc.toks[at(&g.doc, "process.noNewPrivileges")].start] == 'f');
+	buf_done(&g.b);
+
+	/* --cap-add SYS_ADMIN opens its group. */
+	r.cap_add = (struct record_strv){ .v = admin, .n = 1 };
+	ASSERT_EQ(generate(&g, &r, &err), 0);
+	ASSERT(filters(&g.doc, "unshare") && filters(&g.doc, "mount"));
+	buf_done(&g.b);
+	r.cap_add = (struct record_strv){ 0 };
+
+	/* no-new-privileges; unconfined and privileged: no section at all. */
+	r.no_new_privileges = true;
+	r.seccomp = RECORD_SECCOMP_UNCONFINED;
+	ASSERT_EQ(generate(&g, &r, &err), 0);
+	ASSERT(g.doc.text[g.doc.toks[at(&g.doc, "process.noNewPrivileges")].start] == 't');
+	ASSERT_EQ(at(&g.doc, "linux.seccomp"), -1);
+	buf_done(&g.b);
+	r.seccomp = RECORD_SECCOMP_BUILTIN;
+	r.privileged = true;
+	ASSERT_EQ(generate(&g, &r, &err), 0);
+	ASSERT_EQ(at(&g.doc, "linux.seccomp"), -1);
+	buf_done(&g.b);
+
+	/* A profile file the caller did not load is an error, not a silent default. */
+	r.privileged = false;
+	r.seccomp = "/etc/kettle/profile.json";
+	buf_init(&g.b, 1 << 20);
+	ASSERT_EQ(spec_generate(&r, NULL, NULL, &g.b, &err), -1);
+	ASSERT_STREQ(err.msg, "generate config.json: seccomp profile `/etc/kettle/profile.json` "
+			      "was not loaded");
+	buf_done(&g.b);
+}
+
 RUN_TESTS(T(generate_defaults), T(generate_env_user_mounts), T(capabilities), T(privileged_config),
 	  T(namespaces_by_network), T(cgroup_limits_and_rlimit), T(generate_refuses_bad_records),
 	  T(bundle_valid_and_args), T(bundle_rejections), T(bundle_file_kinds), T(init_config),
-	  T(tty_sets_terminal), T(exec_process_merges_the_record), T(exec_process_refusals))
+	  T(tty_sets_terminal), T(exec_process_merges_the_record), T(exec_process_refusals),
+	  T(seccomp_config))
