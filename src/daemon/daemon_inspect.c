@@ -549,6 +549,9 @@ static int put_kettle(struct json_w *w, const struct view *v, struct kerr *err)
 	}
 	json_w_key(w, "ShimPid");
 	json_w_i64(w, daemon_ctr_shim_alive(v->c) ? v->c->shim_pid : 0);
+	/* docker's State.ExitCode is 0 while it runs; the last exit stays known here. */
+	json_w_key(w, "LastExitCode");
+	json_w_i64(w, s->exit_code);
 	json_w_key(w, "Reason");
 	json_w_str(w, s->reason);
 	json_w_key(w, "Signal");
