@@ -378,7 +378,7 @@ static struct tmpl_node *number(struct parser *p, const struct tmpl_tok *t)
 		return NULL;
 	}
 	if (t->kind == TMPL_T_CHAR) {
-		char buf[8];
+		char buf[16]; /* unquote writes at most len - 2 bytes: 10 */
 		long m = (size_t)t->len <= 12 ? unquote(t->s, (size_t)t->len, buf) : -1;
 		size_t cl = m > 0 ? json_string_utf8_len((const unsigned char *)buf, (size_t)m) : 0;
 
