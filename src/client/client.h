@@ -20,6 +20,9 @@
 #include "ipc/ipc_conn.h"
 #include "base/kerr.h"
 #include "ipc/wire.h"
+#include "tmpl/tmpl.h"
+
+struct json_doc;
 
 #define CLIENT_EXIT_FAIL       125  /* kettle's own failure, as docker's 125 */
 #define CLIENT_AUTH_TIMEOUT_MS 5000 /* a server that has not answered AUTH by then is stuck */
@@ -248,5 +251,62 @@ void client_relay_done(struct client_relay *r);
 
 /* seccomp=unconfined|builtin|PATH, no-new-privileges[=true|false]; misuse printed (125). */
 int client_secopt_parse(const struct cli_cmd *cmd, struct record *r, const char *val);
+
+/* ---- client_system.c: docker's info and version documents ---- */
+
+/* docker's /info document from the daemon's INFO reply d and this host. */
+int client_system_info_json(const struct json_doc *d, const char *runtime_version, struct buf *out,
+			    struct kerr *err);
+/* docker's /version document; Server null when daemon_version is NULL (no daemon). */
+int client_system_version_json(const char *daemon_version, struct buf *out, struct kerr *err);
+
+/* ---- client_size.c: `ps -s` ---- */
+
+/* The bytes under path (apparent sizes, hard links once, one filesystem, no symlinks
+ * followed). */
+int client_size_tree(const char *path, uint64_t *bytes, struct kerr *err);
+/* docker's go-units HumanSizeWithPrecision(v, 3): "0B", "4.1kB", "1.23MB". */
+void client_size_human(uint64_t v, char *out, size_t cap);
+
+/* ---- client_format.c: docker's --format (ps, inspect, stats, info, version, events) ---- */
+
+#define CLIENT_FORMAT_LABEL_MAX 256 /* bytes of a header's `.Label "k"` column name */
+
+enum client_format_kind {
+	CLIENT_FORMAT_DEFAULT = 0, /* no --format, or "table" alone: the command's own output */
+	CLIENT_FORMAT_JSON,	   /* "json": each document as one line of JSON */
+	CLIENT_FORMAT_TEMPLATE,	   /* a Go template (table: with a header, laid out) */
+};
+
+struct client_format {
+	enum client_format_kind kind; /* see above */
+	bool table;		      /* "table …": rows laid out under a header */
+	struct tmpl *t;		      /* owned; with CLIENT_FORMAT_TEMPLATE */
+	struct json_tok *toks;	      /* owned; JSON_TOKENS_MAX, for each document */
+	struct buf rows;	      /* a table's rows until client_format_table */
+};
+
+/* A document whose objects are all structs (docker's contexts): a missing field fails. */
+extern const struct tmpl_schema client_format_struct;
+/* Reads --format's value: docker_pre for ps, stats, info, version and events (docker's
+ * formatter: "table", trimmed, \t and \n), false for inspect (the value as it is). A
+ * template that does not parse prints "template parsing error: …"; returns 125 then. */
+int client_format_init(struct client_format *f, const char *value, bool docker_pre);
+void client_format_done(struct client_format *f);
+/* Runs the template over one JSON document and a newline after it, into out (or held for
+ * the table). On failure err reads "template parsing error: template: …" (docker's). */
+int client_format_exec(struct client_format *f, const char *json, size_t len,
+		       const struct tmpl_schema *schema, tmpl_method_fn method, void *ctx,
+		       struct buf *out, struct kerr *err);
+/* A table: the header (the template over header_json with docker's header functions;
+ * `.Label` through method) and the rows held so far, laid out by Go's tabwriter, into
+ * out. Not a table: the rows as they are. */
+int client_format_table(struct client_format *f, const char *header_json, tmpl_method_fn method,
+			void *ctx, struct buf *out, struct kerr *err);
+/* "json": the document compact, as Go's encoding/json writes it, and a newline. */
+int client_format_json(const char *json, size_t len, struct buf *out, struct kerr *err);
+/* The header's Label method (ctx: CLIENT_FORMAT_LABEL_MAX bytes for the result). */
+int client_format_header_label(void *ctx, const char *name, size_t nargs, const char *const *args,
+			       const char **result, struct kerr *err);
 
 #endif

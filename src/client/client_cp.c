@@ -67,9 +67,9 @@ struct side {
 
 /* What INSPECT says about the container. */
 struct ctr_info {
-	bool running;		      /* state.running */
-	long long pid;		      /* state.pid; 0 when not running */
-	char started[CP_STARTED_MAX]; /* state.started_at, to see a restart */
+	bool running;		      /* State.Status running or paused, with a Pid */
+	long long pid;		      /* State.Pid; 0 when not running */
+	char started[CP_STARTED_MAX]; /* State.StartedAt, to see a restart */
 	bool has_rootfs;	      /* rootfs is a string (else use the bundle) */
 	char rootfs[PATH_MAX];	      /* host rootfs */
 	char bundle[PATH_MAX];	      /* host bundle directory */
@@ -123,17 +123,20 @@ static int inspect(struct client *cl, const char *ref, struct ctr_info *ci, stru
 		kerr_wrap(err, "inspect reply");
 		return CLIENT_EXIT_FAIL;
 	}
-	int st = json_obj_get(&d, 0, "state");
+	/* docker's shape: State.Status and State.Pid; the root under Kettle. */
+	char status[32] = "";
+	int st = json_obj_get(&d, 0, "State");
+	int kt = json_obj_get(&d, 0, "Kettle");
 	int t;
-	if (st < 0 || (t = json_obj_get(&d, st, "running")) < 0 ||
-	    json_get_bool(&d, t, &ci->running, err) < 0 || (t = json_obj_get(&d, st, "pid")) < 0 ||
-	    json_get_i64(&d, t, &pid, err) < 0 ||
-	    get_str(&d, st, "started_at", ci->started, sizeof(ci->started), err) < 0 ||
-	    (rc = get_str(&d, 0, "rootfs", ci->rootfs, sizeof(ci->rootfs), err)) < 0 ||
-	    get_str(&d, 0, "bundle", ci->bundle, sizeof(ci->bundle), err) < 0) {
+	if (st < 0 || kt < 0 || get_str(&d, st, "Status", status, sizeof(status), err) < 0 ||
+	    (t = json_obj_get(&d, st, "Pid")) < 0 || json_get_i64(&d, t, &pid, err) < 0 ||
+	    get_str(&d, st, "StartedAt", ci->started, sizeof(ci->started), err) < 0 ||
+	    (rc = get_str(&d, kt, "Rootfs", ci->rootfs, sizeof(ci->rootfs), err)) < 0 ||
+	    get_str(&d, kt, "Bundle", ci->bundle, sizeof(ci->bundle), err) < 0) {
 		kerr_set(err, EPROTO, "inspect reply lacks the container's state or root");
 		return CLIENT_EXIT_FAIL;
 	}
+	ci->running = (strcmp(status, "running") == 0 || strcmp(status, "paused") == 0) && pid > 0;
 	ci->pid = pid;
 	ci->has_rootfs = rc == 1;
 	return 0;

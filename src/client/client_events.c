@@ -3,8 +3,10 @@
  * line per event as it happens.
  *
  * Sends EVENTS{SINCE, UNTIL, FILTER} and prints every EVENT frame until END: docker's
- * line (`<RFC3339Nano> container <type> <id12> (name=x, key=value, …)`) or the JSON
- * document itself (--format json). Times are RFC 3339, Unix seconds, or a duration
+ * line (`<RFC3339Nano> container <type> <id12> (name=x, key=value, …)`), the JSON
+ * document itself (--format json), or a Go template run over the event as docker's
+ * message ({status, id, Type, Action, Actor {ID, Attributes}, scope, time, timeNano}).
+ * Times are RFC 3339, Unix seconds, or a duration
  * before now ("10m"). Each line is flushed as it is written, so a pipe sees it at once.
  * Exits 0 at END (UNTIL reached, or the daemon stopped), 125 when the connection breaks.
  */
@@ -18,6 +20,7 @@
 #include "base/clock.h"
 #include "store/ids.h"
 #include "base/json.h"
+#include "base/json_w.h"
 #include "ipc/reqbody.h"
 #include "base/str.h"
 
@@ -34,6 +37,7 @@ _Static_assert(FILTERS_MAX *(FILTER_MAX + 1) <= REQBODY_FILTER_TEXT_MAX, "FILTER
 enum events_format {
 	EVENTS_TEXT = 0, /* docker's line */
 	EVENTS_JSON,	 /* the document, one per line */
+	EVENTS_TEMPLATE, /* a Go template over docker's message */
 };
 
 struct events_args {
@@ -42,6 +46,7 @@ struct events_args {
 	char filter[FILTERS_MAX * (FILTER_MAX + 1)]; /* "k=v\nk=v" */
 	size_t nfilters;			     /* --filter flags seen */
 	enum events_format format;		     /* --format */
+	const char *template;			     /* --format's template, or NULL */
 	int64_t now;				     /* ns: what durations count back from */
 };
 
@@ -60,15 +65,16 @@ static const struct cli_opt events_opts[] CLI_TABLE = {
 	CLI_OPT(EVENTS_FILTER, 0, CLI_STRING, CLI_REPEAT, "filter", "K=V",
 		"container=NAME|ID or event=TYPE; repeat to widen a key, different keys must all "
 		"match"),
-	CLI_OPT(EVENTS_FORMAT, 0, CLI_CHOICE, 0, "format", "text|json",
-		"text (default) or json (one document per line)"),
+	CLI_OPT(EVENTS_FORMAT, 0, CLI_STRING, 0, "format", "FORMAT",
+		"text (default), json (kettle's document per line), or a Go template over "
+		"docker's message ('{{.Action}} {{.Actor.Attributes.name}}')"),
 };
 
 const struct cli_cmd client_events_cmd CLI_TABLE = {
 	.name = "events",
 	.summary = "Stream container events (with recent history)",
 	.synopsis = "kettle events [--since TIME] [--until TIME] [--filter KEY=VALUE] "
-		    "[--format text|json]",
+		    "[--format FORMAT]",
 	.description = "Stream container events as they happen: create, start, exit (with its "
 		       "code and reason), restart (attempt and delay), stop, kill, die (shim "
 		       "lost) and destroy. The daemon keeps the last 1024, so --since shows "
@@ -159,13 +165,14 @@ static int events_option(const struct cli_cmd *cmd, void *ctx, int id, char *val
 		return 0;
 	}
 	default:
-		if (strcmp(val, "text") == 0)
+		if (strcmp(val, "text") == 0) {
 			a->format = EVENTS_TEXT;
-		else if (strcmp(val, "json") == 0)
+		} else if (strcmp(val, "json") == 0) {
 			a->format = EVENTS_JSON;
-		else
-			return client_usage_error(
-				cmd, "invalid --format `%s`, expected text or json", val);
+		} else {
+			a->format = EVENTS_TEMPLATE;
+			a->template = val;
+		}
 		return 0;
 	}
 }
@@ -238,6 +245,108 @@ static int print_text(const char *json, size_t len)
 	return 0;
 }
 
+/* docker's events.Message for a kettle event document: the template's data. */
+static int docker_message(const char *json, size_t len, struct buf *out, struct kerr *err)
+{
+	struct json_tok toks[EVENT_TOKENS];
+	struct json_doc d;
+	char stamp[TIME_TEXT_MAX] = "", type[64] = "", id[IDS_ID_LEN + 1] = "";
+	char key[64], val[VALUE_MAX];
+	int64_t ns = 0;
+	struct json_w w;
+	int t;
+
+	if (json_parse(&d, json, len, toks, EVENT_TOKENS, err) < 0 || toks[0].type != JSON_OBJECT)
+		return kerr_set(err, 0, "malformed event from the daemon");
+	if ((t = json_obj_get(&d, 0, "time")) >= 0)
+		(void)json_get_str(&d, t, stamp, sizeof(stamp), err);
+	if ((t = json_obj_get(&d, 0, "type")) >= 0)
+		(void)json_get_str(&d, t, type, sizeof(type), err);
+	if ((t = json_obj_get(&d, 0, "id")) >= 0)
+		(void)json_get_str(&d, t, id, sizeof(id), err);
+	if (clock_parse_rfc3339(stamp, &ns, err) < 0)
+		ns = 0;
+	json_w_init(&w, out);
+	json_w_obj_begin(&w);
+	json_w_key(&w, "status");
+	json_w_str(&w, type);
+	json_w_key(&w, "id");
+	json_w_str(&w, id);
+	json_w_key(&w, "Type");
+	json_w_str(&w, "container");
+	json_w_key(&w, "Action");
+	json_w_str(&w, type);
+	json_w_key(&w, "Actor");
+	json_w_obj_begin(&w);
+	json_w_key(&w, "ID");
+	json_w_str(&w, id);
+	/* Every other member, as docker's map of strings, sorted by key. */
+	json_w_key(&w, "Attributes");
+	json_w_obj_begin(&w);
+	char prev[64] = "";
+	for (;;) {
+		int best = -1;
+		char best_key[64] = "";
+
+		for (int m = 0, k = 1; m < toks[0].size; m++, k = json_skip(&d, k + 1)) {
+			if (json_get_str(&d, k, key, sizeof(key), err) < 0 ||
+			    strcmp(key, "time") == 0 || strcmp(key, "type") == 0 ||
+			    strcmp(key, "id") == 0 || strcmp(key, prev) <= 0)
+				continue;
+			if (best < 0 || strcmp(key, best_key) < 0) {
+				best = k;
+				str_copy(best_key, sizeof(best_key), key);
+			}
+		}
+		if (best < 0)
+			break;
+		const struct json_tok *v = &d.toks[best + 1];
+		if (v->type == JSON_STRING) {
+			if (json_get_str(&d, best + 1, val, sizeof(val), err) < 0)
+				val[0] = '\0';
+		} else {
+			str_copyn(val, sizeof(val), d.text + v->start, (size_t)(v->end - v->start));
+		}
+		json_w_key(&w, best_key);
+		json_w_str(&w, val);
+		str_copy(prev, sizeof(prev), best_key);
+	}
+	json_w_obj_end(&w);
+	json_w_obj_end(&w);
+	json_w_key(&w, "scope");
+	json_w_str(&w, "local");
+	json_w_key(&w, "time");
+	json_w_i64(&w, ns / 1000000000);
+	json_w_key(&w, "timeNano");
+	json_w_i64(&w, ns);
+	json_w_obj_end(&w);
+	return json_w_end(&w, err);
+}
+
+static int print_template(struct client_format *fmt, const char *json, size_t len)
+{
+	static const char *const maps[] = { "Actor.Attributes", NULL };
+	static const struct tmpl_schema schema = { .maps = maps };
+	struct buf doc, out;
+	struct kerr err;
+	int rc = 0;
+
+	buf_init(&doc, SIZE_MAX);
+	buf_init(&out, SIZE_MAX);
+	if (docker_message(json, len, &doc, &err) < 0) {
+		fprintf(stderr, "kettle: %s, skipped\n", err.msg);
+	} else if (client_format_exec(fmt, (const char *)doc.data, doc.len, &schema, NULL, NULL,
+				      &out, &err) < 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		rc = CLIENT_EXIT_FAIL;
+	} else {
+		fwrite(out.data, 1, out.len, stdout);
+	}
+	buf_done(&doc);
+	buf_done(&out);
+	return rc;
+}
+
 int client_events_main(int argc, char **argv)
 {
 	struct events_args a = { .now = clock_wall_ns() };
@@ -252,9 +361,14 @@ int client_events_main(int argc, char **argv)
 		return rc;
 	if (a.since && a.until && a.until < a.since)
 		return client_usage_error(&client_events_cmd, "--until is before --since");
-	rc = client_open(&cl);
-	if (rc != 0)
+	struct client_format fmt = { 0 };
+	if (a.format == EVENTS_TEMPLATE && (rc = client_format_init(&fmt, a.template, true)) != 0)
 		return rc;
+	rc = client_open(&cl);
+	if (rc != 0) {
+		client_format_done(&fmt);
+		return rc;
+	}
 	uint32_t reqid = client_begin(&cl, &cl.conn, &e, WIRE_T_EVENTS);
 	if (a.since)
 		wire_enc_u64(&e, WIRE_F_SINCE, (uint64_t)a.since);
@@ -295,11 +409,14 @@ int client_events_main(int argc, char **argv)
 			continue;
 		if (a.format == EVENTS_JSON)
 			printf("%.*s\n", (int)len, (const char *)json);
+		else if (a.format == EVENTS_TEMPLATE && fmt.kind == CLIENT_FORMAT_TEMPLATE)
+			rc = print_template(&fmt, (const char *)json, len);
 		else
 			print_text((const char *)json, len);
 		if (fflush(stdout) != 0)
 			break; /* the reader went away: nothing left to do */
 	}
 	client_close(&cl);
+	client_format_done(&fmt);
 	return rc;
 }

@@ -18,11 +18,11 @@
 #include "store/ids.h"
 #include "base/json.h"
 #include "runtime/proc.h"
+#include "tmpl/tmpl.h"
 #include "base/str.h"
 
 #define STOP_DEFAULT_SECS 10		     /* docker's default grace period */
 #define STOP_MAX_SECS	  (365u * 24 * 3600) /* a grace period longer than a year is a typo */
-#define INSPECT_INDENT	  4		     /* spaces per level, as docker's MarshalIndent */
 
 /* What one request produced. */
 struct ref_result {
@@ -453,51 +453,24 @@ int client_wait_main(int argc, char **argv)
 
 /* ---- inspect ---- */
 
-static void indent(struct buf *out, int depth, struct kerr *err)
-{
-	for (int i = 0; i < depth * INSPECT_INDENT; i++)
-		buf_append(out, " ", 1, err);
-}
-
-/* Appends the value at token i re-indented like Go's json.MarshalIndent(v, "", "    ")
- * (what docker inspect prints); returns the index after its subtree. Strings, numbers
- * and literals are copied as the daemon escaped them. */
-static int pretty(const struct json_doc *d, int i, int depth, struct buf *out, struct kerr *err)
-{
-	const struct json_tok *t = &d->toks[i];
-	bool obj = t->type == JSON_OBJECT;
-
-	switch (t->type) {
-	case JSON_STRING:
-		buf_append(out, d->text + t->start - 1, (size_t)(t->end - t->start + 2), err);
-		return i + 1;
-	case JSON_NUMBER:
-	case JSON_BOOL:
-	case JSON_NULL:
-		buf_append(out, d->text + t->start, (size_t)(t->end - t->start), err);
-		return i + 1;
-	case JSON_OBJECT:
-	case JSON_ARRAY:
-		break;
-	}
-	buf_append_str(out, obj ? "{" : "[", err);
-	int n = t->size, k = i + 1;
-	for (int m = 0; m < n; m++) {
-		buf_append_str(out, m ? ",\n" : "\n", err);
-		indent(out, depth + 1, err);
-		if (obj) {
-			k = pretty(d, k, depth + 1, out, err);
-			buf_append_str(out, ": ", err);
-		}
-		k = pretty(d, k, depth + 1, out, err);
-	}
-	if (n > 0) {
-		buf_append_str(out, "\n", err);
-		indent(out, depth, err);
-	}
-	buf_append_str(out, obj ? "}" : "]", err);
-	return k;
-}
+/* docker's types behind the INSPECT document (docs/PROTOCOL.md): the objects that are Go
+ * maps, and the struct fields docker's JSON leaves out when empty (a template still finds
+ * them, as nil). */
+static const char *const inspect_maps[] = {
+	"Config.Labels",	 "Config.Volumes",
+	"Config.ExposedPorts",	 "HostConfig.PortBindings",
+	"HostConfig.Tmpfs",	 "HostConfig.LogConfig.Config",
+	"NetworkSettings.Ports", "NetworkSettings.Networks",
+	"GraphDriver.Data",	 NULL,
+};
+static const char *const inspect_optional[] = {
+	"State.Health",	       "HostConfig.Tmpfs",   "HostConfig.Init", "Config.Healthcheck",
+	"Config.ExposedPorts", "Config.StopTimeout", "Config.Shell",	NULL,
+};
+static const struct tmpl_schema inspect_schema = {
+	.maps = inspect_maps,
+	.optional = inspect_optional,
+};
 
 /* docker prints "Error: No such object: x" for a name that is nothing. */
 static bool is_not_found(const struct ref_result *r)
@@ -505,31 +478,87 @@ static bool is_not_found(const struct ref_result *r)
 	return r->rc == 1 || str_has_prefix(r->err.msg, "no such container");
 }
 
+static const struct cli_opt inspect_opts[] CLI_TABLE = {
+	CLI_OPT('f', 'f', CLI_STRING, 0, "format", "FORMAT",
+		"json (one line), or a Go template run for each container "
+		"('{{.State.Pid}}', '{{json .Config.Env}}')"),
+};
+
 const struct cli_cmd client_inspect_cmd CLI_TABLE = {
 	.name = "inspect",
 	.summary = "Show containers' details as JSON",
-	.synopsis = "kettle inspect CONTAINER [CONTAINER...]",
-	.description = "Print the containers' details as a JSON array: id, name, creation time, "
-		       "state (status, pid, exit code, start and finish times), the run options, "
-		       "the bundle and log paths.",
+	.synopsis = "kettle inspect [-f FORMAT] CONTAINER [CONTAINER...]",
+	.description = "Print the containers' details as a JSON array in the shape of docker's "
+		       "Engine API (Id, Created, State, Config, HostConfig, Mounts, "
+		       "NetworkSettings, ...; what only kettle has under Kettle), or each "
+		       "through --format.",
+	.opts = inspect_opts,
+	.nopts = CLI_COUNT(inspect_opts),
 	.pos = CLI_CONTAINERS,
 };
+
+static int inspect_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
+{
+	(void)cmd, (void)id;
+	*(const char **)ctx = val;
+	return 0;
+}
+
+/* One container's document, as the format wants it, onto out. */
+static int inspect_one(struct client_format *fmt, struct ref_result *r, struct json_tok *toks,
+		       int shown, struct buf *out)
+{
+	struct json_doc d;
+	struct kerr perr;
+	size_t len = strlen(r->json);
+
+	if (fmt->kind == CLIENT_FORMAT_TEMPLATE) {
+		if (client_format_exec(fmt, r->json, len, &inspect_schema, NULL, NULL, out,
+				       &perr) == 0)
+			return 1;
+		r->rc = CLIENT_EXIT_FAIL;
+		r->err = perr;
+		return 0;
+	}
+	if (json_parse(&d, r->json, len, toks, JSON_TOKENS_MAX, &perr) < 0) {
+		r->rc = CLIENT_EXIT_FAIL;
+		kerr_wrap(&perr, "inspect `%s`: the daemon's reply", r->ref);
+		r->err = perr;
+		return 0;
+	}
+	if (fmt->kind == CLIENT_FORMAT_JSON) {
+		buf_append_str(out, shown ? "," : "", &perr);
+		tmpl_json_compact(&d, 0, out, &perr);
+		return 1;
+	}
+	/* json.Indent(…, "", "    ") of the array docker's inspect prints. */
+	buf_append_str(out, shown ? ",\n    " : "\n    ", &perr);
+	tmpl_json_indent(&d, 0, 1, "    ", out, &perr);
+	return 1;
+}
 
 int client_inspect_main(int argc, char **argv)
 {
 	struct ref_req q = { .type = WIRE_T_INSPECT };
 	struct json_tok *toks = NULL;
+	struct client_format fmt;
 	struct client_args args;
+	const char *format = NULL;
 	struct client cl;
 	struct buf out;
 	struct kerr err;
-	int rc = client_parse(&client_inspect_cmd, argc, argv, NULL, NULL, &args);
+	int rc = client_parse(&client_inspect_cmd, argc, argv, inspect_option, &format, &args);
 
 	if (rc >= 0)
 		return rc;
-	rc = client_open(&cl);
+	rc = client_format_init(&fmt, format, false);
 	if (rc != 0)
 		return rc;
+	rc = client_open(&cl);
+	if (rc != 0) {
+		client_format_done(&fmt);
+		return rc;
+	}
 	int n = args.n;
 	struct ref_result *res = new_results(n, args.v);
 	toks = malloc(sizeof(*toks) * JSON_TOKENS_MAX);
@@ -538,26 +567,18 @@ int client_inspect_main(int argc, char **argv)
 		fputs("kettle: out of memory\n", stderr);
 	buf_init(&out, SIZE_MAX);
 	kerr_clear(&err);
-	buf_append_str(&out, "[", &err);
+	bool array = fmt.kind != CLIENT_FORMAT_TEMPLATE;
+	if (array)
+		buf_append_str(&out, "[", &err);
 	int shown = 0;
-	for (int i = 0; rc == 0 && i < n; i++) {
-		struct json_doc d;
-		struct kerr perr;
-
-		if (res[i].rc != 0)
-			continue;
-		if (json_parse(&d, res[i].json, strlen(res[i].json), toks, JSON_TOKENS_MAX, &perr) <
-		    0) {
-			res[i].rc = CLIENT_EXIT_FAIL;
-			kerr_wrap(&perr, "inspect `%s`: the daemon's reply", res[i].ref);
-			res[i].err = perr;
-			continue;
-		}
-		buf_append_str(&out, shown++ ? ",\n" : "\n", &err);
-		indent(&out, 1, &err);
-		pretty(&d, 0, 1, &out, &err);
-	}
-	buf_append_str(&out, shown ? "\n]\n" : "]\n", &err);
+	for (int i = 0; rc == 0 && i < n; i++)
+		if (res[i].rc == 0)
+			shown += inspect_one(&fmt, &res[i], toks, shown, &out);
+	if (array)
+		buf_append_str(&out, shown && fmt.kind == CLIENT_FORMAT_DEFAULT ? "\n]\n" : "]\n",
+			       &err);
+	else if (out.len == 0)
+		buf_append_str(&out, "\n", &err); /* docker's Flush of an empty template run */
 	if (rc == 0) {
 		fwrite(out.data, 1, out.len, stdout);
 		fflush(stdout);
@@ -567,6 +588,8 @@ int client_inspect_main(int argc, char **argv)
 			continue;
 		if (is_not_found(&res[i]))
 			fprintf(stderr, "Error: No such object: %s\n", res[i].ref);
+		else if (str_has_prefix(res[i].err.msg, "template parsing error"))
+			fprintf(stderr, "%s\n", res[i].err.msg);
 		else
 			fprintf(stderr, "kettle: %s\n", res[i].err.msg);
 	}
@@ -577,6 +600,7 @@ int client_inspect_main(int argc, char **argv)
 	buf_done(&out);
 	free(toks);
 	free_results(res, n);
+	client_format_done(&fmt);
 	client_close(&cl);
 	return rc;
 }

@@ -753,13 +753,15 @@ int client_top_main(int argc, char **argv)
 /* ---- info ---- */
 
 static const struct cli_opt info_opts[] CLI_TABLE = {
-	CLI_OPT('f', 0, CLI_CHOICE, 0, "format", "json", "The daemon's document as it is"),
+	CLI_OPT('f', 'f', CLI_STRING, 0, "format", "FORMAT",
+		"json (docker's info document), or a Go template over it "
+		"('{{.ServerVersion}}', '{{.Kettle.CgroupLayout}}')"),
 };
 
 const struct cli_cmd client_info_cmd CLI_TABLE = {
 	.name = "info",
 	.summary = "Show the daemon, its runtime and containers by state",
-	.synopsis = "kettle info [--format json]",
+	.synopsis = "kettle info [-f FORMAT]",
 	.description = "Describe the daemon: version, state root, runtime and its version, "
 		       "cgroup layout, and the containers by state.",
 	.opts = info_opts,
@@ -768,11 +770,42 @@ const struct cli_cmd client_info_cmd CLI_TABLE = {
 
 static int info_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 {
-	(void)id;
-	if (strcmp(val, "json") != 0)
-		return client_usage_error(cmd, "--format `%s` is unknown (allowed: json)", val);
-	*(bool *)ctx = true;
+	(void)cmd, (void)id;
+	*(const char **)ctx = val;
 	return 0;
+}
+
+/* docker's info document through --format (json or a template), printed. */
+static int info_formatted(const char *format, const struct json_doc *d, const char *rtv)
+{
+	static const char *const maps[] = { "Runtimes", NULL };
+	static const struct tmpl_schema schema = { .maps = maps };
+	struct client_format fmt;
+	struct kerr err;
+	struct buf doc, out;
+	int rc = client_format_init(&fmt, format, true);
+
+	if (rc != 0)
+		return rc;
+	buf_init(&doc, SIZE_MAX);
+	buf_init(&out, SIZE_MAX);
+	if (client_system_info_json(d, rtv, &doc, &err) < 0) {
+		rc = client_fail(CLIENT_EXIT_FAIL, &err);
+	} else if (fmt.kind == CLIENT_FORMAT_TEMPLATE) {
+		if (client_format_exec(&fmt, (const char *)doc.data, doc.len, &schema, NULL, NULL,
+				       &out, &err) < 0) {
+			fprintf(stderr, "%s\n", err.msg);
+			rc = CLIENT_EXIT_FAIL;
+		}
+	} else if (client_format_json((const char *)doc.data, doc.len, &out, &err) < 0) {
+		rc = client_fail(CLIENT_EXIT_FAIL, &err);
+	}
+	if (rc == 0)
+		fwrite(out.data, 1, out.len, stdout);
+	buf_done(&doc);
+	buf_done(&out);
+	client_format_done(&fmt);
+	return rc;
 }
 
 /* The first line `path --version` prints, or "" (bounded, with the child reaped). */
@@ -832,11 +865,20 @@ int client_info_main(int argc, char **argv)
 	struct kerr err;
 	const uint8_t *json;
 	size_t len;
-	bool as_json = false;
-	int rc = client_parse(&client_info_cmd, argc, argv, info_option, &as_json, &args);
+	const char *format = NULL;
+	int rc = client_parse(&client_info_cmd, argc, argv, info_option, &format, &args);
 
 	if (rc >= 0)
 		return rc;
+	if (format) {
+		/* A template that does not parse fails before the daemon is asked. */
+		struct client_format check;
+
+		rc = client_format_init(&check, format, true);
+		client_format_done(&check);
+		if (rc != 0)
+			return rc;
+	}
 	rc = client_open(&cl);
 	if (rc != 0)
 		return rc;
@@ -850,8 +892,12 @@ int client_info_main(int argc, char **argv)
 		kerr_wrap(&err, "the daemon's info");
 		rc = client_fail(CLIENT_EXIT_FAIL, &err);
 	}
-	if (rc == 0 && as_json) {
-		printf("%.*s\n", (int)len, (const char *)json);
+	if (rc == 0 && format && strcmp(format, "table") != 0) {
+		char rtp[4096], rtv[256];
+
+		info_field(&d, "runtime_path", rtp, sizeof(rtp));
+		runtime_version(rtp, rtv, sizeof(rtv));
+		rc = info_formatted(format, &d, rtv);
 	} else if (rc == 0) {
 		char v[256], root[4096], rt[4096], rtp[4096], cg[32], rtv[256];
 		char n[STATUS_DEAD + 1][32], total[32];

@@ -43,10 +43,11 @@
 #define ANSI_CLEAR	  "\033[2J\033[H"
 
 struct stats_args {
-	bool no_stream; /* --no-stream: one table, then exit */
-	bool json;	/* --format json: one object per container per refresh */
-	int nrefs;	/* containers named, 0 = every running one */
-	char **refs;	/* borrowed from argv */
+	bool no_stream;		  /* --no-stream: one table, then exit */
+	const char *format;	  /* --format: json, table, a template; NULL the table */
+	struct client_format fmt; /* --format parsed */
+	int nrefs;		  /* containers named, 0 = every running one */
+	char **refs;		  /* borrowed from argv */
 };
 
 /* One container's identity and its last sample. */
@@ -78,14 +79,15 @@ enum {
 
 static const struct cli_opt stats_opts[] CLI_TABLE = {
 	CLI_OPT(STATS_NO_STREAM, 0, CLI_FLAG, 0, "no-stream", "", "Print one table and exit"),
-	CLI_OPT(STATS_FORMAT, 0, CLI_CHOICE, 0, "format", "table|json",
-		"json: one JSON object per container instead of the table"),
+	CLI_OPT(STATS_FORMAT, 0, CLI_STRING, 0, "format", "FORMAT",
+		"json (one object per container), table (the default), or a Go template "
+		"('{{.Name}}: {{.CPUPerc}}'; `table TEMPLATE` adds docker's headers)"),
 };
 
 const struct cli_cmd client_stats_cmd CLI_TABLE = {
 	.name = "stats",
 	.summary = "Show containers' CPU, memory, network, block I/O and pids",
-	.synopsis = "kettle stats [--no-stream] [--format json] [CONTAINER...]",
+	.synopsis = "kettle stats [--no-stream] [--format FORMAT] [CONTAINER...]",
 	.description = "Show the CPU, memory, network and block I/O use and the number of "
 		       "processes of containers (every running one when none is named), refreshed "
 		       "every second like `docker stats`. Read from the containers' cgroups (v1 or "
@@ -165,31 +167,31 @@ static int take_inspect(struct stats_state *s, const uint8_t *text, size_t len, 
 
 	if (json_parse(&d, (const char *)text, len, s->toks, STATS_TOKENS, err) < 0)
 		return kerr_wrap(err, "the daemon's inspect reply");
-	int k = json_obj_get(&d, 0, "id");
+	int k = json_obj_get(&d, 0, "Id");
 	if (k < 0 || json_get_str(&d, k, id, sizeof(id), err) < 0)
-		return kerr_set(err, 0, "the daemon's inspect reply has no `id`");
+		return kerr_set(err, 0, "the daemon's inspect reply has no `Id`");
 	struct stats_ctr *c = find_or_add(s, id);
 	if (!c)
 		return 0;
 	c->seen = true;
-	k = json_obj_get(&d, 0, "name");
+	/* docker's Name has a leading '/'. */
+	char name[IDS_NAME_MAX + 2] = "";
+	k = json_obj_get(&d, 0, "Name");
 	if (k >= 0)
-		json_get_str(&d, k, c->name, sizeof(c->name), &ignored);
-	int st = json_obj_get(&d, 0, "state");
-	int p = st >= 0 ? json_obj_get(&d, st, "pid") : -1;
+		json_get_str(&d, k, name, sizeof(name), &ignored);
+	str_copy(c->name, sizeof(c->name), name[0] == '/' ? name + 1 : name);
+	int st = json_obj_get(&d, 0, "State");
+	int p = st >= 0 ? json_obj_get(&d, st, "Pid") : -1;
 	if (p >= 0 && json_get_i64(&d, p, &pid, &ignored) < 0)
 		pid = 0;
-	int run = st >= 0 ? json_obj_get(&d, st, "running") : -1;
-	bool running = false;
-	if (run >= 0 && json_get_bool(&d, run, &running, &ignored) < 0)
-		running = false;
-	c->pid = running ? pid : 0;
-	int cfg = json_obj_get(&d, 0, "config");
-	k = cfg >= 0 ? json_obj_get(&d, cfg, "network") : -1;
+	c->pid = pid;
+	int hc = json_obj_get(&d, 0, "HostConfig");
+	k = hc >= 0 ? json_obj_get(&d, hc, "NetworkMode") : -1;
 	if (k >= 0)
 		json_get_str(&d, k, net, sizeof(net), &ignored);
 	c->own_net = strcmp(net, "host") != 0;
-	k = json_obj_get(&d, 0, "rootfs");
+	int kt = json_obj_get(&d, 0, "Kettle");
+	k = kt >= 0 ? json_obj_get(&d, kt, "Rootfs") : -1;
 	c->rootfs = k >= 0 && d.toks[k].type == JSON_STRING;
 	return 0;
 }
@@ -406,41 +408,68 @@ static void print_table(const struct stats_state *s, struct buf *out, struct ker
 	free(cells);
 }
 
-static void print_json(const struct stats_state *s, struct buf *out, struct kerr *err)
+/* One container's row as docker's stats JSON (keys sorted), into out. */
+static int row_json(const struct stats_state *s, const struct stats_ctr *c, struct buf *out,
+		    struct kerr *err)
 {
-	for (size_t r = 0; r < s->n; r++) {
-		struct stats_cells x;
-		struct json_w w;
+	struct stats_cells x;
+	struct json_w w;
 
-		cells_of(s, &s->v[r], &x);
-		json_w_init(&w, out);
-		json_w_obj_begin(&w);
-		json_w_key(&w, "BlockIO");
-		json_w_str(&w, x.blk);
-		json_w_key(&w, "CPUPerc");
-		json_w_str(&w, x.cpu);
-		json_w_key(&w, "Container");
-		json_w_str(&w, x.id);
-		json_w_key(&w, "ID");
-		json_w_str(&w, x.id);
-		json_w_key(&w, "MemPerc");
-		json_w_str(&w, x.mem_pct);
-		json_w_key(&w, "MemUsage");
-		json_w_str(&w, x.mem);
-		json_w_key(&w, "Name");
-		json_w_str(&w, x.name);
-		json_w_key(&w, "NetIO");
-		json_w_str(&w, x.net);
-		json_w_key(&w, "PIDs");
-		json_w_str(&w, x.pids);
-		json_w_obj_end(&w);
-		if (json_w_end(&w, err) < 0)
-			return;
-		buf_append_str(out, "\n", err);
-	}
+	cells_of(s, c, &x);
+	json_w_init(&w, out);
+	json_w_obj_begin(&w);
+	json_w_key(&w, "BlockIO");
+	json_w_str(&w, x.blk);
+	json_w_key(&w, "CPUPerc");
+	json_w_str(&w, x.cpu);
+	json_w_key(&w, "Container");
+	json_w_str(&w, x.id);
+	json_w_key(&w, "ID");
+	json_w_str(&w, x.id);
+	json_w_key(&w, "MemPerc");
+	json_w_str(&w, x.mem_pct);
+	json_w_key(&w, "MemUsage");
+	json_w_str(&w, x.mem);
+	json_w_key(&w, "Name");
+	json_w_str(&w, x.name);
+	json_w_key(&w, "NetIO");
+	json_w_str(&w, x.net);
+	json_w_key(&w, "PIDs");
+	json_w_str(&w, x.pids);
+	json_w_obj_end(&w);
+	return json_w_end(&w, err);
 }
 
-static int show(const struct stats_args *a, const struct stats_state *s, bool tty)
+/* docker's column names (a table's header row). */
+static const char stats_header[] =
+	"{\"BlockIO\":\"BLOCK I/O\",\"CPUPerc\":\"CPU %\",\"Container\":\"CONTAINER\","
+	"\"ID\":\"CONTAINER ID\",\"MemPerc\":\"MEM %\",\"MemUsage\":\"MEM USAGE / LIMIT\","
+	"\"Name\":\"NAME\",\"NetIO\":\"NET I/O\",\"PIDs\":\"PIDS\"}";
+
+static void print_formatted(struct stats_args *a, const struct stats_state *s, struct buf *out,
+			    struct kerr *err)
+{
+	char label[CLIENT_FORMAT_LABEL_MAX];
+	struct buf doc;
+	int rc = 0;
+
+	buf_init(&doc, SIZE_MAX);
+	for (size_t r = 0; r < s->n && rc == 0; r++) {
+		buf_clear(&doc);
+		rc = row_json(s, &s->v[r], &doc, err);
+		if (rc == 0 && a->fmt.kind == CLIENT_FORMAT_JSON)
+			rc = client_format_json((const char *)doc.data, doc.len, out, err);
+		else if (rc == 0)
+			rc = client_format_exec(&a->fmt, (const char *)doc.data, doc.len,
+						&client_format_struct, NULL, NULL, out, err);
+	}
+	buf_done(&doc);
+	if (rc == 0 && a->fmt.kind == CLIENT_FORMAT_TEMPLATE)
+		client_format_table(&a->fmt, stats_header, client_format_header_label, label, out,
+				    err);
+}
+
+static int show(struct stats_args *a, const struct stats_state *s, bool tty)
 {
 	struct buf out;
 	struct kerr err;
@@ -449,12 +478,16 @@ static int show(const struct stats_args *a, const struct stats_state *s, bool tt
 	buf_init(&out, SIZE_MAX);
 	if (tty && !a->no_stream)
 		buf_append_str(&out, ANSI_CLEAR, &err);
-	if (a->json)
-		print_json(s, &out, &err);
-	else
+	if (a->fmt.kind == CLIENT_FORMAT_DEFAULT)
 		print_table(s, &out, &err);
+	else
+		print_formatted(a, s, &out, &err);
 	if (err.msg[0]) {
 		buf_done(&out);
+		if (str_has_prefix(err.msg, "template parsing error")) {
+			fprintf(stderr, "%s\n", err.msg);
+			return CLIENT_EXIT_FAIL;
+		}
 		return client_fail(CLIENT_EXIT_FAIL, &err);
 	}
 	fwrite(out.data, 1, out.len, stdout);
@@ -490,10 +523,8 @@ static int stats_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 		a->no_stream = true;
 		return 0;
 	}
-	if (strcmp(val, "json") != 0 && strcmp(val, "table") != 0)
-		return client_usage_error(cmd, "--format `%s` is unknown (allowed: table, json)",
-					  val);
-	a->json = strcmp(val, "json") == 0;
+	(void)cmd;
+	a->format = val;
 	return 0;
 }
 
@@ -507,6 +538,9 @@ int client_stats_main(int argc, char **argv)
 	int rc = client_parse(&client_stats_cmd, argc, argv, stats_option, &a, &args);
 
 	if (rc >= 0)
+		return rc;
+	rc = client_format_init(&a.fmt, a.format, true);
+	if (rc != 0)
 		return rc;
 	a.nrefs = args.n;
 	a.refs = args.v;
@@ -523,6 +557,7 @@ int client_stats_main(int argc, char **argv)
 		fprintf(stderr, "kettle: stats: %s\n", strerror(errno ? errno : ENOMEM));
 		free(s.v);
 		free(s.toks);
+		client_format_done(&a.fmt);
 		return CLIENT_EXIT_FAIL;
 	}
 	rc = client_open(&cl);
@@ -547,5 +582,6 @@ int client_stats_main(int argc, char **argv)
 	client_close(&cl);
 	free(s.v);
 	free(s.toks);
+	client_format_done(&a.fmt);
 	return rc;
 }

@@ -2,8 +2,8 @@
  * daemon_api: the daemon's request table (role, layer 3; top band of the daemon, the
  * client-side dispatcher). Every authenticated client frame is checked against request.c's
  * table of fields and limits first, then handed to the one handler for its type: CREATE
- * (daemon_create.c), START STOP KILL REMOVE WAIT (daemon_lifecycle.c), LIST INSPECT RESOLVE
- * (daemon_query.c), EVENTS (daemon_events.c), PAUSE UNPAUSE UPDATE RENAME INFO
+ * (daemon_create.c), START STOP KILL REMOVE WAIT (daemon_lifecycle.c), LIST (daemon_list.c),
+ * INSPECT RESOLVE (daemon_query.c), EVENTS (daemon_events.c), PAUSE UNPAUSE UPDATE RENAME INFO
  * (daemon_ops.c); any other type gets one error frame. Calls the handlers and the bottom
  * band; never daemon_watch.c or daemon.c. Never blocks.
  */
@@ -11,6 +11,7 @@
 #include "daemon/daemon_create.h"
 #include "daemon/daemon_events.h"
 #include "daemon/daemon_lifecycle.h"
+#include "daemon/daemon_list.h"
 #include "daemon/daemon_ops.h"
 #include "daemon/daemon_query.h"
 #include "daemon/daemon_reply.h"
@@ -45,7 +46,7 @@ void daemon_api_frame(struct daemon *d, struct rpc_conn *conn, const struct wire
 		daemon_lifecycle_wait(d, conn, f);
 		break;
 	case WIRE_T_LIST:
-		daemon_query_list(d, conn, f);
+		daemon_list_request(d, conn, f);
 		break;
 	case WIRE_T_INSPECT:
 		daemon_query_inspect(d, conn, f);

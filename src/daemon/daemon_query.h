@@ -1,5 +1,5 @@
 /*
- * daemon_query: the LIST, INSPECT and RESOLVE handlers (role, layer 3; middle band of the
+ * daemon_query: the INSPECT and RESOLVE handlers (role, layer 3; middle band of the
  * daemon). Called by daemon_api.c; calls only the bottom band, never a shim, a completion
  * or a dispatcher.
  */
@@ -8,7 +8,6 @@
 
 #include "daemon/daemon_state.h"
 
-void daemon_query_list(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
 void daemon_query_inspect(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
 void daemon_query_resolve(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f);
 

@@ -46,3 +46,21 @@ void daemon_reply_fail(struct rpc_conn *conn, uint32_t reqid, uint32_t code, con
 	log_debug("request %u failed: %s", reqid, err->msg);
 	rpc_conn_send_error(conn, reqid, code, err->msg);
 }
+
+void daemon_reply_json(struct rpc_conn *conn, uint32_t reqid, const char *id,
+		       const struct buf *json)
+{
+	struct wire_enc e;
+	struct kerr err;
+
+	wire_enc_begin(&e, rpc_conn_txbuf(conn), WIRE_T_OK, reqid, 0);
+	if (id)
+		wire_enc_str(&e, WIRE_F_ID, id);
+	wire_enc_bytes(&e, WIRE_F_JSON, json->data, json->len);
+	if (wire_enc_end(&e, &err) < 0) {
+		kerr_wrap(&err, "reply");
+		daemon_reply_fail(conn, reqid, DAEMON_FAIL_CODE, &err);
+		return;
+	}
+	rpc_conn_send(conn);
+}

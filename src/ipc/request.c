@@ -47,7 +47,10 @@ static const struct request_field f_start[] = { REF, FLAG(WIRE_F_PREPARE) };
 static const struct request_field f_stop[] = { REF, TIMEOUT };
 static const struct request_field f_kill[] = { REF, SIGNAL(false) };
 static const struct request_field f_remove[] = { REF, FLAG(WIRE_F_FORCE) };
-static const struct request_field f_list[] = { FLAG(WIRE_F_ALL) };
+static const struct request_field f_list[] = {
+	FLAG(WIRE_F_ALL),
+	STR(WIRE_F_FILTER, false, REQUEST_FILTER_MAX),
+};
 static const struct request_field f_events[] = {
 	U64(WIRE_F_SINCE, false, 0, INT64_MAX),
 	U64(WIRE_F_UNTIL, false, 0, INT64_MAX),

@@ -32,7 +32,7 @@
 #include "seccomp/seccomp_spec.h"
 
 #define OCI_VERSION   "1.0.2"
-#define DEFAULT_PATH  "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH  SPEC_DEFAULT_PATH
 #define NOFILE_MAX    1048576 /* docker's RLIMIT_NOFILE for containers */
 #define CPU_PERIOD_US 100000  /* CFS period docker uses for --cpus (us) */
 #define SHOWN_MAX     200     /* bytes of a bundle path quoted in a message */

@@ -22,8 +22,10 @@
 #include "seccomp/seccomp_profile.h"
 #include "store/record.h"
 
-#define SPEC_CONFIG	"config.json"
-#define SPEC_CONFIG_MAX (4u * 1024u * 1024u) /* a bundle's config.json (bytes) */
+#define SPEC_CONFIG	  "config.json"
+#define SPEC_CONFIG_MAX	  (4u * 1024u * 1024u) /* a bundle's config.json (bytes) */
+/* The PATH a --rootfs container gets when its record sets none (inspect shows it too). */
+#define SPEC_DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* --init: the daemon writes a read-only copy of kettle as <container dir>/init (the bundle's
  * sibling; OCI resolves a relative bind source against the bundle) and the spec binds it

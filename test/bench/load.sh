@@ -66,8 +66,8 @@ client()
 		else
 			name=stable$(((($1 + i) % STABLE) + 1))
 			out=$("$KETTLE" inspect "$name" 2>&1) || rc=$?
-			if [ $rc = 0 ] && grep -q "^        \"name\": \"$name\",\$" <<<"$out" &&
-				grep -q '^            "status": "running",$' <<<"$out"; then
+			if [ $rc = 0 ] && grep -q "^        \"Name\": \"/$name\",\$" <<<"$out" &&
+				grep -q '^            "Status": "running",$' <<<"$out"; then
 				ok=$((ok + 1))
 				continue
 			fi
