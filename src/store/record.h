@@ -17,6 +17,7 @@
 
 #include "base/buf.h"
 #include "store/ids.h"
+#include "store/record_dev.h"
 #include "base/kerr.h"
 #include "store/restart.h"
 
@@ -104,6 +105,8 @@ struct record {
 	uint64_t health_start_period_ms; /* --health-start-period, ms; 0 = none */
 	uint32_t health_retries;	 /* --health-retries; 0 = RECORD_HEALTH_RETRIES */
 	enum record_health_action health_on_failure; /* --health-on-failure */
+	struct record_dev dev; /* --device, --device-cgroup-rule, --gpus and what they resolved
+				* to (record_dev.h) */
 };
 
 void record_init(struct record *r);
