@@ -60,13 +60,15 @@ done
 # ipc uses store (ids, restart) and runtime uses store (record). A new folder is one row here
 # and one line in docs/ARCHITECTURE.md: cli, image, net, seccomp and shimv2 get theirs when
 # they land, ranked above everything they use. cli (the command tables' parser, help and
-# completion) uses only base.
+# completion) uses only base. cdi (CDI spec files and device resolution) uses store's record
+# (its container edits) and base.
 ranks='
 base     10 base
 logs     20 mechanism
 copy     20 mechanism
 cli      20 mechanism
 store    30 mechanism
+cdi      35 mechanism
 ipc      40 mechanism
 runtime  40 mechanism
 client   60 role
