@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "daemon/daemon_create.h"
+#include "daemon/daemon_devices.h"
 #include "daemon/daemon_events.h"
 #include "daemon/daemon_files.h"
 #include "daemon/daemon_registry.h"
@@ -103,6 +104,10 @@ void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct
 	if (rec.bundle && spec_check_bundle(rec.bundle, rec.args.n ? NULL : &rec.args, &err) < 0)
 		goto out_fail;
 	if (runtime_init(&rt, daemon_runtime_of(d, &rec), d->runc_root, "/dev/null", &err) < 0)
+		goto out_fail;
+	/* --device, --gpus and CDI names, against the host as it is now (the record keeps
+	 * what they resolved to; config.json is made from it). */
+	if (daemon_devices_resolve(d, &rec, &err) < 0)
 		goto out_fail;
 	if (choose_identity(d, &rec, &err) < 0)
 		goto out_fail;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "daemon/daemon_devices.h"
 #include "daemon/daemon_query.h"
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_reply.h"
@@ -247,6 +248,16 @@ static int inspect_json(struct daemon *d, const struct daemon_ctr *c, struct buf
 	json_w_u64(&w, log_dropped(d, c));
 	json_w_key(&w, "runtime");
 	json_w_str(&w, c->rec.runtime ? c->rec.runtime : d->runtime);
+	/* docker's HostConfig.Devices, DeviceCgroupRules, DeviceRequests; what each request
+	 * resolved to under the Kettle key. */
+	json_w_key(&w, "HostConfig");
+	json_w_obj_begin(&w);
+	daemon_devices_host_config(&c->rec, &w);
+	json_w_obj_end(&w);
+	json_w_key(&w, "Kettle");
+	json_w_obj_begin(&w);
+	daemon_devices_kettle(&c->rec, &w);
+	json_w_obj_end(&w);
 	json_w_obj_end(&w);
 	if (json_w_end(&w, err) < 0)
 		return -1;

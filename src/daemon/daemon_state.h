@@ -20,6 +20,7 @@
 #include "ipc/ipc.h"
 #include "ipc/ipc_conn.h"
 #include "base/kerr.h"
+#include "cdi/cdi.h"
 #include "ipc/loop.h"
 #include "store/record.h"
 #include "store/restart.h"
@@ -117,6 +118,9 @@ struct daemon {
 	uint64_t runtime_timeout_ms;		 /* --runtime-timeout, passed to every shim */
 	struct daemon_events *events;		 /* owned; history and subscribers */
 	struct daemon_shim_cbs shim_cbs;	 /* set by daemon_watch_init before any shim */
+	const char *cdi_dirs[CDI_DIRS_MAX];	 /* --cdi-spec-dir (borrowed from argv) or the
+						    defaults; a later one wins */
+	size_t ncdi_dirs;			 /* entries of cdi_dirs */
 };
 
 #endif
