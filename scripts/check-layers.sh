@@ -58,11 +58,12 @@ done
 # role (only roles log), top ("." is the repository top, i.e. kettle.c). Mechanism ranks follow
 # what each folder uses today: logs and copy use only base; store includes logs' limits;
 # ipc uses store (ids, restart) and runtime uses store (record). A new folder is one row here
-# and one line in docs/ARCHITECTURE.md: image, net and shimv2 get theirs when they land,
-# ranked above everything they use. cli (the command tables' parser, help and completion)
-# uses only base; so do tmpl (the --format template engine) and filter (ps --filter); seccomp
-# (profiles, filters, the libseccomp wrapper) uses store's capability names and base, and
-# runtime's spec.c writes its section of config.json.
+# and one line in docs/ARCHITECTURE.md: image, net and shimv2 get theirs when they
+# land, ranked above everything they use. cli (the command tables' parser, help and
+# completion) uses only base; so do tmpl (the --format template engine) and filter (ps
+# --filter); seccomp (profiles, filters, the libseccomp wrapper) uses store's capability names
+# and base, and runtime's spec.c writes its section of config.json; cdi (CDI spec files and
+# device resolution) uses store's record (its container edits) and base.
 ranks='
 base     10 base
 logs     20 mechanism
@@ -72,6 +73,7 @@ tmpl     20 mechanism
 filter   20 mechanism
 store    30 mechanism
 seccomp  35 mechanism
+cdi      35 mechanism
 ipc      40 mechanism
 runtime  40 mechanism
 client   60 role

@@ -22,6 +22,7 @@
 
 #include "base/buf.h"
 #include "client/client.h"
+#include "client/client_devices.h"
 #include "base/fd.h"
 #include "store/ids.h"
 #include "base/json.h"
@@ -928,6 +929,7 @@ int client_info_main(int argc, char **argv)
 		printf(" Created: %s\n", n[STATUS_CREATED]);
 		printf(" Exited: %s\n", n[STATUS_EXITED]);
 		printf(" Dead: %s\n", n[STATUS_DEAD]);
+		client_devices_info(&d);
 	}
 	client_close(&cl);
 	return rc;

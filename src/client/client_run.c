@@ -18,6 +18,7 @@
 
 #include "base/buf.h"
 #include "client/client.h"
+#include "client/client_devices.h"
 #include "logs/logfile.h"
 #include "store/record.h"
 #include "base/str.h"
@@ -65,6 +66,9 @@ enum {
 	OPT_HEALTH_ON_FAILURE,
 	OPT_NO_HEALTHCHECK,
 	OPT_SECURITY_OPT,
+	OPT_DEVICE,
+	OPT_DEVICE_CGROUP_RULE,
+	OPT_GPUS,
 };
 
 static const struct cli_opt run_opts[] CLI_TABLE = {
@@ -105,6 +109,16 @@ static const struct cli_opt run_opts[] CLI_TABLE = {
 		"Drop a capability (or ALL)"),
 	CLI_OPT(OPT_PRIVILEGED, 0, CLI_FLAG, 0, "privileged", "",
 		"All capabilities, no masked paths, all devices"),
+	CLI_OPT(OPT_DEVICE, 0, CLI_STRING, CLI_REPEAT, "device", "DEVICE",
+		"A host device, HOST[:CONTAINER][:PERMISSIONS] (r, w, m; default rwm), made in the "
+		"container with those permissions (its cgroup rule and its mode); or a CDI device "
+		"vendor.com/class=name (or =all) from the daemon's CDI spec directories"),
+	CLI_OPT(OPT_DEVICE_CGROUP_RULE, 0, CLI_STRING, CLI_REPEAT, "device-cgroup-rule", "RULE",
+		"Allow devices by number: TYPE MAJOR:MINOR PERMISSIONS, e.g. 'c 1:3 rwm' (* for "
+		"any number)"),
+	CLI_OPT(OPT_GPUS, 0, CLI_STRING, CLI_REPEAT, "gpus", "GPUS",
+		"NVIDIA GPUs as CDI devices nvidia.com/gpu=…: all, a count N (the first N), or "
+		"'\"device=ID,ID\"' (docker's syntax)"),
 	CLI_OPT('l', 'l', CLI_STRING, CLI_REPEAT, "label", "KEY=VALUE", "Set a label"),
 	CLI_OPT(OPT_RUNTIME, 0, CLI_FILE, 0, "runtime", "PATH",
 		"OCI runtime binary (default: the daemon's)"),
@@ -366,6 +380,12 @@ static int run_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 						  val, LOGFILE_MAX_FILES);
 		r->log_max_files = (uint32_t)u;
 		return 0;
+	case OPT_DEVICE:
+		return client_devices_option(cmd, r, CLIENT_DEVICES_DEVICE, val);
+	case OPT_DEVICE_CGROUP_RULE:
+		return client_devices_option(cmd, r, CLIENT_DEVICES_CGROUP_RULE, val);
+	case OPT_GPUS:
+		return client_devices_option(cmd, r, CLIENT_DEVICES_GPUS, val);
 	default:
 		return health_option(cmd, a, id, val);
 	}

@@ -31,6 +31,7 @@
 #include "daemon/daemon_watch.h"
 #include "base/fd.h"
 #include "base/log.h"
+#include "cdi/cdi.h"
 #include "cli/cli.h"
 #include "logs/logfile.h"
 #include "runtime/proc.h"
@@ -58,6 +59,7 @@ enum {
 	OPT_LOG_MAX_FILES,
 	OPT_RUNTIME_TIMEOUT,
 	OPT_SECCOMP_PROFILE,
+	OPT_CDI_SPEC_DIR,
 };
 
 /* In the order of the help and of the usage line a misuse prints. */
@@ -88,6 +90,10 @@ static const struct cli_opt daemon_opts[] CLI_TABLE = {
 		"Seccomp profile of containers created without --security-opt seccomp=: builtin "
 		"(the default, docker's in effect), unconfined, or a profile file in docker's JSON "
 		"format, checked now"),
+	CLI_OPT(OPT_CDI_SPEC_DIR, 0, CLI_DIR, CLI_REPEAT, "cdi-spec-dir", "DIR",
+		"A directory of CDI device specs, each use adding one; a later one wins for a "
+		"device both define (default " CDI_DEFAULT_DIR_ETC " then " CDI_DEFAULT_DIR_RUN
+		")"),
 };
 
 const struct cli_cmd daemon_cmd CLI_TABLE = {
@@ -115,6 +121,8 @@ struct daemon_args {
 	uint64_t runtime_timeout_ms;	/* --runtime-timeout, ms */
 	char *seccomp_profile;		/* --seccomp-profile: builtin, unconfined or an absolute
 					   path (owned), or NULL */
+	const char *cdi_dirs[CDI_DIRS_MAX]; /* --cdi-spec-dir values (borrowed from argv) */
+	size_t ncdi_dirs;		    /* entries of cdi_dirs; 0: the defaults */
 };
 
 /* A backoff duration of option o: 1 ms to 1 day. Returns 0, or -1 once printed. */
@@ -185,6 +193,19 @@ static int take_value(struct daemon_args *a, const struct cli_opt *o, int id, ch
 		cli_misuse_write(stderr, &daemon_cmd, "--seccomp-profile `%s`: %s", val,
 				 val[0] ? strerror(errno) : "empty, expected a file");
 		return -1;
+	case OPT_CDI_SPEC_DIR:
+		if (val[0] != '/') {
+			cli_misuse_write(stderr, &daemon_cmd,
+					 "--cdi-spec-dir `%s` is not an absolute path", val);
+			return -1;
+		}
+		if (a->ncdi_dirs == CDI_DIRS_MAX) {
+			cli_misuse_write(stderr, &daemon_cmd,
+					 "--cdi-spec-dir given more than %d times", CDI_DIRS_MAX);
+			return -1;
+		}
+		a->cdi_dirs[a->ncdi_dirs++] = val;
+		return 0;
 	case OPT_LOG_MAX_SIZE:
 		if (str_parse_size(val, &a->log_max_size, &err) == 0 &&
 		    a->log_max_size >= LOGFILE_MIN_SIZE && a->log_max_size <= LOGFILE_MAX_SIZE)
@@ -385,6 +406,14 @@ static int start(struct daemon *d, const struct daemon_args *a, int *logfd, stru
 	d->log_max_size = a->log_max_size;
 	d->log_max_files = a->log_max_files;
 	d->runtime_timeout_ms = a->runtime_timeout_ms;
+	/* CDI's defaults, /var/run/cdi (generated specs) winning over /etc/cdi (static). */
+	d->ncdi_dirs = a->ncdi_dirs ? a->ncdi_dirs : 2;
+	for (size_t i = 0; i < a->ncdi_dirs; i++)
+		d->cdi_dirs[i] = a->cdi_dirs[i];
+	if (!a->ncdi_dirs) {
+		d->cdi_dirs[0] = CDI_DEFAULT_DIR_ETC;
+		d->cdi_dirs[1] = CDI_DEFAULT_DIR_RUN;
+	}
 	if (daemon_events_init(d, err) < 0)
 		return -1;
 	daemon_watch_init(d);

@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "daemon/daemon_create.h"
+#include "daemon/daemon_devices.h"
 #include "daemon/daemon_events.h"
 #include "daemon/daemon_files.h"
 #include "daemon/daemon_registry.h"
@@ -110,6 +111,10 @@ void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct
 		goto out_fail;
 	/* Before anything exists: a bad profile fails the create with nothing to undo. */
 	if (daemon_seccomp_prepare(d, &rec, &profile, &profile_len, &err) < 0)
+		goto out_fail;
+	/* --device, --gpus and CDI names, against the host as it is now (the record keeps
+	 * what they resolved to; config.json is made from it). */
+	if (daemon_devices_resolve(d, &rec, &err) < 0)
 		goto out_fail;
 	if (choose_identity(d, &rec, &err) < 0)
 		goto out_fail;

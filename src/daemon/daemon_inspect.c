@@ -22,6 +22,7 @@
 #include "base/json_w.h"
 #include "base/str.h"
 #include "daemon/daemon_inspect.h"
+#include "daemon/daemon_devices.h"
 #include "daemon/daemon_registry.h"
 #include "runtime/spec.h"
 #include "store/store.h"
@@ -296,6 +297,7 @@ static void put_host_config(struct json_w *w, const struct view *v)
 	json_w_key(w, "ReadonlyRootfs");
 	json_w_bool(w, r->read_only);
 	put_security_opt(w, r);
+	daemon_devices_host_config(r, w);
 	if (r->tmpfs.n) {
 		json_w_key(w, "Tmpfs");
 		json_w_obj_begin(w);
@@ -596,6 +598,7 @@ static int put_kettle(struct json_w *w, const struct view *v, struct kerr *err)
 	json_w_bool(w, r->init);
 	json_w_key(w, "LogDroppedBytes");
 	json_w_u64(w, v->log_dropped);
+	daemon_devices_kettle(r, w); /* what each device request resolved to */
 	/* The seccomp profile in force (issue 12): builtin, unconfined or the path; null
 	 * for a --bundle, whose config.json decides. */
 	const char *seccomp = record_seccomp_effective(r);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "runtime/cgroup.h"
+#include "daemon/daemon_devices.h"
 #include "daemon/daemon_ops.h"
 #include "daemon/daemon_files.h"
 #include "daemon/daemon_registry.h"
@@ -328,6 +329,7 @@ static void api_info(struct daemon *d, struct rpc_conn *conn, const struct wire_
 		json_w_key(&w, status_kind_name((enum status_kind)k));
 		json_w_u64(&w, n[k]);
 	}
+	daemon_devices_info(d, &w);
 	json_w_obj_end(&w);
 	if (json_w_end(&w, &err) < 0) {
 		buf_done(&b);

@@ -20,6 +20,7 @@
 #include "ipc/ipc.h"
 #include "ipc/ipc_conn.h"
 #include "base/kerr.h"
+#include "cdi/cdi.h"
 #include "ipc/loop.h"
 #include "store/record.h"
 #include "store/restart.h"
@@ -121,6 +122,9 @@ struct daemon {
 	char *seccomp_default; /* owned; "builtin", "unconfined" or an absolute profile path */
 	char *seccomp_text;    /* owned; that file's bytes as checked at startup, or NULL */
 	size_t seccomp_len;    /* bytes of seccomp_text */
+	const char *cdi_dirs[CDI_DIRS_MAX]; /* --cdi-spec-dir (borrowed from argv) or the
+						    defaults; a later one wins */
+	size_t ncdi_dirs;		    /* entries of cdi_dirs */
 };
 
 #endif

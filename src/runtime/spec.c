@@ -25,6 +25,7 @@
 #include "base/json.h"
 #include "base/json_w.h"
 #include "runtime/spec.h"
+#include "runtime/spec_dev.h"
 #include "base/str.h"
 #include "seccomp/seccomp_default.h"
 #include "seccomp/seccomp_filter.h"
@@ -188,34 +189,45 @@ static bool env_same_key(const char *a, const char *b)
 	return n == env_key_len(b) && memcmp(a, b, n) == 0;
 }
 
-static bool env_has(const struct record_strv *env, const char *key_eq)
+static bool env_has(const char *const *env, size_t n, const char *key_eq)
 {
-	for (size_t i = 0; i < env->n; i++)
-		if (env_same_key(env->v[i], key_eq))
+	for (size_t i = 0; i < n; i++)
+		if (env_same_key(env[i], key_eq))
 			return true;
 	return false;
 }
 
 /*
- * PATH first unless the record sets it, then the record's entries (a key given twice
- * keeps its last value, as docker does), then HOME unless set: /root for uid 0, else /
- * (kettle does not read the container's /etc/passwd).
+ * PATH first unless set, then the record's entries, the devices' (CDI appends them) and
+ * an exec's own (extra), a key given twice keeping its last value, as docker does; then
+ * HOME unless set: /root for uid 0, else / (kettle does not read the container's
+ * /etc/passwd).
  */
-static void w_env(struct json_w *w, const struct record *r, uint32_t uid)
+static void w_env(struct json_w *w, const struct record *r, char *const *extra, size_t nextra,
+		  uint32_t uid)
 {
+	/* Borrowed pointers; each list is at most RECORD_LIST_MAX (record_validate, exec). */
+	const char *all[3 * RECORD_LIST_MAX];
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->env.n && n < RECORD_LIST_MAX; i++)
+		all[n++] = r->env.v[i];
+	n = spec_dev_env(r, all, n, 2 * RECORD_LIST_MAX);
+	for (size_t i = 0; i < nextra && i < RECORD_LIST_MAX; i++)
+		all[n++] = extra[i];
 	json_w_key(w, "env");
 	json_w_arr_begin(w);
-	if (!env_has(&r->env, "PATH="))
+	if (!env_has(all, n, "PATH="))
 		json_w_str(w, DEFAULT_PATH);
-	for (size_t i = 0; i < r->env.n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		bool later = false;
 
-		for (size_t j = i + 1; j < r->env.n && !later; j++)
-			later = env_same_key(r->env.v[i], r->env.v[j]);
+		for (size_t j = i + 1; j < n && !later; j++)
+			later = env_same_key(all[i], all[j]);
 		if (!later)
-			json_w_str(w, r->env.v[i]);
+			json_w_str(w, all[i]);
 	}
-	if (!env_has(&r->env, "HOME="))
+	if (!env_has(all, n, "HOME="))
 		json_w_str(w, uid == 0 ? "HOME=/root" : "HOME=/");
 	json_w_arr_end(w);
 }
@@ -236,8 +248,10 @@ static uint64_t nofile_limit(void)
 	return rl.rlim_max < NOFILE_MAX ? (uint64_t)rl.rlim_max : NOFILE_MAX;
 }
 
-/* The process object: config.json's "process", or an exec's whole process.json. */
-static void w_process_obj(struct json_w *w, const struct record *r)
+/* The process object: config.json's "process", or an exec's whole process.json (extra:
+ * the exec's own variables, applied last). */
+static void w_process_obj(struct json_w *w, const struct record *r, char *const *extra,
+			  size_t nextra)
 {
 	uint32_t uid = r->user_set ? r->uid : 0, gid = r->user_set ? r->gid : 0;
 	uint64_t caps = cap_set(r);
@@ -252,13 +266,14 @@ static void w_process_obj(struct json_w *w, const struct record *r)
 	json_w_u64(w, uid);
 	json_w_key(w, "gid");
 	json_w_u64(w, gid);
+	spec_dev_gids(w, r);
 	json_w_obj_end(w);
 	json_w_key(w, "args");
 	json_w_arr_begin(w);
 	for (size_t i = 0; i < r->args.n; i++)
 		json_w_str(w, r->args.v[i]);
 	json_w_arr_end(w);
-	w_env(w, r, uid);
+	w_env(w, r, extra, nextra, uid);
 	json_w_key(w, "cwd");
 	json_w_str(w, r->workdir ? r->workdir : "/");
 	/*
@@ -308,7 +323,83 @@ static void w_process(struct json_w *w, const struct record *r)
 		t.args = (struct record_strv){ .v = argv, .n = r->args.n + 2 };
 	}
 	json_w_key(w, "process");
-	w_process_obj(w, &t);
+	w_process_obj(w, &t, NULL, 0);
+}
+
+/* A mount the user asked for, by where it is in the record (8 bytes: there may be
+ * 3 * RECORD_LIST_MAX of them on the stack). */
+struct user_mount {
+	uint16_t depth; /* components of its container path */
+	uint8_t kind;	/* 0 --tmpfs, 1 -v, 2 a device's */
+	uint16_t group; /* kind 2: index in r->dev.groups */
+	uint16_t index; /* index in its list */
+};
+
+static size_t path_depth(const char *p)
+{
+	size_t n = 0;
+
+	for (p += strspn(p, "/"); *p; p += strspn(p, "/")) {
+		size_t len = strcspn(p, "/");
+
+		n += !(len == 1 && p[0] == '.');
+		p += len;
+	}
+	return n;
+}
+
+/*
+ * --tmpfs, -v and the devices' mounts, after the system ones, ordered by depth (a stable
+ * sort, so equal depths keep that order): a mount on /a/b given before one on /a would be
+ * hidden by it, as docker and CDI order them. Each list has at most RECORD_LIST_MAX
+ * entries (record_validate, record_dev_validate), so the indices fit 16 bits.
+ */
+static void w_user_mounts(struct json_w *w, const struct record *r)
+{
+	/* docker's --tmpfs defaults. */
+	static const char *const tmpfs_opts[] = { "rw", "noexec", "nosuid", "nodev", NULL };
+	static const char *const bind_rw[] = { "rbind", "rprivate", NULL };
+	static const char *const bind_ro[] = { "rbind", "rprivate", "ro", NULL };
+	struct user_mount m[3 * RECORD_LIST_MAX];
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->tmpfs.n && i < RECORD_LIST_MAX; i++)
+		m[n++] = (struct user_mount){ path_depth(r->tmpfs.v[i]), 0, 0, i };
+	for (size_t i = 0; i < r->nmounts && i < RECORD_LIST_MAX; i++)
+		m[n++] = (struct user_mount){ path_depth(r->mounts[i].destination), 1, 0, i };
+	for (size_t g = 0, k = 0; g < r->dev.ngroups && g <= UINT16_MAX; g++)
+		for (size_t i = 0; i < r->dev.groups[g].edits.nmounts && k < RECORD_LIST_MAX;
+		     i++, k++)
+			m[n++] = (struct user_mount){
+				path_depth(r->dev.groups[g].edits.mounts[i].container_path), 2, g, i
+			};
+	/* Insertion sort: stable, and short lists in practice. */
+	for (size_t i = 1; i < n; i++) {
+		struct user_mount t = m[i];
+		size_t j = i;
+
+		for (; j > 0 && m[j - 1].depth > t.depth; j--)
+			m[j] = m[j - 1];
+		m[j] = t;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct record_dev_mount *dm;
+		const struct record_mount *v;
+
+		if (m[i].kind == 0) {
+			w_mount(w, r->tmpfs.v[m[i].index], "tmpfs", "tmpfs", tmpfs_opts);
+		} else if (m[i].kind == 1) {
+			v = &r->mounts[m[i].index];
+			w_mount(w, v->destination, "bind", v->source,
+				v->readonly ? bind_ro : bind_rw);
+		} else {
+			/* No type: a bind mount (record_dev_validate checked the options say
+			 * so); CDI's spec calls the type a dummy then. */
+			dm = &r->dev.groups[m[i].group].edits.mounts[m[i].index];
+			w_mount(w, dm->container_path, dm->type ? dm->type : "bind", dm->host_path,
+				(const char *const *)dm->options);
+		}
+	}
 }
 
 static void w_mounts(struct json_w *w, const struct record *r)
@@ -329,10 +420,6 @@ static void w_mounts(struct json_w *w, const struct record *r)
 	/* docker --privileged: /sys and /sys/fs/cgroup stay writable. */
 	static const char *const sys_rw[] = { "nosuid", "noexec", "nodev", NULL };
 	static const char *const cgroup_rw[] = { "nosuid", "noexec", "nodev", "relatime", NULL };
-	/* docker's --tmpfs defaults. */
-	static const char *const tmpfs_opts[] = { "rw", "noexec", "nosuid", "nodev", NULL };
-	static const char *const bind_rw[] = { "rbind", "rprivate", NULL };
-	static const char *const bind_ro[] = { "rbind", "rprivate", "ro", NULL };
 	static const char *const init_ro[] = { "bind", "rprivate", "ro", "nosuid", "nodev", NULL };
 
 	json_w_key(w, "mounts");
@@ -344,11 +431,7 @@ static void w_mounts(struct json_w *w, const struct record *r)
 	w_mount(w, "/dev/mqueue", "mqueue", "mqueue", mqueue_opts);
 	w_mount(w, "/sys", "sysfs", "sysfs", r->privileged ? sys_rw : sys_ro);
 	w_mount(w, "/sys/fs/cgroup", "cgroup", "cgroup", r->privileged ? cgroup_rw : cgroup_ro);
-	for (size_t i = 0; i < r->tmpfs.n; i++)
-		w_mount(w, r->tmpfs.v[i], "tmpfs", "tmpfs", tmpfs_opts);
-	for (size_t i = 0; i < r->nmounts; i++)
-		w_mount(w, r->mounts[i].destination, "bind", r->mounts[i].source,
-			r->mounts[i].readonly ? bind_ro : bind_rw);
+	w_user_mounts(w, r);
 	/* --init: the per-container copy, read-only (runc CVE-2019-5736), after /dev. */
 	if (r->init)
 		w_mount(w, SPEC_INIT_PATH, "bind", SPEC_INIT_SOURCE, init_ro);
@@ -403,6 +486,7 @@ static void w_resources(struct json_w *w, const struct record *r)
 		for (size_t i = 0; i < sizeof(allowed_devices) / sizeof(allowed_devices[0]); i++)
 			w_device(w, true, "c", allowed_devices[i].major, allowed_devices[i].minor);
 	}
+	spec_dev_rules(w, r);
 	json_w_arr_end(w);
 	if (r->memory_bytes > 0) {
 		/*
@@ -527,6 +611,7 @@ static int w_linux(struct json_w *w, const struct record *r, const char *cgroups
 	else if (r->network == RECORD_NET_NS)
 		w_namespace(w, "network", r->netns_path);
 	json_w_arr_end(w);
+	spec_dev_nodes(w, r);
 	if (cgroups_path) {
 		json_w_key(w, "cgroupsPath");
 		json_w_str(w, cgroups_path);
@@ -576,6 +661,7 @@ int spec_generate(const struct record *r, const char *cgroups_path,
 			json_w_strn(&w, r->id, strnlen(r->id, IDS_SHORT_LEN));
 	}
 	w_mounts(&w, r);
+	spec_dev_hooks(&w, r);
 	if (w_linux(&w, r, cgroups_path, profile, err) < 0)
 		return kerr_wrap(err, "generate config.json");
 	json_w_obj_end(&w);
@@ -762,18 +848,11 @@ int spec_exec_process(const struct record *r, const struct spec_exec *x, struct 
 	if (x->nenv > RECORD_LIST_MAX || x->nargs > RECORD_LIST_MAX)
 		return kerr_set(err, 0, "exec: more than %d arguments or variables",
 				RECORD_LIST_MAX);
-	/* Borrowed pointers only: t is never done, the record keeps its strings. */
-	_cleanup_free_ char **env = calloc(r->env.n + x->nenv + 1, sizeof(*env));
-	if (!env)
-		return kerr_set(err, ENOMEM, "exec: environment");
-	for (size_t i = 0; i < r->env.n; i++)
-		env[i] = r->env.v[i];
-	for (size_t i = 0; i < x->nenv; i++) {
+	/* Borrowed pointers only: t is never done, the record keeps its strings. The
+	 * exec's variables apply last, after the record's and the devices' (w_env). */
+	for (size_t i = 0; i < x->nenv; i++)
 		if (!strchr(x->env[i], '=') || x->env[i][0] == '=')
 			return kerr_set(err, 0, "exec: variable `%s` is not KEY=VALUE", x->env[i]);
-		env[r->env.n + i] = x->env[i];
-	}
-	t.env = (struct record_strv){ .v = env, .n = r->env.n + x->nenv };
 	t.args = (struct record_strv){ .v = (char **)x->args, .n = x->nargs };
 	if (x->cwd) {
 		if (x->cwd[0] != '/')
@@ -790,7 +869,7 @@ int spec_exec_process(const struct record *r, const struct spec_exec *x, struct 
 	}
 	t.tty = x->tty;
 	json_w_init(&w, out);
-	w_process_obj(&w, &t);
+	w_process_obj(&w, &t, x->env, x->nenv);
 	if (json_w_end(&w, err) < 0)
 		return kerr_wrap(err, "exec process");
 	return 0;

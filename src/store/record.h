@@ -17,6 +17,7 @@
 
 #include "base/buf.h"
 #include "store/ids.h"
+#include "store/record_dev.h"
 #include "base/kerr.h"
 #include "store/restart.h"
 
@@ -111,6 +112,8 @@ struct record {
 				 * (its copy is containers/<id>/seccomp.json); NULL: the daemon's
 				 * default in a request, the built-in profile in a record */
 	bool no_new_privileges; /* process.noNewPrivileges, for run and every exec */
+	struct record_dev dev;	/* --device, --device-cgroup-rule, --gpus and what they resolved
+				* to (record_dev.h) */
 };
 
 void record_init(struct record *r);

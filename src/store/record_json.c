@@ -456,6 +456,8 @@ static int parse_member(const struct parse *p, int k, int v)
 	}
 	if (json_str_eq(d, k, "no_new_privileges"))
 		return get_bool_key(p, v, "no_new_privileges", &r->no_new_privileges);
+	if (json_str_eq(d, k, "devices"))
+		return record_dev_json_decode(&r->dev, d, v, p->err);
 
 	size_t n = (size_t)(d->toks[k].end - d->toks[k].start);
 
@@ -659,6 +661,9 @@ int record_json_encode(const struct record *r, struct buf *out, struct kerr *err
 	w_opt_str(&w, "seccomp", r->seccomp);
 	json_w_key(&w, "no_new_privileges");
 	json_w_bool(&w, r->no_new_privileges);
+	/* Only when there are any: records without devices keep their bytes. */
+	if (!record_dev_empty(&r->dev))
+		record_dev_json_encode(&w, &r->dev);
 	json_w_obj_end(&w);
 	if (json_w_end(&w, err) < 0)
 		return kerr_wrap(err, "container record");

@@ -410,5 +410,7 @@ int record_validate(const struct record *r, bool request, struct kerr *err)
 		return -1;
 	if (check_seccomp(r, err) < 0)
 		return -1;
+	if (record_dev_validate(r, err) < 0)
+		return -1;
 	return 0;
 }

@@ -541,10 +541,20 @@ def cmd_squat(args):
                     s.close()
 
 
+def cmd_create(args):
+    """create ADDRFILE --token FILE JSONFILE: one CREATE carrying JSONFILE's bytes as the
+    record request, as no kettle client would build it; prints the answer."""
+    s = authed(read_addr(args[0]), args[2])
+    with open(args[3], "rb") as f:
+        body = f.read()
+    send_quiet(s, frame(TYPES["CREATE"], 1, [(TAGS["JSON"][0], body)]))
+    report(s, 5, stop_after_ok=True)
+
+
 def main():
     cmds = {"hello": cmd_hello, "garbage": cmd_garbage, "idle": cmd_idle, "fds": cmd_fds,
             "passfd": cmd_passfd, "slow": cmd_slow, "fields": cmd_fields,
-            "squat": cmd_squat}
+            "squat": cmd_squat, "create": cmd_create}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         print("usage: peer.py %s ..." % "|".join(sorted(cmds)), file=sys.stderr)
         sys.exit(2)
