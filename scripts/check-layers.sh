@@ -66,13 +66,16 @@ base     10 base
 logs     20 mechanism
 copy     20 mechanism
 cli      20 mechanism
+ttrpc    20 mechanism
 store    30 mechanism
 ipc      40 mechanism
 runtime  40 mechanism
+supervise 50 mechanism
 client   60 role
 daemon   60 role
 init     60 role
 shim     60 role
+shimv2   60 role
 .        90 top
 '
 
