@@ -17,6 +17,7 @@
 #include "daemon/daemon.h"
 #include "init/init.h"
 #include "shim/shim.h"
+#include "shimv2/shimv2.h"
 
 static int complete_main(int argc, char **argv);
 
@@ -25,6 +26,8 @@ static int complete_main(int argc, char **argv);
 static const struct cli_entry commands[] CLI_TABLE = {
 	{ "__complete", complete_main, NULL },
 	{ "attach", client_attach_main, &client_attach_cmd },
+	{ "containerd-shim-kettle-host-v2", shimv2_host_main, NULL },
+	{ "containerd-shim-kettle-v2", shimv2_main, NULL },
 	{ "cp", client_cp_main, &client_cp_cmd },
 	{ "create", client_create_main, &client_create_cmd },
 	{ "daemon", daemon_main, &daemon_cmd },
