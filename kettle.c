@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "client/client.h"
 #include "daemon/daemon.h"
+#include "hostrt/hostrt.h"
 #include "init/init.h"
 #include "shim/shim.h"
 #include "shimv2/shimv2.h"
@@ -33,6 +34,7 @@ static const struct cli_entry commands[] CLI_TABLE = {
 	{ "daemon", daemon_main, &daemon_cmd },
 	{ "events", client_events_main, &client_events_cmd },
 	{ "exec", client_exec_main, &client_exec_cmd },
+	{ "host-runtime", hostrt_main, NULL },
 	{ "info", client_info_main, &client_info_cmd },
 	{ "init", init_main, &init_cmd },
 	{ "inspect", client_inspect_main, &client_inspect_cmd },

@@ -73,6 +73,7 @@ runtime  40 mechanism
 supervise 50 mechanism
 client   60 role
 daemon   60 role
+hostrt   60 role
 init     60 role
 shim     60 role
 shimv2   60 role

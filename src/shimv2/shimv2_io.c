@@ -376,6 +376,9 @@ void shimv2_io_close_stdin(struct shimv2 *sv, struct shimv2_proc *p)
 
 int shimv2_io_resize(struct shimv2_proc *p, uint32_t width, uint32_t height, struct kerr *err)
 {
+	/* A client without a terminal of its own sends 0x0 (ctr under script(1)): no size. */
+	if (width == 0 || height == 0)
+		return 0;
 	if (console_resize(-1, height, width, err) < 0)
 		return -1;
 	p->rows = height;

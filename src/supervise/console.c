@@ -175,6 +175,44 @@ int console_receive(struct console *c, pid_t runtime_pid, int *master, struct ke
 	return 0;
 }
 
+int console_send(const char *socket_name, int master, const char *slave_name, struct kerr *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t n = strlen(socket_name);
+	union {
+		struct cmsghdr align; /* CMSG_* need cmsghdr alignment */
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)slave_name, .iov_len = strlen(slave_name) };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctl.buf,
+		.msg_controllen = sizeof(ctl.buf),
+	};
+
+	if (n == 0 || n >= sizeof(sa.sun_path))
+		return kerr_set(err, ENAMETOOLONG, "console socket `%s`", socket_name);
+	memcpy(sa.sun_path, socket_name, n);
+	if (socket_name[0] == '@')
+		sa.sun_path[0] = '\0'; /* abstract: the name follows the NUL, unterminated */
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n +
+				    (socket_name[0] == '@' ? 0 : 1));
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return kerr_set(err, errno, "console socket");
+	if (connect(fd, (struct sockaddr *)&sa, len) < 0)
+		return kerr_set(err, errno, "connect to console socket `%s`", socket_name);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &master, sizeof(int));
+	if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
+		return kerr_set(err, errno, "send the terminal to `%s`", socket_name);
+	return 0;
+}
+
 void console_close(struct console *c)
 {
 	c->lfd = fd_close(c->lfd);

@@ -37,6 +37,9 @@ const char *console_arg(const struct console *c);
 int console_receive(struct console *c, pid_t runtime_pid, int *master, struct kerr *refused,
 		    struct kerr *err);
 void console_close(struct console *c);
+/* The other side, as runc does it (kettle's host runtime): connects to socket (a path, or
+ * "@name" for an abstract one) and sends master with the slave's name as the data. */
+int console_send(const char *socket, int master, const char *slave_name, struct kerr *err);
 /* TIOCSWINSZ on master; with master -1 only checks the size (1..CONSOLE_DIM_MAX). */
 int console_resize(int master, uint32_t rows, uint32_t cols, struct kerr *err);
 
