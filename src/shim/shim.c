@@ -228,6 +228,10 @@ static int setup_paths(struct shim *sh, const struct shim_args *a, struct kerr *
 	const char *runtime = sh->rec.runtime ? sh->rec.runtime : a->runtime;
 	int n;
 
+	/* --isolation host: kettle's host runtime, whatever the daemon's is. */
+	if (sh->rec.isolation_host)
+		runtime = RUNTIME_HOST;
+
 	if (sh->rec.bundle) {
 		if (!str_copy(sh->bundle, sizeof(sh->bundle), sh->rec.bundle))
 			return kerr_set(err, ENAMETOOLONG, "bundle path `%s`", sh->rec.bundle);

@@ -15,6 +15,12 @@ void shim_oom_watch(struct shim *sh)
 {
 	struct kerr err;
 
+	/* A host process has no cgroup of its own: counting the one it shares would blame
+	 * it for others' OOM kills. */
+	if (sh->rec.isolation_host) {
+		oomwatch_clear(&sh->oom);
+		return;
+	}
 	/* The init is our unreaped child here: its pid cannot have been recycled. */
 	if (oomwatch_begin(&sh->oom, sh->init_pid, &err) < 0) {
 		log_debug("no OOM detection for this run: %s", err.msg);

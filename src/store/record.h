@@ -104,6 +104,9 @@ struct record {
 	uint64_t health_start_period_ms; /* --health-start-period, ms; 0 = none */
 	uint32_t health_retries;	 /* --health-retries; 0 = RECORD_HEALTH_RETRIES */
 	enum record_health_action health_on_failure; /* --health-on-failure */
+	/* --isolation host: no container at all, the command runs directly on the host
+	 * through kettle's host runtime (runtime.h RUNTIME_HOST); rootfs is then "/". */
+	bool isolation_host;
 };
 
 void record_init(struct record *r);
