@@ -59,7 +59,7 @@ stop_containerd()
 		kill -0 "$KT_CTD_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	wait "$KT_CTD_PID" 2>/dev/null || true
+	{ wait "$KT_CTD_PID"; } 2>/dev/null || true
 	KT_CTD_PID=
 }
 
