@@ -75,7 +75,8 @@ static int walk(const uint8_t *p, size_t n, int depth)
 	pb_dec_init(&d, p, n);
 	while ((r = pb_dec_next(&d, &f, &err)) > 0) {
 		CHECK(f.num >= 1 && f.num <= PB_FIELD_MAX);
-		CHECK(f.wire == PB_VARINT || f.wire == PB_I64 || f.wire == PB_LEN || f.wire == PB_I32);
+		CHECK(f.wire == PB_VARINT || f.wire == PB_I64 || f.wire == PB_LEN ||
+		      f.wire == PB_I32);
 		CHECK(d.off <= n && f.off < d.off);
 		if (f.wire == PB_LEN && f.b.n)
 			CHECK(f.b.p >= p && f.b.p + f.b.n <= p + n);
@@ -83,8 +84,9 @@ static int walk(const uint8_t *p, size_t n, int depth)
 		if (f.wire == PB_LEN && depth < DEPTH_MAX)
 			(void)walk(f.b.p, f.b.n, depth + 1);
 		if (k < FIELDS_MAX)
-			fields[depth][k] = (struct seen){ .num = f.num, .wire = f.wire, .v = f.v,
-							  .p = f.b.p, .n = f.b.n };
+			fields[depth][k] = (struct seen){
+				.num = f.num, .wire = f.wire, .v = f.v, .p = f.b.p, .n = f.b.n
+			};
 		k++;
 	}
 	if (r < 0) {
