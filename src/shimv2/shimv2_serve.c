@@ -6,11 +6,12 @@
  * runtime starts), runtime call deadlines, relays and the event publisher. Hostile
  * peers: only a peer with our uid is served (the socket file is 0600 as well); a frame
  * announcing more than TTRPC_MSG_MAX is answered ResourceExhausted and its data skipped;
- * a request whose protobuf does not decode is answered InvalidArgument; a stream that asks
- * for streaming, a response or an unknown message type from the client, or a malformed
- * header ends the connection; none of it ends the server. Once a Shutdown leaves no
- * task, the server stops accepting, flushes its replies and events (SHIMV2_FLUSH_MS at
- * most), removes its socket file and returns. Calls task, proc, events, reply and state.
+ * a request whose protobuf does not decode is answered InvalidArgument and one that asks
+ * for streaming Unimplemented; a response or an unknown message type from the client, or
+ * a malformed header ends the connection; none of it ends the server. Once a Shutdown
+ * leaves no task, the server stops accepting, flushes its replies and events
+ * (SHIMV2_FLUSH_MS at most), removes its socket file and returns. Calls task, proc,
+ * events, reply and state.
  */
 #include <errno.h>
 #include <signal.h>
