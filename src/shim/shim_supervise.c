@@ -451,10 +451,14 @@ void shim_supervise_reap(struct shim *sh)
 			continue;
 		}
 		if (call) {
-			if (call->done)
+			if (call->done) {
 				rtcall_complete(call, status);
-			else
+				/* A health check that exited before its `runtime exec` was reaped
+				 * ends here, claimed from the exitlog: its next check is due. */
+				health_after(sh);
+			} else {
 				lifecycle_done(sh, call, status);
+			}
 			continue;
 		}
 		if (sh->held && sh->init_pid == 0) {
