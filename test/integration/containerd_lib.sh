@@ -71,7 +71,7 @@ ctd_shims()
 
 kt_ctd_cleanup()
 {
-	local rc=$? pid
+	local rc=$? pid root
 	set +e
 	stop_containerd KILL
 	for pid in $(ctd_shims); do
@@ -81,6 +81,16 @@ kt_ctd_cleanup()
 		echo "--- containerd.log, the shims' lines (last 30)"
 		grep -a 'containerd-shim-kettle' "$KT_CTD_DIR/containerd.log" | tail -n 30
 	fi
+	# A file that ended early leaves its runc containers in the shim's runc root (shared
+	# by every containerd on the host): only those whose bundle is ours are removed.
+	for root in /run/containerd/kettle/*/; do
+		[ -d "$root" ] || continue
+		runc --root "$root" list 2>/dev/null | awk -v d="$KT_CTD_DIR/" \
+			'index($4, d) == 1 { print $1 }' | while read -r id; do
+			runc --root "$root" kill "$id" KILL >/dev/null 2>&1
+			runc --root "$root" delete -f "$id" >/dev/null 2>&1
+		done
+	done
 	# Mounts of our containerd's snapshots would keep the directory busy.
 	grep -o " $KT_CTD_DIR[^ ]*" /proc/self/mountinfo 2>/dev/null | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null
