@@ -15,8 +15,10 @@
 #include "cli/cli.h"
 #include "client/client.h"
 #include "daemon/daemon.h"
+#include "hostrt/hostrt.h"
 #include "init/init.h"
 #include "shim/shim.h"
+#include "shimv2/shimv2.h"
 
 static int complete_main(int argc, char **argv);
 
@@ -25,11 +27,14 @@ static int complete_main(int argc, char **argv);
 static const struct cli_entry commands[] CLI_TABLE = {
 	{ "__complete", complete_main, NULL },
 	{ "attach", client_attach_main, &client_attach_cmd },
+	{ "containerd-shim-kettle-host-v2", shimv2_host_main, NULL },
+	{ "containerd-shim-kettle-v2", shimv2_main, NULL },
 	{ "cp", client_cp_main, &client_cp_cmd },
 	{ "create", client_create_main, &client_create_cmd },
 	{ "daemon", daemon_main, &daemon_cmd },
 	{ "events", client_events_main, &client_events_cmd },
 	{ "exec", client_exec_main, &client_exec_cmd },
+	{ "host-runtime", hostrt_main, NULL },
 	{ "info", client_info_main, &client_info_cmd },
 	{ "init", init_main, &init_cmd },
 	{ "inspect", client_inspect_main, &client_inspect_cmd },

@@ -58,7 +58,7 @@ done
 # role (only roles log), top ("." is the repository top, i.e. kettle.c). Mechanism ranks follow
 # what each folder uses today: logs and copy use only base; store includes logs' limits;
 # ipc uses store (ids, restart) and runtime uses store (record). A new folder is one row here
-# and one line in docs/ARCHITECTURE.md: image, net and shimv2 get theirs when they
+# and one line in docs/ARCHITECTURE.md: image and net get theirs when they
 # land, ranked above everything they use. cli (the command tables' parser, help and
 # completion) uses only base; so do tmpl (the --format template engine) and filter (ps
 # --filter); seccomp (profiles, filters, the libseccomp wrapper) uses store's capability names
@@ -71,15 +71,19 @@ copy     20 mechanism
 cli      20 mechanism
 tmpl     20 mechanism
 filter   20 mechanism
+ttrpc    20 mechanism
 store    30 mechanism
 seccomp  35 mechanism
 cdi      35 mechanism
 ipc      40 mechanism
 runtime  40 mechanism
+supervise 50 mechanism
 client   60 role
 daemon   60 role
+hostrt   60 role
 init     60 role
 shim     60 role
+shimv2   60 role
 .        90 top
 '
 

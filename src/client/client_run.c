@@ -69,6 +69,7 @@ enum {
 	OPT_DEVICE,
 	OPT_DEVICE_CGROUP_RULE,
 	OPT_GPUS,
+	OPT_ISOLATION,
 };
 
 static const struct cli_opt run_opts[] CLI_TABLE = {
@@ -126,6 +127,10 @@ static const struct cli_opt run_opts[] CLI_TABLE = {
 		"Root filesystem; kettle writes the bundle's config.json"),
 	CLI_OPT(OPT_BUNDLE, 0, CLI_DIR, 0, "bundle", "DIR",
 		"OCI bundle whose config.json is used as it is"),
+	CLI_OPT(OPT_ISOLATION, 0, CLI_CHOICE, 0, "isolation", "default|host",
+		"host: no container, the command runs directly on the host (kettle's host "
+		"runtime), still supervised, logged, restarted and health-checked; needs no "
+		"--rootfs"),
 	CLI_OPT(OPT_RESTART, 0, CLI_STRING, 0, "restart", "POLICY",
 		"no (default), on-failure[:MAX], always or unless-stopped (docker's meanings; the "
 		"shim restarts it even while the daemon is down; stop, kill and rm end "
@@ -350,6 +355,15 @@ static int run_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 		return client_runflags_abs_flag(cmd, "--rootfs", val, &r->rootfs);
 	case OPT_BUNDLE:
 		return client_runflags_abs_flag(cmd, "--bundle", val, &r->bundle);
+	case OPT_ISOLATION:
+		if (strcmp(val, "host") != 0 && strcmp(val, "default") != 0)
+			return client_usage_error(
+				cmd,
+				"--isolation `%s` is unknown, expected default or "
+				"host",
+				val);
+		r->isolation_host = strcmp(val, "host") == 0;
+		return 0;
 	case OPT_RESTART:
 		if (restart_parse(val, &r->restart, &err) < 0)
 			return client_usage_error(cmd, "--restart: %s", err.msg);
@@ -402,6 +416,9 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 	if (rc >= 0)
 		return rc;
 	struct record *r = &a->rec;
+	/* A host command's root is the host's own. */
+	if (r->isolation_host && !r->rootfs && !r->bundle && !(r->rootfs = strdup("/")))
+		return client_runflags_out_of_memory();
 	if (!r->rootfs && !r->bundle)
 		return client_usage_error(cmd, "one of --rootfs DIR or --bundle DIR is required");
 	if (r->rootfs && r->bundle)

@@ -17,6 +17,8 @@
 
 const char *daemon_runtime_of(const struct daemon *d, const struct record *rec)
 {
+	if (rec->isolation_host)
+		return RUNTIME_HOST;
 	if (rec->runtime)
 		return rec->runtime;
 	return d->runtime_path[0] ? d->runtime_path : d->runtime;

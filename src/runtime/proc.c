@@ -11,12 +11,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,7 +37,9 @@
 /*
  * The error pipe carries 8-byte records (atomic: below PIPE_BUF). A detached grandchild
  * first sends {SPAWN_PID, its pid}; any failure sends {stage, errno} and exits 127. EOF
- * with no failure record means execve succeeded and closed the CLOEXEC write end.
+ * with no failure record means execve succeeded and closed the CLOEXEC write end. A host
+ * process with a gate sends {SPAWN_GATED, 0} when it waits there, and that is the end of
+ * the protocol for the parent.
  */
 enum spawn_stage {
 	SPAWN_PID = 0, /* not a failure: value is the grandchild's pid */
@@ -44,6 +49,12 @@ enum spawn_stage {
 	SPAWN_OOM,
 	SPAWN_STDIO,
 	SPAWN_EXEC,
+	SPAWN_CTTY,   /* proc_host: TIOCSCTTY */
+	SPAWN_RLIMIT, /* proc_host: setrlimit */
+	SPAWN_USER,   /* proc_host: setgroups, setgid, setuid */
+	SPAWN_NNP,    /* proc_host: PR_SET_NO_NEW_PRIVS */
+	SPAWN_GATE,   /* proc_host: the gate FIFO failed */
+	SPAWN_GATED,  /* not a failure: the child waits at its gate (proc_spawn returns) */
 };
 
 struct spawn_rec {
@@ -69,6 +80,11 @@ static void child_send(int fd, int32_t stage, int32_t value)
 
 static _Noreturn void child_fail(int fd, int32_t stage, int e)
 {
+	/* Past a gate nobody reads the pipe any more: EPIPE, not death by SIGPIPE. The
+	 * disposition never reaches an exec, since the child exits next. */
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+
+	(void)sigaction(SIGPIPE, &ign, NULL);
 	child_send(fd, stage, e);
 	_exit(127);
 }
@@ -89,6 +105,32 @@ static size_t child_itoa(int v, char *out)
 	while (n)
 		out[len++] = tmp[--n];
 	return len;
+}
+
+/* A host process's setup (struct proc_host), after stdio is in place. */
+static void child_host(const struct proc_host *h, int errfd)
+{
+	if (h->ctty && ioctl(0, TIOCSCTTY, 0) < 0)
+		child_fail(errfd, SPAWN_CTTY, errno);
+	for (size_t i = 0; i < h->nrlimits; i++) {
+		struct rlimit rl = { .rlim_cur = h->rlimits[i].soft,
+				     .rlim_max = h->rlimits[i].hard };
+
+		if (setrlimit(h->rlimits[i].resource, &rl) < 0)
+			child_fail(errfd, SPAWN_RLIMIT, errno);
+	}
+	if (h->set_user &&
+	    (setgroups(h->ngroups, h->groups) < 0 || setgid(h->gid) < 0 || setuid(h->uid) < 0))
+		child_fail(errfd, SPAWN_USER, errno);
+	if (h->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(errfd, SPAWN_NNP, errno);
+	if (!h->gate)
+		return;
+	child_send(errfd, SPAWN_GATED, 0);
+	int fd = open(h->gate, O_WRONLY | O_CLOEXEC); /* waits for the reader */
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		child_fail(errfd, SPAWN_GATE, errno ? errno : EIO);
+	close(fd);
 }
 
 static _Noreturn void child_exec(const struct proc_spawn *spec, char *const *envp, int errfd,
@@ -134,7 +176,11 @@ static _Noreturn void child_exec(const struct proc_spawn *spec, char *const *env
 	if (spec->die_with && !spec->detach &&
 	    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != spec->die_with))
 		_exit(127);
-	if (spec->new_session && !spec->detach && setsid() < 0)
+	/* A host process leads a session of its own even when detached (the detached
+	 * grandchild is otherwise no leader: it can then never get a controlling terminal):
+	 * its pid is then its session's and process group's id, which TIOCSCTTY needs and
+	 * its runtime's `kill --all` and `ps` count on. */
+	if (spec->new_session && (!spec->detach || spec->host) && setsid() < 0)
 		child_fail(errfd, SPAWN_SETSID, errno);
 	if (spec->cwd && chdir(spec->cwd) < 0)
 		child_fail(errfd, SPAWN_CHDIR, errno);
@@ -168,6 +214,8 @@ static _Noreturn void child_exec(const struct proc_spawn *spec, char *const *env
 	for (int i = 0; i < 4; i++)
 		if (hi[i] >= 0 && dup2(hi[i], i) < 0) /* lint: child */
 			child_fail(errfd, SPAWN_STDIO, errno);
+	if (spec->host)
+		child_host(spec->host, errfd);
 	execve(spec->path, spec->argv, envp);
 	child_fail(errfd, SPAWN_EXEC, errno);
 }
@@ -225,6 +273,17 @@ static int spawn_failed(const struct proc_spawn *spec, const struct spawn_rec *r
 				spec->oom_score_adj);
 	case SPAWN_STDIO:
 		return kerr_set(err, e, "spawn `%s`: set up stdio and fd 3", spec->path);
+	case SPAWN_CTTY:
+		return kerr_set(err, e, "spawn `%s`: make the terminal the controlling one",
+				spec->path);
+	case SPAWN_RLIMIT:
+		return kerr_set(err, e, "spawn `%s`: set its resource limits", spec->path);
+	case SPAWN_USER:
+		return kerr_set(err, e, "spawn `%s`: set its user and groups", spec->path);
+	case SPAWN_NNP:
+		return kerr_set(err, e, "spawn `%s`: set no_new_privs", spec->path);
+	case SPAWN_GATE:
+		return kerr_set(err, e, "spawn `%s`: pass its gate", spec->path);
 	default:
 		return kerr_set(err, EIO, "spawn `%s`: unknown failure record %d from the child",
 				spec->path, rec->stage);
@@ -250,6 +309,8 @@ static int read_records(const struct proc_spawn *spec, int fd, pid_t *gpid, bool
 					spec->path, got);
 		if (rec.stage == SPAWN_PID) {
 			*gpid = rec.value;
+		} else if (rec.stage == SPAWN_GATED && !*failed) {
+			return 0; /* it waits at its gate: that is the success */
 		} else if (!*failed) {
 			*failed = true;
 			*fail = rec;

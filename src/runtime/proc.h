@@ -11,9 +11,38 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "base/kerr.h"
+
+/* One resource limit (setrlimit(2)). */
+struct proc_rlimit {
+	int resource;  /* RLIMIT_* */
+	uint64_t soft; /* rlim_cur */
+	uint64_t hard; /* rlim_max */
+};
+
+/*
+ * What a process run directly on the host (kettle's host runtime) takes on before execve,
+ * in this order: the terminal on stdio[0] as its controlling one (ctty; needs new_session
+ * or detach), resource limits, supplementary groups, gid and uid (set_user), no_new_privs,
+ * then the gate. With a gate (a FIFO path), the child opens it for writing, which waits
+ * until someone opens it for reading, writes one byte and only then execs; proc_spawn
+ * returns as soon as the child waits there (its pid known), not at the exec.
+ */
+struct proc_host {
+	bool ctty;			   /* make stdio[0], a terminal, the controlling one */
+	const struct proc_rlimit *rlimits; /* borrowed; nrlimits entries */
+	size_t nrlimits;		   /* entries of rlimits */
+	bool set_user;			   /* apply groups, gid and uid */
+	uid_t uid;			   /* with set_user */
+	gid_t gid;			   /* with set_user */
+	const gid_t *groups;		   /* borrowed; supplementary groups, with set_user */
+	size_t ngroups;			   /* entries of groups */
+	bool no_new_privs;		   /* prctl(PR_SET_NO_NEW_PRIVS) */
+	const char *gate;		   /* a FIFO to pass before exec, or NULL */
+};
 
 struct proc_spawn {
 	const char *path;  /* executable to execve */
@@ -29,6 +58,7 @@ struct proc_spawn {
 	pid_t die_with;	   /* nonzero (the caller's pid, not with detach): the child is SIGKILLed
 			      when the caller dies (PR_SET_PDEATHSIG), or exits at once when it
 			      already has */
+	const struct proc_host *host; /* borrowed; a host process's setup, or NULL */
 };
 
 /* Starts the process. Returns its pid once it has exec'd; an exec failure is reported

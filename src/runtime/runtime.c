@@ -64,8 +64,13 @@ int runtime_init(struct runtime *rt, const char *path, const char *root, const c
 		 struct kerr *err)
 {
 	memset(rt, 0, sizeof(*rt));
-	if (resolve_path(path && *path ? path : RUNTIME_DEFAULT, rt->path, err) < 0)
+	if (path && strcmp(path, RUNTIME_HOST) == 0) {
+		/* Our own binary, whichever name started us: kettle.c dispatches on argv[0]. */
+		str_copy(rt->path, sizeof(rt->path), "/proc/self/exe");
+		str_copy(rt->argv0, sizeof(rt->argv0), RUNTIME_HOST);
+	} else if (resolve_path(path && *path ? path : RUNTIME_DEFAULT, rt->path, err) < 0) {
 		return -1;
+	}
 	if (!str_copy(rt->root, sizeof(rt->root), root) || !str_copy(rt->log, sizeof(rt->log), log))
 		return kerr_set(err, ENAMETOOLONG, "runtime root or log path too long");
 	return 0;
@@ -96,7 +101,7 @@ static int build_argv(const struct runtime *rt, const struct runtime_call *c, co
 		return kerr_set(err, EINVAL, "unknown runtime operation %d", (int)c->op);
 	if (!c->id || !*c->id)
 		return kerr_set(err, EINVAL, "runtime %s: no container id", name);
-	av[n++] = rt->path;
+	av[n++] = rt->argv0[0] ? rt->argv0 : rt->path;
 	av[n++] = "--root";
 	av[n++] = rt->root;
 	av[n++] = "--log";

@@ -21,6 +21,10 @@
 /* A runtime call still running after RUNTIME_TIMEOUT_MS is killed: the default of
  * `kettle daemon --runtime-timeout`, which accepts up to RUNTIME_TIMEOUT_MAX_MS. */
 #define RUNTIME_DEFAULT	       "runc"
+/* kettle's own host runtime (`kettle host-runtime`, src/hostrt): the same calls, the process
+ * run directly on the host. runtime_init takes this name for /proc/self/exe with it as
+ * argv[0], which is how kettle.c dispatches. */
+#define RUNTIME_HOST	       "kettle-host-runtime"
 #define RUNTIME_TIMEOUT_MS     30000
 #define RUNTIME_TIMEOUT_MAX_MS 3600000
 
@@ -40,6 +44,7 @@ enum runtime_op {
 
 struct runtime {
 	char path[PATH_MAX]; /* runtime binary (absolute, resolved through PATH once) */
+	char argv0[32];	     /* its argv[0] when not path (RUNTIME_HOST), else "" */
 	char root[PATH_MAX]; /* its state directory (--root) */
 	char log[PATH_MAX];  /* its JSON log file (--log) */
 };

@@ -228,6 +228,10 @@ static int setup_paths(struct shim *sh, const struct shim_args *a, struct kerr *
 	const char *runtime = sh->rec.runtime ? sh->rec.runtime : a->runtime;
 	int n;
 
+	/* --isolation host: kettle's host runtime, whatever the daemon's is. */
+	if (sh->rec.isolation_host)
+		runtime = RUNTIME_HOST;
+
 	if (sh->rec.bundle) {
 		if (!str_copy(sh->bundle, sizeof(sh->bundle), sh->rec.bundle))
 			return kerr_set(err, ENAMETOOLONG, "bundle path `%s`", sh->rec.bundle);
@@ -287,6 +291,7 @@ static int setup(struct shim *sh, const struct shim_args *a, struct kerr *err)
 	sh->loop = loop_new(err);
 	if (!sh->loop)
 		return EXIT_USAGE;
+	rtcall_set_init(&sh->calls, sh->loop, &sh->rt, sh->runtime_timeout_ms, sh);
 	if (loop_add_signal(sh->loop, SIGCHLD, on_sigchld, sh, err) < 0)
 		return EXIT_USAGE;
 	loop_set_before_sleep(sh->loop, before_sleep, sh);
@@ -372,7 +377,7 @@ int shim_main(int argc, char **argv)
 	sh->io.out[0].rfd = sh->io.out[0].wfd = -1;
 	sh->io.out[1].rfd = sh->io.out[1].wfd = -1;
 	sh->io.stdin_rfd = -1;
-	shim_tty_init(&sh->io.console);
+	console_init(&sh->io.console);
 	shim_input_init(&sh->io.in, sh);
 	record_init(&sh->rec);
 

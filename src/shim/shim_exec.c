@@ -7,7 +7,8 @@
  * sink for what it did not; with one, runc sends the pty master to a per-exec console socket
  * and the shim relays DATA and STDIN. Each exec is answered once: ERROR, or OK{PID} then
  * END{EXIT_CODE} after the exit (and a terminal's output end, SHIM_DRAIN_MS at most).
- * Exits of unknown children are kept briefly (the pid file may be read after the exit).
+ * Exits of unknown children are kept briefly in an exitlog (the pid file may be read after
+ * the exit); `runc exec` itself is a call of sh->calls (supervise/rtcall.c).
  * The shim's own execs (health checks) report to a callback instead of frames. Calls
  * only tty, input and the bottom band of the role; never the lifecycle.
  */
@@ -32,9 +33,9 @@
 #include "shim/shim_tty.h"
 #include "store/store.h"
 #include "base/str.h"
+#include "supervise/exitlog.h"
 
 #define EXEC_ERR_CODE	 125	 /* kettle's own failures */
-#define ORPHANS_MAX	 64	 /* exits of unknown children remembered */
 #define EXEC_FILE_PREFIX "exec-" /* exec-<serial>.json / .pid */
 #define EXEC_NAME_MAX	 32	 /* those names */
 
@@ -43,17 +44,14 @@ struct shim_exec {
 	unsigned serial;	      /* names this exec's files */
 	uint64_t conn;		      /* requester: OK, DATA, END go there; 0 once gone */
 	uint32_t reqid;		      /* requester's request id */
-	pid_t runc_pid;		      /* `runc exec` in flight, else 0 */
-	uint64_t runc_timer;	      /* runtime_timeout_ms timer id, or 0 */
-	bool runc_timed_out;	      /* the timer killed runc */
-	off_t log_off;		      /* runc.log size before the call */
-	uint64_t seq;		      /* orphan exits numbered from here may be ours */
+	pid_t runc_pid;		      /* `runc exec` in flight (a call of sh->calls), else 0 */
+	uint64_t seq;		      /* unclaimed exits logged from here on may be ours */
 	bool printed;		      /* runc's stderr is the client's */
 	pid_t pid;		      /* the exec'd process, 0 until known */
 	bool reaped;		      /* its exit was seen */
 	int status;		      /* its wait status, with reaped */
 	bool tty;		      /* process.terminal */
-	struct shim_console console;  /* tty: the console socket runc sends the master to */
+	struct console console;	      /* tty: the console socket runc sends the master to */
 	int master;		      /* tty: pty master, owned; -1 once closed */
 	bool watching;		      /* master registered in the loop */
 	struct shim_input in;	      /* tty: input to master */
@@ -66,19 +64,11 @@ struct shim_exec {
 	bool kill_asked;	      /* internal exec: SIGKILL it once its pid is known */
 };
 
-struct orphan {
-	pid_t pid;    /* reaped child nobody claimed */
-	int status;   /* its wait status */
-	uint64_t seq; /* when (monotonic counter) */
-};
-
 struct shim_execs {
 	struct shim_exec x[SHIM_EXECS_MAX]; /* slots */
 	int sink_r;			    /* owned; the sink's read end (in the loop), or -1 */
 	int sink_w;			    /* owned; its write end, given as unwanted output */
-	struct orphan orphans[ORPHANS_MAX]; /* ring of unclaimed exits */
-	size_t norphans;		    /* entries ever written (ring position) */
-	uint64_t seq;			    /* counter for orphans and exec calls */
+	struct exitlog exits;		    /* exits of children nobody claimed yet */
 	unsigned serial;		    /* last file serial used */
 };
 
@@ -202,13 +192,11 @@ static void close_master(struct shim *sh, struct shim_exec *x)
 
 static void slot_free(struct shim *sh, struct shim_exec *x)
 {
-	if (x->runc_timer)
-		loop_cancel_timer(sh->loop, x->runc_timer);
 	if (x->drain_timer)
 		loop_cancel_timer(sh->loop, x->drain_timer);
 	close_master(sh, x);
 	shim_input_done(&x->in);
-	shim_tty_close(&x->console);
+	console_close(&x->console);
 	unlink_files(sh, x);
 	*x = (struct shim_exec){ .master = -1 };
 }
@@ -280,45 +268,26 @@ static void on_master(struct loop *l, int fd, uint32_t events, void *data)
 
 /* ---- runc exec completion ---- */
 
-static void runc_timeout(struct loop *l, void *data)
-{
-	struct shim_exec *x = data;
-
-	(void)l;
-	x->runc_timer = 0;
-	x->runc_timed_out = true;
-	log_warn("runtime exec (pid %d) still running after its timeout, killing it",
-		 (int)x->runc_pid);
-	kill(x->runc_pid, SIGKILL); /* our unreaped child: the pid cannot be recycled */
-}
-
 static void claim_orphan(struct shim_execs *xs, struct shim_exec *x)
 {
-	size_t n = xs->norphans < ORPHANS_MAX ? xs->norphans : ORPHANS_MAX;
-
-	for (size_t i = 0; i < n; i++) {
-		struct orphan *o = &xs->orphans[i];
-
-		if (o->pid == x->pid && o->seq >= x->seq) {
-			x->reaped = true;
-			x->status = o->status;
-			o->pid = 0;
-			return;
-		}
-	}
+	if (exitlog_claim(&xs->exits, x->pid, x->seq, &x->status))
+		x->reaped = true;
 }
 
 static int take_master(struct shim *sh, struct shim_exec *x, struct kerr *err)
 {
-	int r = shim_tty_receive(&x->console, x->runc_pid, &x->master, err);
+	struct kerr refused;
+	int r = console_receive(&x->console, x->runc_pid, &x->master, &refused, err);
 
+	if (refused.msg[0])
+		log_warn("exec %u: %s, ignoring", x->serial, refused.msg);
 	if (r < 0)
 		return -1;
 	if (r == 0)
 		return kerr_set(err, 0, "runtime exec returned without sending the terminal");
-	shim_tty_close(&x->console);
+	console_close(&x->console);
 	x->in.fd = x->master;
-	if (x->rows && shim_tty_resize(x->master, x->rows, x->cols, err) < 0)
+	if (x->rows && console_resize(x->master, x->rows, x->cols, err) < 0)
 		log_warn("%s, ignoring", err->msg);
 	if (loop_add_fd(sh->loop, x->master, LOOP_READ, on_master, x, err) < 0)
 		return -1;
@@ -326,32 +295,27 @@ static int take_master(struct shim *sh, struct shim_exec *x, struct kerr *err)
 	return 0;
 }
 
-static void runc_done(struct shim *sh, struct shim_exec *x, int status)
+/* `runc exec` was reaped (a completion of sh->calls). */
+static void runc_done(void *owner, struct rtcall *call, int status)
 {
+	struct shim *sh = owner;
+	struct shim_exec *x = call->data;
 	char msg[KERR_MSG_MAX];
 	char path[PATH_MAX];
-	struct kerr err;
+	struct kerr err, log_err;
 
-	if (x->runc_timer)
-		loop_cancel_timer(sh->loop, x->runc_timer);
-	x->runc_timer = 0;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || x->runc_timed_out) {
-		bool printed = x->printed && WIFEXITED(status) && !x->runc_timed_out;
+	enum rtcall_result how = rtcall_failed(call, status, msg, sizeof(msg), &log_err);
 
-		if (x->runc_timed_out) {
-			snprintf(msg, sizeof(msg), "runtime exec timed out after %llu ms",
-				 (unsigned long long)sh->runtime_timeout_ms);
-		} else {
-			if (runtime_read_error(&sh->rt, x->log_off, msg, sizeof(msg), &err) < 0)
-				log_warn("%s, ignoring", err.msg);
-			if (!msg[0]) {
-				snprintf(msg, sizeof(msg), "runtime exec failed with %s %d",
-					 WIFEXITED(status) ? "exit status" : "signal",
-					 WIFEXITED(status) ? WEXITSTATUS(status)
-							   : WTERMSIG(status));
-				printed = false;
-			}
-		}
+	if (how != RTCALL_OK) {
+		/* runc printed its own error on the client's stderr too. */
+		bool printed = x->printed && how == RTCALL_RUNTIME;
+
+		if (log_err.msg[0])
+			log_warn("%s, ignoring", log_err.msg);
+		if (call->timed_out)
+			log_warn("runtime exec (pid %d) was still running after its timeout: "
+				 "killed",
+				 (int)call->pid);
 		x->runc_pid = 0;
 		exec_error(sh, x, (uint32_t)runtime_error_exit_code(msg), msg, printed);
 		slot_free(sh, x);
@@ -408,10 +372,6 @@ void shim_exec_reaped(struct shim *sh, pid_t pid, int status)
 
 		if (!x->used)
 			continue;
-		if (x->runc_pid == pid) {
-			runc_done(sh, x, status);
-			return;
-		}
 		if (x->pid == pid && !x->reaped) {
 			x->reaped = true;
 			x->status = status;
@@ -433,12 +393,7 @@ void shim_exec_reaped(struct shim *sh, pid_t pid, int status)
 		return;
 	}
 	/* An exec'd process whose runc exec has not been reaped yet, perhaps. */
-	xs->orphans[xs->norphans % ORPHANS_MAX] = (struct orphan){
-		.pid = pid,
-		.status = status,
-		.seq = ++xs->seq,
-	};
-	xs->norphans++;
+	exitlog_add(&xs->exits, pid, status);
 }
 
 /* ---- the request ---- */
@@ -461,7 +416,7 @@ static struct shim_exec *slot_new(struct shim *sh, struct kerr *err)
 			continue;
 		*x = (struct shim_exec){ .used = true, .master = -1, .serial = ++xs->serial };
 		shim_input_init(&x->in, sh);
-		shim_tty_init(&x->console);
+		console_init(&x->console);
 		snprintf(x->files[0], EXEC_NAME_MAX, EXEC_FILE_PREFIX "%u.json", x->serial);
 		snprintf(x->files[1], EXEC_NAME_MAX, EXEC_FILE_PREFIX "%u.pid", x->serial);
 		return x;
@@ -520,24 +475,24 @@ static int start_exec(struct shim *sh, struct shim_exec *x, const struct reqbody
 	    store_container_path(sh->root, sh->id, x->files[1], pid_file, sizeof(pid_file), err) <
 		    0)
 		return -1;
-	if (x->tty && shim_tty_listen(&x->console, err) < 0)
+	if (x->tty && console_listen(&x->console, err) < 0)
 		return -1;
 	struct runtime_call rc = {
 		.op = RUNTIME_EXEC,
 		.id = sh->id,
 		.pid_file = pid_file,
 		.file = file,
-		.console_socket = shim_tty_arg(&x->console),
+		.console_socket = console_arg(&x->console),
 		.detach = true,
 		.stdio = { fds[0], fds[1], fds[2] },
 	};
-	x->log_off = runtime_log_offset(&sh->rt);
-	x->seq = sh->execs->seq + 1;
-	if (runtime_spawn(&sh->rt, &rc, &x->runc_pid, err) < 0)
+	x->seq = exitlog_next(&sh->execs->exits);
+	struct rtcall *call = rtcall_spawn(&sh->calls, &rc, false, runc_done, x, err);
+	if (!call)
 		return -1;
-	x->runc_timer = loop_add_timer(sh->loop, sh->runtime_timeout_ms, runc_timeout, x, err);
-	if (!x->runc_timer)
-		log_warn("%s: runtime exec has no timeout, ignoring", err->msg);
+	if (!call->timer)
+		log_warn("runtime exec has no timeout, ignoring");
+	x->runc_pid = call->pid;
 	return 0;
 }
 
@@ -698,7 +653,7 @@ bool shim_exec_stream_frame(struct shim *sh, uint64_t conn, const struct wire_fr
 		}
 		x->rows = a;
 		x->cols = b;
-		if (x->master >= 0 && shim_tty_resize(x->master, a, b, &err) < 0)
+		if (x->master >= 0 && console_resize(x->master, a, b, &err) < 0)
 			log_debug("exec %u: %s, ignoring", x->serial, err.msg);
 		break;
 	case WIRE_T_SIGNAL:

@@ -15,7 +15,7 @@ struct wire_frame;
 void shim_exec_request(struct shim *sh, struct rpc_conn *c, const struct wire_frame *f);
 /* STDIN, RESIZE, SIGNAL for an exec stream; false when reqid names no exec of conn. */
 bool shim_exec_stream_frame(struct shim *sh, uint64_t conn, const struct wire_frame *f);
-/* A reaped child that is neither init nor a supervise call: runc exec or an exec'd
+/* A reaped child that is neither init nor a runtime call: an exec'd
  * process (or an orphan kept briefly, in case it is one whose pid file is not read yet). */
 void shim_exec_reaped(struct shim *sh, pid_t pid, int status);
 /* Runtime exec calls in flight (the shim waits for them before exiting). */

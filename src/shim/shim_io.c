@@ -62,7 +62,7 @@ static int open_stdio(struct shim *sh, struct kerr *err)
 	shim_input_init(&io->in, sh);
 	io->stdin_rfd = fd_close(io->stdin_rfd);
 	if (sh->rec.tty)
-		return shim_tty_listen(&io->console, err);
+		return console_listen(&io->console, err);
 	int p[2];
 
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -125,7 +125,7 @@ int shim_io_stdin_rfd(const struct shim *sh)
 
 const char *shim_io_console(const struct shim *sh)
 {
-	return sh->rec.tty ? shim_tty_arg(&sh->io.console) : NULL;
+	return sh->rec.tty ? console_arg(&sh->io.console) : NULL;
 }
 
 int shim_io_input(struct shim *sh, const uint8_t *p, size_t n, uint64_t conn, uint32_t reqid,
@@ -144,11 +144,11 @@ int shim_io_resize(struct shim *sh, uint32_t rows, uint32_t cols, struct kerr *e
 		return kerr_set(err, 0,
 				"container `%s` has no terminal: it was not created with -t",
 				shim_state_short_id(sh));
-	if (shim_tty_resize(-1, rows, cols, err) < 0)
+	if (console_resize(-1, rows, cols, err) < 0)
 		return -1;
 	sh->io.rows = rows;
 	sh->io.cols = cols;
-	return shim_tty_resize(sh->io.in.fd, rows, cols, err);
+	return console_resize(sh->io.in.fd, rows, cols, err);
 }
 
 /* Ends one attach subscription with END{MSG} (no exit code: the stream was cut). */
@@ -304,19 +304,26 @@ static int take_master(struct shim *sh, struct kerr *err)
 {
 	struct shim_io *io = &sh->io;
 	int master = -1, r = 0;
+	struct kerr refused;
 
-	for (size_t i = 0; i < SHIM_CALLS_MAX && r == 0; i++)
-		if (sh->calls[i].pid && sh->calls[i].op == RUNTIME_CREATE)
-			r = shim_tty_receive(&io->console, sh->calls[i].pid, &master, err);
+	for (size_t i = 0; i < RTCALL_MAX && r == 0; i++) {
+		const struct rtcall *call = &sh->calls.calls[i];
+
+		if (!call->pid || call->op != RUNTIME_CREATE)
+			continue;
+		r = console_receive(&io->console, call->pid, &master, &refused, err);
+		if (refused.msg[0])
+			log_warn("%s, ignoring", refused.msg);
+	}
 	if (r < 0)
 		return kerr_wrap(err, "the container's terminal");
 	if (r == 0)
 		return kerr_set(err, 0, "runtime create did not send the container's terminal");
-	shim_tty_close(&io->console);
+	console_close(&io->console);
 	io->out[0].rfd = master;
 	io->in.fd = master;
 	io->in.owned = false;
-	if (io->rows && shim_tty_resize(master, io->rows, io->cols, err) < 0)
+	if (io->rows && console_resize(master, io->rows, io->cols, err) < 0)
 		log_warn("%s, ignoring", err->msg);
 	return 0;
 }
@@ -392,7 +399,7 @@ void shim_io_done(struct shim *sh)
 	io->drops_timer = 0;
 	io->stdin_rfd = fd_close(io->stdin_rfd);
 	shim_input_done(&io->in);
-	shim_tty_close(&io->console);
+	console_close(&io->console);
 	io->log = logfile_close(io->log);
 	free(io->rbuf);
 	io->rbuf = NULL;

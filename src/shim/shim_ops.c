@@ -49,8 +49,9 @@ static bool live(const struct shim *sh)
 
 /* ---- pause, resume ---- */
 
-static void pause_done(struct shim *sh, struct shim_call *call, int status)
+static void pause_done(void *owner, struct rtcall *call, int status)
 {
+	struct shim *sh = owner;
 	char msg[STATUS_ERROR_MAX];
 
 	if (shim_call_failed(sh, call, status, msg, sizeof(msg))) {
@@ -66,8 +67,9 @@ static void pause_done(struct shim *sh, struct shim_call *call, int status)
 	shim_reply_ok(sh, call->conn, call->reqid);
 }
 
-static void resume_done(struct shim *sh, struct shim_call *call, int status)
+static void resume_done(void *owner, struct rtcall *call, int status)
 {
+	struct shim *sh = owner;
 	char msg[STATUS_ERROR_MAX];
 
 	if (shim_call_failed(sh, call, status, msg, sizeof(msg))) {
@@ -87,7 +89,7 @@ static void resume_done(struct shim *sh, struct shim_call *call, int status)
 		shim_reply_ok(sh, call->conn, call->reqid);
 }
 
-static void simple_call(struct shim *sh, enum runtime_op op, shim_call_fn done, uint64_t conn,
+static void simple_call(struct shim *sh, enum runtime_op op, rtcall_fn done, uint64_t conn,
 			uint32_t reqid)
 {
 	struct runtime_call rc = { .op = op, .id = sh->id, .stdio = { -1, -1, -1 } };
@@ -160,8 +162,9 @@ static void apply_policy(struct shim *sh, const struct reqbody_shim_update *u)
 
 /* The request's JSON rides in call->out (the call has no stdout of its own) so the
  * completion can apply the policy and echo it once the runtime accepted the resources. */
-static void update_done(struct shim *sh, struct shim_call *call, int status)
+static void update_done(void *owner, struct rtcall *call, int status)
 {
+	struct shim *sh = owner;
 	char msg[STATUS_ERROR_MAX];
 	struct reqbody_shim_update u;
 	struct kerr err;
@@ -213,7 +216,7 @@ static void req_update(struct shim *sh, uint64_t conn, uint32_t reqid, const str
 		.file = path,
 		.stdio = { -1, -1, -1 },
 	};
-	struct shim_call *call = shim_call_spawn(sh, &rc, update_done, conn, reqid, &err);
+	struct rtcall *call = shim_call_spawn(sh, &rc, update_done, conn, reqid, &err);
 	if (!call || buf_append(&call->out, json, len, &err) < 0) {
 		/* A started call still completes; without its JSON it answers an error. */
 		if (!call)

@@ -30,7 +30,7 @@
 
 /* request.c checks every request against the same limits before a handler runs. */
 _Static_assert(STOP_TIMEOUT_MAX_MS == REQUEST_STOP_TIMEOUT_MAX_MS, "differs from request.c's");
-_Static_assert(SHIM_TTY_DIM_MAX == REQUEST_TTY_DIM_MAX, "differs from request.c's");
+_Static_assert(CONSOLE_DIM_MAX == REQUEST_TTY_DIM_MAX, "differs from request.c's");
 
 static void track_conn(struct shim *sh, uint64_t id)
 {

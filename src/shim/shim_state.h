@@ -29,8 +29,10 @@
 #include "ipc/rpc.h"
 #include "runtime/runtime.h"
 #include "store/status.h"
+#include "supervise/console.h"
+#include "supervise/oomwatch.h"
+#include "supervise/rtcall.h"
 
-#define SHIM_CALLS_MAX	      16	     /* runtime processes in flight at once */
 #define SHIM_WAITERS_MAX      256	     /* deferred replies and subscriptions, all kinds */
 #define SHIM_READ_BUF	      (128u * 1024u) /* the one buffer container output is read into */
 #define SHIM_PIPE_SIZE	      (1u << 20)     /* kernel buffer of each output pipe (F_SETPIPE_SZ) */
@@ -42,7 +44,6 @@
 #define SHIM_INPUT_MAX	      (1u << 20)     /* input a process has not read yet (bytes) */
 #define SHIM_INPUT_RETRY_MS   20	     /* retry of input the process did not take */
 #define SHIM_INPUT_ACKS	      64	     /* STDIN frames waiting to be written */
-#define SHIM_TTY_DIM_MAX      4096	     /* terminal rows or columns accepted */
 #define SHIM_EXECS_MAX	      64	     /* exec processes at once */
 #define SHIM_HOLD_MS	      10000	     /* --run: output and exit held for START, at most */
 #define SHIM_TRIM_MS	      2000	     /* idle this long: unused memory is given back */
@@ -136,39 +137,12 @@ struct shim_waiter {
 	uint32_t streams;	  /* ATTACH: WIRE_F_STREAMS bits */
 };
 
-/* A runtime process in flight (shim_call.c). */
-struct shim;
-struct shim_call;
-typedef void (*shim_call_fn)(struct shim *sh, struct shim_call *call, int status);
-
-struct shim_call {
-	pid_t pid;	    /* runtime process; 0 when the slot is free */
-	enum runtime_op op; /* what it runs */
-	off_t log_off;	    /* runc.log size before the call: its errors come after */
-	uint64_t timer;	    /* runtime_timeout_ms timer id; 0 once fired */
-	bool timed_out;	    /* the timer killed it */
-	shim_call_fn done;  /* completion, called once when reaped; NULL for the lifecycle's
-			       create, run, start and delete, whose result the reaper feeds to
-			       the table (shim_supervise.c) */
-	uint64_t conn;	    /* requester to answer (KILL, PIDS), or 0 */
-	uint32_t reqid;	    /* requester's request id */
-	int out_fd;	    /* read end of its stdout (PS), or -1 */
-	struct buf out;	    /* its stdout so far, capped at SHIM_PS_OUT_MAX */
-};
-
 /* One of the container's output pipes (shim_io.c). */
 struct shim_stream {
 	int rfd;      /* read end, non-blocking; -1 once closed */
 	int wfd;      /* write end until handed to `runc create`, then -1 */
 	bool eof;     /* no more bytes will come */
 	unsigned idx; /* 0 stdout, 1 stderr: logfile stream and WIRE_F_STREAM - 1 */
-};
-
-/* A console socket for one runtime call with a terminal (shim_tty.c). */
-struct shim_console {
-	int lfd;		    /* owned; listening abstract socket, -1 when none */
-	char name[IPC_NAME_MAX];    /* abstract name without the leading NUL */
-	char arg[IPC_NAME_MAX + 1]; /* "@" + name: runc's --console-socket value */
 };
 
 /* Bytes from attached clients on their way to a pty master or a stdin pipe (shim_input.c).
@@ -205,22 +179,15 @@ struct shim_io {
 	uint64_t drops_timer;	   /* timer saving a count not yet on disk, or 0 */
 
 	/* input and terminal (-i, -t) */
-	struct shim_console console; /* rec.tty: `runc create`'s console socket */
-	int stdin_rfd;		     /* rec.stdin_open: read end until handed to runc, else -1 */
-	struct shim_input in;	     /* the container's input: pty master or stdin pipe */
-	uint32_t rows;		     /* terminal size last asked for (0: never) */
-	uint32_t cols;		     /* with rows */
+	struct console console; /* rec.tty: `runc create`'s console socket */
+	int stdin_rfd;		/* rec.stdin_open: read end until handed to runc, else -1 */
+	struct shim_input in;	/* the container's input: pty master or stdin pipe */
+	uint32_t rows;		/* terminal size last asked for (0: never) */
+	uint32_t cols;		/* with rows */
 };
 
 struct shim_execs;
 struct shim_health;
-
-/* The container's memory cgroup, for OOM kills (shim_oom.c). */
-struct shim_oom {
-	char dir[PATH_MAX]; /* its memory cgroup directory, "" when unknown */
-	bool v2;	    /* dir is a v2 cgroup (memory.events, else memory.oom_control) */
-	uint64_t base;	    /* the kernel's oom_kill count when this run was created */
-};
 
 struct shim {
 	char id[IDS_ID_LEN + 1];       /* container id */
@@ -273,7 +240,7 @@ struct shim {
 	uint64_t trim_done_turn;	  /* turns at the last trim */
 	bool trim_due;			  /* idle long enough: trim at the end of this turn */
 
-	struct shim_call calls[SHIM_CALLS_MAX];	      /* runtime processes in flight */
+	struct rtcall_set calls; /* runtime processes in flight (shim_call.c) */
 	struct shim_waiter waiters[SHIM_WAITERS_MAX]; /* deferred replies, subscriptions */
 	size_t nwaiters;			      /* used entries of waiters[] */
 	uint64_t *conns;			      /* owned; ids of connections seen */
@@ -284,7 +251,7 @@ struct shim {
 	struct shim_health *health; /* owned; health checks (shim_health.c), or NULL */
 	bool health_exit;	    /* --health-on-failure ended this run (reason "unhealthy") */
 	bool health_restart;	    /* ...with restart: start it again whatever the policy */
-	struct shim_oom oom;	    /* where OOM kills are counted */
+	struct oomwatch oom;	    /* where OOM kills are counted (shim_oom.c) */
 	/* Events emitted before the daemon's first EVENTS subscription (a restart's start
 	 * can finish before the daemon has connected): handed to that first subscriber. */
 	bool subscribed;    /* an EVENTS subscription has arrived: nothing is held any more */

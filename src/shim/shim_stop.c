@@ -19,8 +19,9 @@
 #include "shim/shim_wait.h"
 
 /* A kill the shim sent itself (stop, force) has no requester: failures are logged. */
-static void kill_done(struct shim *sh, struct shim_call *call, int status)
+static void kill_done(void *owner, struct rtcall *call, int status)
 {
+	struct shim *sh = owner;
 	char msg[STATUS_ERROR_MAX];
 
 	if (!shim_call_failed(sh, call, status, msg, sizeof(msg))) {

@@ -343,7 +343,7 @@ void shim_supervise_event(struct shim *sh, const struct shim_ev *ev)
 
 /* ---- the lifecycle's runtime calls: a result becomes an event ---- */
 
-static void create_done(struct shim *sh, struct shim_call *call, int status)
+static void create_done(struct shim *sh, struct rtcall *call, int status)
 {
 	char msg[STATUS_ERROR_MAX];
 	struct shim_ev ev = { .type = SHIM_E_CREATE_DONE };
@@ -371,7 +371,7 @@ static void create_done(struct shim *sh, struct shim_call *call, int status)
 	shim_supervise_event(sh, &ev);
 }
 
-static void start_done(struct shim *sh, struct shim_call *call, int status)
+static void start_done(struct shim *sh, struct rtcall *call, int status)
 {
 	char msg[STATUS_ERROR_MAX];
 	struct shim_ev ev = { .type = SHIM_E_START_DONE };
@@ -384,7 +384,7 @@ static void start_done(struct shim *sh, struct shim_call *call, int status)
 	shim_supervise_event(sh, &ev);
 }
 
-static void delete_done(struct shim *sh, struct shim_call *call, int status)
+static void delete_done(struct shim *sh, struct rtcall *call, int status)
 {
 	char msg[STATUS_ERROR_MAX];
 	struct shim_ev ev = { .type = SHIM_E_DELETE_DONE };
@@ -399,9 +399,9 @@ static void delete_done(struct shim *sh, struct shim_call *call, int status)
 /* A call the steps started without a completion (create, run, start, delete): its
  * result is fed while the slot still holds it (a terminal's master is collected from the
  * create's call). */
-static void lifecycle_done(struct shim *sh, struct shim_call *call, int status)
+static void lifecycle_done(struct shim *sh, struct rtcall *call, int status)
 {
-	shim_call_reaped(sh, call);
+	rtcall_reaped(call);
 	switch (call->op) {
 	case RUNTIME_CREATE:
 	case RUNTIME_RUN:
@@ -416,7 +416,7 @@ static void lifecycle_done(struct shim *sh, struct shim_call *call, int status)
 	default:
 		break;
 	}
-	shim_call_free(sh, call);
+	rtcall_free(call);
 }
 
 /* ---- entry points ---- */
@@ -440,7 +440,7 @@ void shim_supervise_reap(struct shim *sh)
 	int status;
 
 	while (proc_reap_any(&pid, &status) == 1) {
-		struct shim_call *call = NULL;
+		struct rtcall *call = rtcall_find(&sh->calls, pid);
 
 		if (sh->init_pid > 0 && pid == sh->init_pid && !sh->init_reaped) {
 			struct shim_ev ev = { .type = SHIM_E_EXIT, .status = status };
@@ -450,14 +450,15 @@ void shim_supervise_reap(struct shim *sh)
 			shim_supervise_event(sh, &ev);
 			continue;
 		}
-		for (size_t i = 0; i < SHIM_CALLS_MAX && !call; i++)
-			if (sh->calls[i].pid == pid)
-				call = &sh->calls[i];
 		if (call) {
-			if (call->done)
-				shim_call_complete(sh, call, status);
-			else
+			if (call->done) {
+				rtcall_complete(call, status);
+				/* A health check that exited before its `runtime exec` was reaped
+				 * ends here, claimed from the exitlog: its next check is due. */
+				health_after(sh);
+			} else {
 				lifecycle_done(sh, call, status);
+			}
 			continue;
 		}
 		if (sh->held && sh->init_pid == 0) {

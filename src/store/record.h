@@ -114,6 +114,9 @@ struct record {
 	bool no_new_privileges; /* process.noNewPrivileges, for run and every exec */
 	struct record_dev dev;	/* --device, --device-cgroup-rule, --gpus and what they resolved
 				* to (record_dev.h) */
+	/* --isolation host: no container at all, the command runs directly on the host
+	 * through kettle's host runtime (runtime.h RUNTIME_HOST); rootfs is then "/". */
+	bool isolation_host;
 };
 
 void record_init(struct record *r);

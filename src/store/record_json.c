@@ -288,6 +288,24 @@ static int f_network(const struct parse *p, int i)
 	return 0;
 }
 
+/* "isolation": "default" or "host". */
+static int f_isolation(const struct parse *p, int v)
+{
+	char *s = NULL;
+	int rc = 0;
+
+	if (get_opt_str(p, v, "isolation", &s) < 0)
+		return -1;
+	if (!s || strcmp(s, "default") == 0)
+		p->r->isolation_host = false;
+	else if (strcmp(s, "host") == 0)
+		p->r->isolation_host = true;
+	else
+		rc = kerr_set(p->err, 0, "`isolation` is `%.32s`, expected `default` or `host`", s);
+	free(s);
+	return rc;
+}
+
 static int f_restart(const struct parse *p, int i)
 {
 	char text[RESTART_POLICY_LEN + 1];
@@ -411,6 +429,8 @@ static int parse_member(const struct parse *p, int k, int v)
 		return get_strv(p, v, "labels", &r->labels);
 	if (json_str_eq(d, k, "runtime"))
 		return get_opt_str(p, v, "runtime", &r->runtime);
+	if (json_str_eq(d, k, "isolation"))
+		return f_isolation(p, v);
 	if (json_str_eq(d, k, "restart"))
 		return f_restart(p, v);
 	if (json_str_eq(d, k, "restart_delay_ms"))
@@ -634,6 +654,10 @@ int record_json_encode(const struct record *r, struct buf *out, struct kerr *err
 	w_strv(&w, "cap_drop", &r->cap_drop);
 	w_strv(&w, "labels", &r->labels);
 	w_opt_str(&w, "runtime", r->runtime);
+	if (r->isolation_host) { /* absent means "default": records before it stay as they were */
+		json_w_key(&w, "isolation");
+		json_w_str(&w, "host");
+	}
 	restart_format(&r->restart, policy, sizeof(policy));
 	json_w_key(&w, "restart");
 	json_w_str(&w, policy);

@@ -328,9 +328,44 @@ static int check_seccomp(const struct record *r, struct kerr *err)
 	return check_host_path("--security-opt seccomp=", r->seccomp, err);
 }
 
+/* --isolation host: nothing that needs a container (namespaces, mounts, cgroups). */
+static int check_isolation(const struct record *r, struct kerr *err)
+{
+	const char *flag = NULL;
+
+	if (!r->isolation_host)
+		return 0;
+	if (r->runtime)
+		flag = "--runtime";
+	else if (r->rootfs && strcmp(r->rootfs, "/") != 0)
+		flag = "--rootfs";
+	else if (r->init)
+		flag = "--init";
+	else if (r->nmounts || r->tmpfs.n)
+		flag = "--volume or --tmpfs";
+	else if (r->read_only || r->privileged || r->cap_add.n || r->cap_drop.n)
+		flag = "--read-only, --privileged or --cap-*";
+	else if (r->network != RECORD_NET_NONE || r->hostname)
+		flag = "--network or --hostname";
+	else if (r->memory_bytes || r->cpus_milli || r->pids_limit > 0)
+		flag = "--memory, --cpus or --pids-limit";
+	else if (record_seccomp_is_path(r) || r->no_new_privileges)
+		flag = "--security-opt";
+	else if (!record_dev_empty(&r->dev))
+		flag = "--device, --device-cgroup-rule or --gpus";
+	if (!flag)
+		return 0;
+	return kerr_set(err, 0,
+			"--isolation host runs the command on the host, without a container: %s "
+			"needs one",
+			flag);
+}
+
 int record_validate(const struct record *r, bool request, struct kerr *err)
 {
 	if (check_identity(r, request, err) < 0)
+		return -1;
+	if (check_isolation(r, err) < 0)
 		return -1;
 	if (!r->rootfs && !r->bundle)
 		return kerr_set(err, 0, "one of --rootfs or --bundle is required");
