@@ -6,7 +6,9 @@
  * else from argv[1]. The table (cli.h's struct cli_entry) is const and sorted by name;
  * `kettle --help` lists it and the hidden `kettle __complete` completes against it.
  * Exit 125 is kettle's own failure (unknown command); 126/127 stay reserved for the
- * container command's exec failures, as docker does.
+ * container command's exec failures, as docker does. What a client command returns goes
+ * through client_exit_code on the way out: its failures leave with the code the client's
+ * table gives them for that command.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,7 +106,7 @@ static int print_command_help(int argc, char **argv)
 			argv[0]);
 		return 125;
 	}
-	return cmd->main(2, args);
+	return client_exit_code(cmd->name, cmd->main(2, args));
 }
 
 /* "kettle-shim" -> "shim", "-kettled" -> "kettled", "/usr/bin/kettle" -> "kettle". */
@@ -126,7 +128,7 @@ int main(int argc, char **argv)
 	const struct cli_entry *cmd = cli_find(commands, NCOMMANDS, name);
 
 	if (cmd)
-		return cmd->main(argc, argv);
+		return client_exit_code(cmd->name, cmd->main(argc, argv));
 	if (argc < 2)
 		return print_help();
 	if (strcmp(argv[1], "help") == 0 && argc > 2)
@@ -135,11 +137,11 @@ int main(int argc, char **argv)
 	    strcmp(argv[1], "help") == 0)
 		return print_help();
 	if (strcmp(argv[1], "--version") == 0)
-		return client_version_main(1, argv + 1);
+		return client_exit_code("version", client_version_main(1, argv + 1));
 	cmd = cli_find(commands, NCOMMANDS, argv[1]);
 	if (!cmd) {
 		fprintf(stderr, "kettle: unknown command `%s` (see `kettle --help`)\n", argv[1]);
 		return 125;
 	}
-	return cmd->main(argc - 1, argv + 1);
+	return client_exit_code(cmd->name, cmd->main(argc - 1, argv + 1));
 }

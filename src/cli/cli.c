@@ -63,6 +63,29 @@ void cli_parse_init(struct cli_parser *p, const struct cli_cmd *cmd, int argc, c
 	*p = (struct cli_parser){ .cmd = cmd, .argc = argc, .argv = argv, .ind = 1 };
 }
 
+/* The words Go's strconv.ParseBool takes, which docker's boolean flags accept after '='. */
+static const char *const true_words[] = { "1", "t", "T", "true", "TRUE", "True" };
+static const char *const false_words[] = { "0", "f", "F", "false", "FALSE", "False" };
+
+static bool in_words(const char *s, const char *const *words, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s, words[i]) == 0)
+			return true;
+	return false;
+}
+
+bool cli_bool(const char *val)
+{
+	return !val || in_words(val, true_words, sizeof(true_words) / sizeof(true_words[0]));
+}
+
+static bool bool_word(const char *s)
+{
+	return cli_bool(s) ||
+	       in_words(s, false_words, sizeof(false_words) / sizeof(false_words[0]));
+}
+
 /* "--name", "--name=VALUE" or "--name VALUE"; name points past the dashes. */
 static int long_option(struct cli_parser *p, char *name, struct kerr *err)
 {
@@ -94,7 +117,12 @@ static int long_option(struct cli_parser *p, char *name, struct kerr *err)
 		if (match->kind == CLI_FLAG)
 			return kerr_set(err, 0, "option `--%.*s` takes no value", (int)n, name);
 		p->val = name + n + 1;
-	} else if (match->kind != CLI_FLAG) {
+		if (match->kind == CLI_BOOL && !bool_word(p->val)) {
+			p->val = NULL;
+			return kerr_set(err, 0, "option `--%.*s` takes true or false, got `%s`",
+					(int)n, name, name + n + 1);
+		}
+	} else if (match->kind != CLI_FLAG && match->kind != CLI_BOOL) {
 		if (p->ind >= p->argc)
 			return kerr_set(err, 0, "option `--%s` needs a value", name);
 		p->val = p->argv[p->ind++];
@@ -123,7 +151,7 @@ static int short_option(struct cli_parser *p, struct kerr *err)
 			return kerr_set(err, 0, "unknown option `-%c`", c);
 		return kerr_set(err, 0, "unknown option `%s`", arg);
 	}
-	if (o->kind == CLI_FLAG)
+	if (o->kind == CLI_FLAG || o->kind == CLI_BOOL)
 		return o->id;
 	if (p->pos) {
 		p->val = arg + p->pos;

@@ -41,6 +41,8 @@ enum cli_kind {
 	CLI_DIR,       /* a host directory: completion offers directories */
 	CLI_CONTAINER, /* a container name: completion asks the daemon (the script) */
 	CLI_ANYTHING,  /* a command line of its own: the shell's default completion */
+	CLI_BOOL,      /* a flag that also takes "=true" or "=false" (docker's boolean
+			* flags: --sig-proxy=false); never the next argument */
 };
 
 /* cli_opt.flags */
@@ -153,7 +155,8 @@ struct cli_parser {
 	int pos;		   /* inside a cluster of short options: offset of the next */
 	int moved;		   /* CLI_INTERLEAVE: positional arguments moved so far */
 	const struct cli_opt *opt; /* the option just returned, or the one whose misuse was:
-				    * with a CLI_FLAG kind it got a value, else it lacks one */
+				    * with a CLI_FLAG kind it got a value, with CLI_BOOL a
+				    * word that is no boolean, else it lacks one */
 	char *val;		   /* the value of the option just returned, or NULL */
 	char *word;		   /* the argv entry that option (or misuse) was read from:
 				    * "-dx", "--root=/x" (what a getopt loop's argv[optind - 1]
@@ -164,11 +167,15 @@ struct cli_parser {
 };
 
 void cli_parse_init(struct cli_parser *p, const struct cli_cmd *cmd, int argc, char **argv);
+/* A CLI_BOOL option's value as cli_parse_next left it: NULL (the flag alone) is true. */
+bool cli_bool(const char *val);
 /*
  * The next option: its id (> 0; CLI_HELP for --help) with its value in p->val; 0 when
  * the options have ended, with the positional arguments in p->args and p->nargs;
  * -1 with err on misuse ("unknown option `--x`", "option `-t` needs a value", "option
- * `--all` takes no value"). Nothing is consumed past the returned option.
+ * `--all` takes no value", "option `--sig-proxy` takes true or false, got `x`"). A
+ * CLI_BOOL option's value is NULL or one of Go's boolean words (1, t, true, TRUE, True,
+ * and 0, f, false, ...). Nothing is consumed past the returned option.
  */
 int cli_parse_next(struct cli_parser *p, struct kerr *err);
 /* After the end: the positional argument count against the table's bounds, with the

@@ -43,7 +43,7 @@ static void complete_command(const struct cli_cmd *cmd, char **words, int n, FIL
 				given |= (uint64_t)1 << (i & 63);
 	if (id < 0) {
 		/* Only "needs a value" leaves a valued option: the cursor is on its value. */
-		if (!p.opt || p.opt->kind == CLI_FLAG)
+		if (!p.opt || p.opt->kind == CLI_FLAG || p.opt->kind == CLI_BOOL)
 			return;
 		value_of = p.opt;
 		kind = p.opt->kind;

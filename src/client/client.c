@@ -25,16 +25,32 @@ int client_fail(int code, const struct kerr *err)
 	return code;
 }
 
-int client_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+static void usage_line(const struct cli_cmd *cmd, const char *fmt, va_list ap)
 {
 	char msg[KERR_MSG_MAX];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, "kettle %s: %s (usage: %s)\n", cmd->name, msg, cmd->synopsis);
+}
+
+int client_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	usage_line(cmd, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "kettle %s: %s (usage: %s)\n", cmd->name, msg, cmd->synopsis);
-	return CLIENT_EXIT_FAIL;
+	return CLIENT_FAILED(CLIENT_BAD_FLAG);
+}
+
+int client_args_error(const struct cli_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	usage_line(cmd, fmt, ap);
+	va_end(ap);
+	return CLIENT_FAILED(CLIENT_BAD_ARGS);
 }
 
 int client_opt_flag(const struct cli_cmd *cmd, void *ctx, int id, char *val)
@@ -63,8 +79,10 @@ int client_parse(const struct cli_cmd *cmd, int argc, char **argv, client_opt_fn
 		if (rc != 0)
 			return rc;
 	}
-	if (id < 0 || cli_check_args(cmd, p.nargs, p.args, &err) < 0)
+	if (id < 0)
 		return client_usage_error(cmd, "%s", err.msg);
+	if (cli_check_args(cmd, p.nargs, p.args, &err) < 0)
+		return client_args_error(cmd, "%s", err.msg);
 	*args = (struct client_args){ .v = p.args, .n = p.nargs };
 	return -1;
 }
@@ -109,7 +127,9 @@ static int authenticate(struct ipc_conn *conn, const char *token, struct kerr *e
 	return 0;
 }
 
-static int open_daemon(struct client *cl)
+/* lasting: a daemon that closes the connection before it answered AUTH (it is going
+ * away) makes this return CLIENT_OPEN_LOST, printing nothing. */
+static int open_daemon(struct client *cl, bool lasting)
 {
 	struct kerr err;
 	int fd = -1;
@@ -134,6 +154,10 @@ static int open_daemon(struct client *cl)
 	}
 	ipc_conn_init(&cl->conn, fd);
 	if (authenticate(&cl->conn, cl->token, &err) < 0) {
+		bool closed = (err.code == 0 && cl->conn.eof) || err.code == ECONNRESET ||
+			      err.code == EPIPE;
+		if (closed && lasting)
+			return CLIENT_OPEN_LOST;
 		if (err.code == 0 && cl->conn.eof)
 			return not_running(cl);
 		kerr_wrap(&err, "kettle daemon at %s", cl->root);
@@ -142,15 +166,54 @@ static int open_daemon(struct client *cl)
 	return 0;
 }
 
-int client_open(struct client *cl)
+int client_reconnect(struct client *cl, int auth_timeout_ms, struct kerr *err)
+{
+	struct wire_frame f;
+	int fd = -1;
+
+	ipc_conn_done(&cl->conn);
+	ipc_conn_init(&cl->conn, -1);
+	/* The token again: a daemon started on a fresh root may have written a new one. */
+	if (ipc_token_load(cl->rootfd, cl->token, err) < 0 ||
+	    ipc_connect(cl->rootfd, STORE_DAEMON_ADDR, &fd, err) < 0)
+		return -1;
+	ipc_conn_init(&cl->conn, fd);
+	ipc_conn_set_authed(&cl->conn);
+	if (ipc_conn_send_auth(&cl->conn, cl->token, err) < 0 ||
+	    ipc_conn_wait_frame(&cl->conn, &f, auth_timeout_ms, err) < 0 || f.type != WIRE_T_OK ||
+	    f.reqid != 0) {
+		if (f.type == WIRE_T_ERROR)
+			client_frame_error(&f, err);
+		ipc_conn_done(&cl->conn);
+		ipc_conn_init(&cl->conn, -1);
+		return -1;
+	}
+	return 0;
+}
+
+static int open_client(struct client *cl, bool lasting)
 {
 	*cl = (struct client){ .rootfd = -1 };
 	ipc_conn_init(&cl->conn, -1);
 	cl->root = store_root_path(NULL);
-	int rc = open_daemon(cl);
-	if (rc != 0)
+	int rc = open_daemon(cl, lasting);
+	if (rc == CLIENT_OPEN_LOST) {
+		ipc_conn_done(&cl->conn);
+		ipc_conn_init(&cl->conn, -1);
+	} else if (rc != 0) {
 		client_close(cl);
+	}
 	return rc;
+}
+
+int client_open(struct client *cl)
+{
+	return open_client(cl, false);
+}
+
+int client_open_lasting(struct client *cl)
+{
+	return open_client(cl, true);
 }
 
 void client_close(struct client *cl)
@@ -202,15 +265,15 @@ int client_end(struct wire_enc *e)
 int client_frame_error(const struct wire_frame *f, struct kerr *err)
 {
 	struct kerr ignored;
-	uint32_t code = CLIENT_EXIT_FAIL;
+	uint32_t code = WIRE_FAIL_KETTLE;
 
 	if (wire_get_str(f, WIRE_F_MSG, false, err->msg, sizeof(err->msg), &ignored) <= 0 ||
 	    err->msg[0] == '\0')
 		kerr_set(err, 0, "request failed without a message");
 	err->code = 0;
-	if (wire_get_u32(f, WIRE_F_CODE, false, &code, &ignored) <= 0 || code == 0 || code > 255)
-		code = CLIENT_EXIT_FAIL;
-	return (int)code;
+	if (wire_get_u32(f, WIRE_F_CODE, false, &code, &ignored) <= 0)
+		code = WIRE_FAIL_KETTLE;
+	return CLIENT_FAILED(client_exit_class(code));
 }
 
 int client_request(struct client *cl, uint32_t reqid, struct wire_frame *reply, struct kerr *err)

@@ -4,9 +4,11 @@
  *
  * Conventions: a client_* helper that can fail has already printed its one line
  * ("kettle: <msg>" or "kettle <cmd>: <error> (usage: …)") when it returns, and returns
- * the exit code to leave with (125 kettle's own failure, or the CODE an ERROR frame
- * carried); 0 means success. The client has one conversation at a time and nothing else
- * to do, so it waits for replies with poll (ipc_conn_wait_frame), never a loop.
+ * what to leave with: 0, a container's exit code (0..255, passed on as it is), or a
+ * failure's class, CLIENT_FAILED(class), above 255, which client_exit.c's table turns
+ * into the command's exit code as docker's CLI would (kettle.c applies it on the way
+ * out). The client has one conversation at a time and nothing else to do, so it waits
+ * for replies with poll (ipc_conn_wait_frame), never a loop.
  */
 #ifndef KETTLE_CLIENT_H
 #define KETTLE_CLIENT_H
@@ -24,7 +26,30 @@
 
 struct json_doc;
 
-#define CLIENT_EXIT_FAIL       125  /* kettle's own failure, as docker's 125 */
+/*
+ * What failed, as far as an exit code goes. The daemon and the shim report the classes
+ * that come from them in ERROR's CODE (docs/PROTOCOL.md: 1, 125, 126, 127); the client
+ * adds its own (a bad command line, a daemon that stayed away).
+ */
+enum client_class {
+	CLIENT_BAD_FLAG = 1,  /* an unknown option or an option value of the wrong form */
+	CLIENT_BAD_ARGS,      /* wrong positional arguments, or nothing asked */
+	CLIENT_NOT_FOUND,     /* no such container (CODE 1) */
+	CLIENT_REFUSED,	      /* kettle refused or failed (CODE 125), daemon unreachable */
+	CLIENT_CANNOT_EXEC,   /* the container command cannot be executed (CODE 126) */
+	CLIENT_CMD_NOT_FOUND, /* the container command was not found (CODE 127) */
+	CLIENT_DAEMON_GONE,   /* the daemon went away and stayed away past the bound */
+	CLIENT_NCLASSES
+};
+#define CLIENT_FAILED(class) (0x100 | (int)(class))	   /* a failure's result: above 255 */
+#define CLIENT_EXIT_FAIL     CLIENT_FAILED(CLIENT_REFUSED) /* kettle's own failure */
+
+/* The exit code for what a command's main returned (client_exit.c): 0..255 as they are
+ * (a container's code, or another role's), a failure's class by the command's row of the
+ * table. command: the name it was run as ("run"), NULL for none. */
+int client_exit_code(const char *command, int rc);
+/* The class of an ERROR frame's CODE (absent or unknown: CLIENT_REFUSED). */
+enum client_class client_exit_class(uint32_t code);
 #define CLIENT_AUTH_TIMEOUT_MS 5000 /* a server that has not answered AUTH by then is stuck */
 
 /* Each command: its table (kettle.c lists them) and its main. */
@@ -71,8 +96,13 @@ struct client {
 	uint32_t next_reqid;	       /* last request id used on conn (0 is AUTH's) */
 };
 
-/* Prints "kettle <cmd>: <error> (usage: <synopsis>)" on stderr and returns 125. */
+/* Prints "kettle <cmd>: <error> (usage: <synopsis>)" on stderr and returns
+ * CLIENT_FAILED(CLIENT_BAD_FLAG): the command line is malformed (docker's 125). */
 int client_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The same line for arguments that are wrong in number or asks nothing;
+ * CLIENT_FAILED(CLIENT_BAD_ARGS) (docker's 1). */
+int client_args_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* One option of a command, in argv order: 0 to go on, else the exit code to leave with
@@ -94,6 +124,9 @@ typedef int (*client_opt_fn)(const struct cli_cmd *cmd, void *ctx, int id, char 
 #define CLIENT_STOP_NOPTS 2
 extern const struct cli_opt client_stop_opts[CLIENT_STOP_NOPTS];
 int client_stop_grace(const struct cli_cmd *cmd, void *ctx, int id, char *val);
+#define CLIENT_STOP_FOREVER UINT64_MAX /* -t -1: the grace period has no end */
+/* A STOP's grace period of secs: TIMEOUT_MS, or FOREVER for CLIENT_STOP_FOREVER. */
+void client_stop_encode(struct wire_enc *e, uint64_t secs);
 /* The handler of a command whose one option is a flag: ctx is its bool. */
 int client_opt_flag(const struct cli_cmd *cmd, void *ctx, int id, char *val);
 
@@ -116,8 +149,53 @@ int client_parse(const struct cli_cmd *cmd, int argc, char **argv, client_opt_fn
  * authenticates. When the daemon is not running, says so and how to start it. On
  * failure everything is closed again (client_close is then a no-op). */
 int client_open(struct client *cl);
+/* client_open, except that a daemon that closes the connection before it answered AUTH
+ * (it is stopping) returns CLIENT_OPEN_LOST with the root still open and nothing printed,
+ * for client_redial_open to wait for the next one. */
+#define CLIENT_OPEN_LOST (-2)
+int client_open_lasting(struct client *cl);
 /* Closes the connection and the root. Safe on a client that never opened. */
 void client_close(struct client *cl);
+/* Closes cl's daemon connection and makes one quiet attempt at a new one (the root is
+ * kept open): the token, the address file, connect with the peer checks, AUTH answered
+ * within auth_timeout_ms. Returns 0, or -1 with err (prints nothing). */
+int client_reconnect(struct client *cl, int auth_timeout_ms, struct kerr *err);
+
+/* ---- client_redial.c: finding the daemon again after it went away ---- */
+
+#define CLIENT_RECONNECT_DEFAULT_MS 60000 /* --reconnect-timeout's default */
+
+/* One wait for the daemon to come back. */
+struct client_redial {
+	int wfd;	      /* owned; inotify on the state root, -1 when unavailable */
+	uint64_t deadline_ms; /* monotonic: give up then */
+	uint64_t bound_ms;    /* how long that is after the loss (for the message) */
+	uint64_t next_ms;     /* monotonic: the next attempt without a sighting */
+	uint64_t gap_ms;      /* the wait before the attempt after that */
+};
+
+/* Starts waiting, bound_ms at most (0: one attempt only). Never fails: without inotify
+ * the attempts are only the timed ones. */
+void client_redial_begin(struct client *cl, struct client_redial *r, uint64_t bound_ms);
+/* An attempt, when one is due or the daemon was seen publishing its address. Returns 1
+ * connected, 0 not yet, -1 when the bound has passed (err says how long it waited). */
+int client_redial_step(struct client *cl, struct client_redial *r, struct kerr *err);
+/* Milliseconds the caller may wait (in poll, on r->wfd) before the next step. */
+int client_redial_timeout(const struct client_redial *r);
+void client_redial_end(struct client_redial *r);
+/* begin, step until connected or the bound, end: for a command with nothing else to do
+ * meanwhile (wait). Returns 0 or -1 with err. */
+int client_redial_wait(struct client *cl, uint64_t bound_ms, struct kerr *err);
+/* client_open for a command that outlasts a daemon restart (wait): a daemon stopping
+ * while it authenticates us is waited for, bound_ms at most, as one that goes later. */
+int client_redial_open(struct client *cl, uint64_t bound_ms);
+/* --reconnect-timeout's value: a duration up to 24 h; usage error otherwise. */
+int client_redial_option(const struct cli_cmd *cmd, const char *val, uint64_t *ms);
+/* The --reconnect-timeout row every command that survives a daemon restart has. */
+#define CLIENT_OPT_RECONNECT(id)                                                                   \
+	CLI_OPT(id, 0, CLI_DURATION, 0, "reconnect-timeout", "D",                                  \
+		"When the daemon goes away (a restart), wait this long for it to come back "       \
+		"before giving up with exit 125 (default 60s; 0: do not wait)")
 
 /* Connects to container id's shim (containers/<id>/shim.addr) with the same checks and
  * token as the daemon, and authenticates; *shim is initialized either way (closed on
@@ -142,7 +220,8 @@ int client_call(struct client *cl, uint32_t reqid, struct wire_frame *reply);
 /* Exit code carried by an ERROR frame (CODE, default 125) and its MSG in err. */
 int client_frame_error(const struct wire_frame *f, struct kerr *err);
 
-/* ---- client_attach.c: sessions (foreground run, start -a, attach, exec -t) ---- */
+/* ---- client_session.c: sessions (foreground run, start -a, attach, exec -t); the
+ * detach keys and client_resolve_running are client_attach.c's ---- */
 
 #define CLIENT_DETACH_KEYS_MAX 16 /* keys in a detach sequence */
 
@@ -150,13 +229,18 @@ struct client_session {
 	const char *id;				/* full container id; borrowed */
 	bool start;				/* START it through the daemon once attached */
 	bool want_stdin;			/* relay our stdin if the container takes input */
+	bool sig_proxy;				/* forward our signals (--sig-proxy) */
+	bool proxy_tty;				/* ... with a terminal too (run, as docker) */
+	uint64_t reconnect_ms;			/* --reconnect-timeout */
 	uint8_t detach[CLIENT_DETACH_KEYS_MAX]; /* detach sequence (with a terminal) */
 	size_t ndetach;				/* its length; 0: no detaching */
 };
 
 /* Attaches to the container's stream through its shim (SHIM_ATTACH, then SHIM_STATE as a
  * barrier that also tells whether it has a terminal and a stdin), optionally starts it,
- * and relays until END (its exit code), a detach (0) or a failure (printed). */
+ * and relays until END (its exit code), a detach (0) or a failure (printed). Survives a
+ * daemon restart; fails with CLIENT_DAEMON_GONE only while it still needs the daemon (a
+ * START unanswered) and the daemon stays away past reconnect_ms. */
 int client_session_attach(struct client *cl, const struct client_session *o);
 /* The stream of a SHIM_EXEC already queued on shim under reqid: OK{PID} then END. */
 struct client_relay;

@@ -31,7 +31,6 @@
 #include "base/json.h"
 #include "runtime/proc.h"
 
-#define CP_FAIL	       1	 /* the copy itself failed, as docker cp */
 #define CP_TOKENS      8192	 /* JSON tokens of an INSPECT reply or a bundle config */
 #define CP_CONFIG_MAX  (1 << 20) /* bytes of a bundle's config.json */
 #define CP_STARTED_MAX 64	 /* an RFC3339Nano timestamp and some */
@@ -56,6 +55,7 @@ const struct cli_cmd client_cp_cmd CLI_TABLE = {
 	.nopts = CLI_COUNT(cp_opts),
 	/* the command checks them, worded for SRC and DST */
 	.pos = { .max = CLI_ARGS_MANY, .first = CLI_CONTAINER, .rest = CLI_FILE },
+	.flags = CLI_INTERLEAVE,
 };
 
 /* One side of the copy. */
@@ -187,12 +187,12 @@ static int open_ctr_root(struct client *cl, struct side *s, struct kerr *err)
 		char proc[64];
 
 		if (proc_pidfd_open((pid_t)a.pid, &pidfd, err) < 0)
-			return kerr_wrap(err, "container `%s`", s->a.ref), CP_FAIL;
+			return kerr_wrap(err, "container `%s`", s->a.ref), CLIENT_EXIT_FAIL;
 		snprintf(proc, sizeof(proc), "/proc/%lld/root", a.pid);
 		s->rootfd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (s->rootfd < 0)
 			return kerr_set(err, errno, "open the root of container `%s`", s->a.ref),
-			       CP_FAIL;
+			       CLIENT_EXIT_FAIL;
 		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 		rc = inspect(cl, s->a.ref, &b, err);
 		if (rc != 0)
@@ -203,15 +203,15 @@ static int open_ctr_root(struct client *cl, struct side *s, struct kerr *err)
 					"container `%s` exited or restarted while its root was "
 					"opened; try again",
 					s->a.ref),
-			       CP_FAIL;
+			       CLIENT_EXIT_FAIL;
 	} else if (a.has_rootfs) {
 		s->rootfd = open(a.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (s->rootfd < 0)
 			return kerr_set(err, errno, "open rootfs `%s` of container `%s`", a.rootfs,
 					s->a.ref),
-			       CP_FAIL;
+			       CLIENT_EXIT_FAIL;
 	} else if (open_bundle_root(a.bundle, &s->rootfd, err) < 0) {
-		return kerr_wrap(err, "container `%s`", s->a.ref), CP_FAIL;
+		return kerr_wrap(err, "container `%s`", s->a.ref), CLIENT_EXIT_FAIL;
 	}
 	s->root = (struct copy_root){ .fd = s->rootfd, .contained = true };
 	return 0;
@@ -355,14 +355,14 @@ int client_cp_main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (args.n != 2)
-		return client_usage_error(cmd, "SRC and DST are required, %d argument%s given",
-					  args.n, args.n == 1 ? " was" : "s were");
+		return client_args_error(cmd, "SRC and DST are required, %d argument%s given",
+					 args.n, args.n == 1 ? " was" : "s were");
 	if (parse_side(&src, args.v[0], &err) < 0)
-		return client_usage_error(cmd, "SRC: %s", err.msg);
+		return client_args_error(cmd, "SRC: %s", err.msg);
 	if (parse_side(&dst, args.v[1], &err) < 0)
-		return client_usage_error(cmd, "DST: %s", err.msg);
+		return client_args_error(cmd, "DST: %s", err.msg);
 	if (cppath_check_pair(&src.a, &dst.a, &err) < 0)
-		return client_usage_error(cmd, "%s", err.msg);
+		return client_args_error(cmd, "%s", err.msg);
 	rc = client_open(&cl);
 	if (rc != 0)
 		return rc;
@@ -371,7 +371,7 @@ int client_cp_main(int argc, char **argv)
 	rc = open_ctr_root(&cl, ctr, &err);
 	client_close(&cl);
 	if (rc == 0 && copy_files(&src, &dst, &o, &err) < 0)
-		rc = err.code == ENOSYS ? CLIENT_EXIT_FAIL : CP_FAIL;
+		rc = CLIENT_EXIT_FAIL;
 	fd_close(ctr->rootfd);
 	return rc ? client_fail(rc, &err) : 0;
 }

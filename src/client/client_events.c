@@ -8,8 +8,11 @@
  * message ({status, id, Type, Action, Actor {ID, Attributes}, scope, time, timeNano}).
  * Times are RFC 3339, Unix seconds, or a duration
  * before now ("10m"). Each line is flushed as it is written, so a pipe sees it at once.
- * Exits 0 at END (UNTIL reached, or the daemon stopped), 125 when the connection breaks.
+ * Exits 0 at END once --until is reached; a stream that ends otherwise (the daemon
+ * stopped, was killed, or dropped a reader that fell behind) ends with a message and a
+ * failure, so a script can tell a lost daemon from a normal end.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,13 +26,15 @@
 #include "base/json_w.h"
 #include "ipc/reqbody.h"
 #include "base/str.h"
+#include "base/timearg.h"
 
-#define FILTERS_MAX   REQBODY_FILTERS_MAX /* --filter flags */
+#define FILTERS_MAX    REQBODY_FILTERS_MAX /* --filter flags */
 /* bytes of one --filter: a key, '=' and a value of at most REQBODY_FILTER_VALUE_MAX */
-#define FILTER_MAX    (REQBODY_FILTER_VALUE_MAX + 15)
-#define EVENT_TOKENS  128  /* tokens of one event document */
-#define VALUE_MAX     1024 /* bytes of one attribute value printed */
-#define TIME_TEXT_MAX 64   /* bytes of a --since/--until value */
+#define FILTER_MAX     (REQBODY_FILTER_VALUE_MAX + 15)
+#define EVENT_TOKENS   128	    /* tokens of one event document */
+#define VALUE_MAX      1024	    /* bytes of one attribute value printed */
+#define TIME_TEXT_MAX  64	    /* bytes of a --since/--until value */
+#define UNTIL_SLACK_NS 1000000000LL /* an END this close to --until is the until's */
 
 /* Whatever the flags allow fits the daemon's FILTER field. */
 _Static_assert(FILTERS_MAX *(FILTER_MAX + 1) <= REQBODY_FILTER_TEXT_MAX, "FILTER too long");
@@ -81,50 +86,19 @@ const struct cli_cmd client_events_cmd CLI_TABLE = {
 		       "recent ones first.",
 	.opts = events_opts,
 	.nopts = CLI_COUNT(events_opts),
+	.flags = CLI_INTERLEAVE,
 };
 
-/* RFC 3339, Unix seconds ("1700000000" or with a fraction), or a duration before now. */
+/* RFC 3339, Unix seconds ("1700000000" or with a fraction), or a duration before now:
+ * timearg.c, the parser `kettle logs` shares. */
 static int parse_time(const char *flag, const char *s, int64_t now, int64_t *ns)
 {
 	struct kerr err;
-	uint64_t v, ms;
 
-	if (clock_parse_rfc3339(s, ns, &err) == 0)
+	if (timearg_parse(s, now, ns, &err) == 0)
 		return 0;
-	size_t digits = strspn(s, "0123456789");
-	if (digits > 0 && (s[digits] == '\0' || s[digits] == '.')) {
-		char whole[24];
-		uint64_t frac = 0, scale = 1000000000u;
-
-		if (digits >= sizeof(whole) ||
-		    str_copyn(whole, sizeof(whole), s, digits) == false ||
-		    str_to_u64(whole, (uint64_t)INT64_MAX / 1000000000u - 1, &v, &err) < 0)
-			return client_usage_error(&client_events_cmd,
-						  "%s `%s`: seconds out of range", flag, s);
-		if (s[digits] == '.') {
-			const char *f = s + digits + 1;
-			size_t n = strspn(f, "0123456789");
-
-			if (n == 0 || n > 9 || f[n] != '\0')
-				return client_usage_error(&client_events_cmd,
-							  "%s `%s`: expected 1 to 9 fractional "
-							  "digits",
-							  flag, s);
-			for (size_t i = 0; i < n; i++) {
-				scale /= 10;
-				frac += (uint64_t)(f[i] - '0') * scale;
-			}
-		}
-		*ns = (int64_t)(v * 1000000000u + frac);
-		return 0;
-	}
-	if (str_parse_duration_ms(s, &ms, &err) == 0) {
-		if (ms > (uint64_t)(now / 1000000))
-			return client_usage_error(&client_events_cmd, "%s `%s` reaches before 1970",
-						  flag, s);
-		*ns = now - (int64_t)ms * 1000000;
-		return 0;
-	}
+	if (err.code == ERANGE)
+		return client_usage_error(&client_events_cmd, "%s %s", flag, err.msg);
 	return client_usage_error(&client_events_cmd,
 				  "%s `%s`: expected an RFC 3339 time, Unix seconds or a "
 				  "duration like 10m",
@@ -134,17 +108,20 @@ static int parse_time(const char *flag, const char *s, int64_t now, int64_t *ns)
 static int events_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 {
 	struct events_args *a = ctx;
+	int rc;
 
 	switch (id) {
 	case EVENTS_SINCE:
-		if (parse_time("--since", val, a->now, &a->since) != 0)
-			return CLIENT_EXIT_FAIL;
+		rc = parse_time("--since", val, a->now, &a->since);
+		if (rc != 0)
+			return rc;
 		if (a->since <= 0)
 			a->since = 1;
 		return 0;
 	case EVENTS_UNTIL:
-		if (parse_time("--until", val, a->now, &a->until) != 0)
-			return CLIENT_EXIT_FAIL;
+		rc = parse_time("--until", val, a->now, &a->until);
+		if (rc != 0)
+			return rc;
 		if (a->until <= 0)
 			a->until = 1;
 		return 0;
@@ -383,7 +360,9 @@ int client_events_main(int argc, char **argv)
 
 		if (ipc_conn_wait_frame(&cl.conn, &f, -1, &err) < 0) {
 			if (err.code == 0 && cl.conn.eof)
-				kerr_set(&err, 0, "the kettle daemon closed the event stream");
+				kerr_set(&err, 0,
+					 "lost the kettle daemon at %s: the event stream ended",
+					 cl.root);
 			rc = client_fail(CLIENT_EXIT_FAIL, &err);
 			break;
 		}
@@ -395,6 +374,12 @@ int client_events_main(int argc, char **argv)
 			if (wire_get_str(&f, WIRE_F_MSG, false, msg, sizeof(msg), &err) == 1 &&
 			    msg[0]) {
 				kerr_set(&err, 0, "%s", msg);
+				rc = client_fail(CLIENT_EXIT_FAIL, &err);
+			} else if (!a.until || clock_wall_ns() + UNTIL_SLACK_NS < a.until) {
+				/* Only --until ends a stream well (a daemon of this version says
+				 * why it ends one otherwise; an older one did not). */
+				kerr_set(&err, 0, "the kettle daemon at %s ended the event stream",
+					 cl.root);
 				rc = client_fail(CLIENT_EXIT_FAIL, &err);
 			}
 			break;

@@ -8,7 +8,7 @@
  * a regular file the user redirected, handed over as it is, and a pipe of ours that
  * client_relay.c copies to and from our own stdio and closes when the process ends, so a
  * terminal, a socket or the shell's pipe never reaches a container (issue 12). With -t the
- * shim keeps the pty and the session in client_attach.c relays it.
+ * shim keeps the pty and the session in client_session.c relays it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -183,9 +183,9 @@ static int parse_args(int argc, char **argv, struct exec_args *a)
 	if (rc >= 0)
 		return rc;
 	if (args.n == 0)
-		return client_usage_error(cmd, "a container and a command are required");
+		return client_args_error(cmd, "a container and a command are required");
 	if (args.n == 1)
-		return client_usage_error(cmd, "a command is required after `%s`", args.v[0]);
+		return client_args_error(cmd, "a command is required after `%s`", args.v[0]);
 	a->ref = args.v[0];
 	a->cmd = args.v + 1;
 	a->ncmd = args.n - 1;
@@ -209,8 +209,9 @@ static int request_json(const struct exec_args *a, struct buf *out)
 	struct kerr err;
 
 	if (a->user) {
-		if (parse_user(a->user, &q.uid, &q.gid) != 0)
-			return CLIENT_EXIT_FAIL;
+		int rc = parse_user(a->user, &q.uid, &q.gid);
+		if (rc != 0)
+			return rc;
 		q.user_set = true;
 	}
 	if (reqbody_encode_exec(&q, out, &err) < 0) {
@@ -349,8 +350,9 @@ int client_exec_main(int argc, char **argv)
 	if (rc < 0 && a.user) {
 		uint32_t u, g;
 
-		if (parse_user(a.user, &u, &g) != 0)
-			rc = CLIENT_EXIT_FAIL;
+		int r = parse_user(a.user, &u, &g);
+		if (r != 0)
+			rc = r;
 	}
 	if (rc >= 0) {
 		args_done(&a);

@@ -39,8 +39,8 @@ struct ref_result {
 /* Request fields beyond REF. */
 struct ref_req {
 	uint16_t type;	     /* WIRE_T_* */
-	bool has_timeout;    /* STOP: TIMEOUT_MS */
-	uint64_t timeout_ms; /* with has_timeout */
+	bool has_grace;	     /* STOP: TIMEOUT_MS or FOREVER */
+	uint64_t grace_secs; /* with has_grace; CLIENT_STOP_FOREVER: no end */
 	int signal;	     /* KILL: SIGNAL when > 0 */
 	bool has_force;	     /* REMOVE: FORCE */
 	bool force;	     /* with has_force */
@@ -99,24 +99,19 @@ static void keep_reply(struct ref_result *r, const struct ref_req *q, const stru
 	}
 }
 
-/*
- * Sends one request per ref at once and collects every reply. Returns 0 when the
- * requests went out and every reply (or the connection's end) was accounted for;
- * per-ref outcomes are in res[]. Returns an exit code (printed) when nothing could be
- * sent.
- */
-static int each_ref(struct client *cl, const struct ref_req *q, struct ref_result *res, int n)
+/* Sends q for every ref without a reply yet, all at once. Returns 0, or an exit code
+ * (printed) when a request could not be encoded. */
+static int send_refs(struct client *cl, const struct ref_req *q, struct ref_result *res, int n)
 {
-	struct wire_frame f;
 	struct wire_enc e;
-	struct kerr err;
-	int left = n;
 
 	for (int i = 0; i < n; i++) {
+		if (res[i].done)
+			continue;
 		res[i].reqid = client_begin(cl, &cl->conn, &e, q->type);
 		wire_enc_str(&e, WIRE_F_REF, res[i].ref);
-		if (q->has_timeout)
-			wire_enc_u64(&e, WIRE_F_TIMEOUT_MS, q->timeout_ms);
+		if (q->has_grace)
+			client_stop_encode(&e, q->grace_secs);
 		if (q->signal > 0)
 			wire_enc_u32(&e, WIRE_F_SIGNAL, (uint32_t)q->signal);
 		if (q->has_force)
@@ -126,31 +121,64 @@ static int each_ref(struct client *cl, const struct ref_req *q, struct ref_resul
 		if (client_end(&e) != 0)
 			return CLIENT_EXIT_FAIL;
 	}
+	return 0;
+}
+
+/* Collects the replies to what send_refs sent. Returns 0 once every ref has one, -1 with
+ * lost when the connection ended first (the daemon went away). */
+static int collect(struct client *cl, const struct ref_req *q, struct ref_result *res, int n,
+		   struct kerr *lost)
+{
+	struct wire_frame f;
+	int left = 0;
+
+	for (int i = 0; i < n; i++)
+		left += !res[i].done;
 	while (left > 0) {
-		if (ipc_conn_wait_frame(&cl->conn, &f, -1, &err) < 0) {
-			if (err.code == 0 && cl->conn.eof)
-				kerr_set(&err, 0,
+		if (ipc_conn_wait_frame(&cl->conn, &f, -1, lost) < 0) {
+			if (lost->code == 0 && cl->conn.eof)
+				kerr_set(lost, 0,
 					 "the kettle daemon closed the connection before "
 					 "answering");
-			for (int i = 0; i < n; i++) {
-				if (!res[i].done) {
-					res[i].done = true;
-					res[i].rc = CLIENT_EXIT_FAIL;
-					res[i].err = err;
-				}
-			}
-			return 0;
+			return -1;
 		}
-		uint32_t first = res[0].reqid;
-		if (f.reqid < first || f.reqid - first >= (uint32_t)n)
-			continue;
-		struct ref_result *r = &res[f.reqid - first];
-		if (r->done)
-			continue;
-		keep_reply(r, q, &f);
-		left--;
+		for (int i = 0; i < n; i++) {
+			if (res[i].done || res[i].reqid != f.reqid)
+				continue;
+			keep_reply(&res[i], q, &f);
+			left--;
+			break;
+		}
 	}
 	return 0;
+}
+
+/* Every ref without a reply fails with rc and err. */
+static void fail_rest(struct ref_result *res, int n, int rc, const struct kerr *err)
+{
+	for (int i = 0; i < n; i++) {
+		if (res[i].done)
+			continue;
+		res[i].done = true;
+		res[i].rc = rc;
+		res[i].err = *err;
+	}
+}
+
+/*
+ * Sends one request per ref at once and collects every reply. Returns 0 when the
+ * requests went out and every reply (or the connection's end) was accounted for;
+ * per-ref outcomes are in res[]. Returns an exit code (printed) when nothing could be
+ * sent.
+ */
+static int each_ref(struct client *cl, const struct ref_req *q, struct ref_result *res, int n)
+{
+	struct kerr err;
+	int rc = send_refs(cl, q, res, n);
+
+	if (rc == 0 && collect(cl, q, res, n, &err) < 0)
+		fail_rest(res, n, CLIENT_EXIT_FAIL, &err);
+	return rc;
 }
 
 static struct ref_result *new_results(int argc, char **argv)
@@ -221,7 +249,7 @@ static int simple_each(const struct ref_req *q, int n, char **refs)
 /* start -a: the full id (RESOLVE), a shim set up without starting (START with PREPARE,
  * for a container that exited and has none), then the same attach as a foreground run,
  * so not a byte of output is missed. */
-static int start_attached(const char *ref)
+static int start_attached(const char *ref, uint64_t reconnect_ms)
 {
 	struct ref_req q = { .type = WIRE_T_RESOLVE };
 	struct ref_req prep = { .type = WIRE_T_START, .prepare = true };
@@ -244,7 +272,13 @@ static int start_attached(const char *ref)
 	if (rc == 0) {
 		/* The terminal session: raw mode and detach keys when the container has a
 		 * tty, plain stdout/stderr relay when it has not (docker's start -a). */
-		struct client_session o = { .id = r.id, .start = true };
+		/* Signals are forwarded without a terminal only, as docker's start -a. */
+		struct client_session o = {
+			.id = r.id,
+			.start = true,
+			.sig_proxy = true,
+			.reconnect_ms = reconnect_ms,
+		};
 		struct kerr err;
 
 		if (client_detach_keys_parse("ctrl-p,ctrl-q", o.detach, &o.ndetach, &err) < 0)
@@ -257,11 +291,31 @@ static int start_attached(const char *ref)
 	return rc;
 }
 
+enum {
+	START_RECONNECT = 256,
+};
+
 static const struct cli_opt start_opts[] CLI_TABLE = {
 	CLI_OPT('a', 'a', CLI_FLAG, 0, "attach", "",
 		"Relay the container's stdout and stderr and exit with its exit code (one "
-		"container only)"),
+		"container only), across a restart of the daemon too"),
+	CLIENT_OPT_RECONNECT(START_RECONNECT),
 };
+
+struct start_args {
+	bool attach;	       /* -a */
+	uint64_t reconnect_ms; /* --reconnect-timeout */
+};
+
+static int start_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
+{
+	struct start_args *a = ctx;
+
+	if (id == START_RECONNECT)
+		return client_redial_option(cmd, val, &a->reconnect_ms);
+	a->attach = true;
+	return 0;
+}
 
 const struct cli_cmd client_start_cmd CLI_TABLE = {
 	.name = "start",
@@ -272,21 +326,22 @@ const struct cli_cmd client_start_cmd CLI_TABLE = {
 	.opts = start_opts,
 	.nopts = CLI_COUNT(start_opts),
 	.pos = CLI_CONTAINERS,
+	.flags = CLI_INTERLEAVE,
 };
 
 int client_start_main(int argc, char **argv)
 {
-	bool attach = false; /* -a */
+	struct start_args a = { .reconnect_ms = CLIENT_RECONNECT_DEFAULT_MS };
 	struct client_args args;
-	int rc = client_parse(&client_start_cmd, argc, argv, client_opt_flag, &attach, &args);
+	int rc = client_parse(&client_start_cmd, argc, argv, start_option, &a, &args);
 
 	if (rc >= 0)
 		return rc;
-	if (attach && args.n > 1)
-		return client_usage_error(&client_start_cmd,
-					  "-a attaches to one container; %d were given", args.n);
-	if (attach)
-		return start_attached(args.v[0]);
+	if (a.attach && args.n > 1)
+		return client_args_error(&client_start_cmd,
+					 "-a attaches to one container; %d were given", args.n);
+	if (a.attach)
+		return start_attached(args.v[0], a.reconnect_ms);
 	struct ref_req q = { .type = WIRE_T_START };
 	return simple_each(&q, args.n, args.v);
 }
@@ -296,7 +351,7 @@ int client_start_main(int argc, char **argv)
 /* restart's too. */
 const struct cli_opt client_stop_opts[CLIENT_STOP_NOPTS] CLI_TABLE = {
 	CLI_OPT('t', 't', CLI_NUMBER, 0, "time", "SECONDS",
-		"Grace period before SIGKILL (default 10)"),
+		"Grace period before SIGKILL (default 10; -1: no limit, never SIGKILL)"),
 	CLI_OPT('t', 0, CLI_NUMBER, CLI_HIDDEN, "timeout", "", ""),
 };
 
@@ -309,6 +364,7 @@ const struct cli_cmd client_stop_cmd CLI_TABLE = {
 	.opts = client_stop_opts,
 	.nopts = CLIENT_STOP_NOPTS,
 	.pos = CLI_CONTAINERS,
+	.flags = CLI_INTERLEAVE,
 };
 
 int client_stop_grace(const struct cli_cmd *cmd, void *ctx, int id, char *val)
@@ -316,9 +372,22 @@ int client_stop_grace(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 	struct kerr err;
 
 	(void)id;
+	/* docker's -1: no grace limit, SIGKILL never comes. */
+	if (strcmp(val, "-1") == 0) {
+		*(uint64_t *)ctx = CLIENT_STOP_FOREVER;
+		return 0;
+	}
 	if (str_to_u64(val, STOP_MAX_SECS, ctx, &err) < 0)
 		return client_usage_error(cmd, "-t: %s", err.msg);
 	return 0;
+}
+
+void client_stop_encode(struct wire_enc *e, uint64_t secs)
+{
+	if (secs == CLIENT_STOP_FOREVER)
+		wire_enc_u32(e, WIRE_F_FOREVER, 1);
+	else
+		wire_enc_u64(e, WIRE_F_TIMEOUT_MS, secs * 1000);
 }
 
 int client_stop_main(int argc, char **argv)
@@ -331,8 +400,8 @@ int client_stop_main(int argc, char **argv)
 		return rc;
 	struct ref_req q = {
 		.type = WIRE_T_STOP,
-		.has_timeout = true,
-		.timeout_ms = secs * 1000,
+		.has_grace = true,
+		.grace_secs = secs,
 	};
 	return simple_each(&q, args.n, args.v);
 }
@@ -357,6 +426,7 @@ const struct cli_cmd client_kill_cmd CLI_TABLE = {
 	.opts = kill_opts,
 	.nopts = CLI_COUNT(kill_opts),
 	.pos = CLI_CONTAINERS,
+	.flags = CLI_INTERLEAVE,
 };
 
 static int kill_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
@@ -396,6 +466,7 @@ const struct cli_cmd client_rm_cmd CLI_TABLE = {
 	.opts = rm_opts,
 	.nopts = CLI_COUNT(rm_opts),
 	.pos = CLI_CONTAINERS,
+	.flags = CLI_INTERLEAVE,
 };
 
 int client_rm_main(int argc, char **argv)
@@ -412,30 +483,66 @@ int client_rm_main(int argc, char **argv)
 
 /* ---- wait ---- */
 
+enum {
+	WAIT_RECONNECT = 256,
+};
+
+static const struct cli_opt wait_opts[] CLI_TABLE = {
+	CLIENT_OPT_RECONNECT(WAIT_RECONNECT),
+};
+
 const struct cli_cmd client_wait_cmd CLI_TABLE = {
 	.name = "wait",
 	.summary = "Wait for containers to exit and print their exit codes",
 	.synopsis = "kettle wait CONTAINER [CONTAINER...]",
 	.description = "Wait until containers exit and print each one's exit code on its own "
-		       "line.",
+		       "line. A restart of the daemon meanwhile is waited out.",
+	.opts = wait_opts,
+	.nopts = CLI_COUNT(wait_opts),
 	.pos = CLI_CONTAINERS,
+	.flags = CLI_INTERLEAVE,
 };
+
+static int wait_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
+{
+	(void)id;
+	return client_redial_option(cmd, val, ctx);
+}
+
+/* WAIT for every ref; when the daemon goes away (a restart), the WAITs not answered are
+ * sent again to the next one, which has the exit from exit.json if it came meanwhile. */
+static int wait_refs(struct client *cl, struct ref_result *res, int n, uint64_t reconnect_ms)
+{
+	struct ref_req q = { .type = WIRE_T_WAIT };
+	struct kerr err;
+
+	for (;;) {
+		int rc = send_refs(cl, &q, res, n);
+
+		if (rc != 0 || collect(cl, &q, res, n, &err) == 0)
+			return rc;
+		if (client_redial_wait(cl, reconnect_ms, &err) < 0) {
+			fail_rest(res, n, CLIENT_FAILED(CLIENT_DAEMON_GONE), &err);
+			return 0;
+		}
+	}
+}
 
 int client_wait_main(int argc, char **argv)
 {
-	struct ref_req q = { .type = WIRE_T_WAIT };
+	uint64_t reconnect_ms = CLIENT_RECONNECT_DEFAULT_MS; /* --reconnect-timeout */
 	struct client_args args;
 	struct client cl;
-	int rc = client_parse(&client_wait_cmd, argc, argv, NULL, NULL, &args);
+	int rc = client_parse(&client_wait_cmd, argc, argv, wait_option, &reconnect_ms, &args);
 
 	if (rc >= 0)
 		return rc;
-	rc = client_open(&cl);
+	rc = client_redial_open(&cl, reconnect_ms);
 	if (rc != 0)
 		return rc;
 	int n = args.n;
 	struct ref_result *res = new_results(n, args.v);
-	rc = res ? each_ref(&cl, &q, res, n) : CLIENT_EXIT_FAIL;
+	rc = res ? wait_refs(&cl, res, n, reconnect_ms) : CLIENT_EXIT_FAIL;
 	for (int i = 0; rc == 0 && i < n; i++) {
 		if (res[i].rc == 0) {
 			printf("%u\n", res[i].exit_code);
@@ -475,7 +582,8 @@ static const struct tmpl_schema inspect_schema = {
 /* docker prints "Error: No such object: x" for a name that is nothing. */
 static bool is_not_found(const struct ref_result *r)
 {
-	return r->rc == 1 || str_has_prefix(r->err.msg, "no such container");
+	return r->rc == CLIENT_FAILED(CLIENT_NOT_FOUND) ||
+	       str_has_prefix(r->err.msg, "no such container");
 }
 
 static const struct cli_opt inspect_opts[] CLI_TABLE = {
@@ -495,6 +603,7 @@ const struct cli_cmd client_inspect_cmd CLI_TABLE = {
 	.opts = inspect_opts,
 	.nopts = CLI_COUNT(inspect_opts),
 	.pos = CLI_CONTAINERS,
+	.flags = CLI_INTERLEAVE,
 };
 
 static int inspect_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
@@ -593,10 +702,10 @@ int client_inspect_main(int argc, char **argv)
 		else
 			fprintf(stderr, "kettle: %s\n", res[i].err.msg);
 	}
+	/* The first failure's class: inspect exits 1 for any (client_exit.c), as docker. */
 	for (int i = 0; rc == 0 && i < n; i++)
 		if (res[i].rc != 0)
-			rc = is_not_found(&res[i]) ? 1 : res[i].rc;
-	/* rc is now the first failure's; docker exits 1 whenever something was missing. */
+			rc = res[i].rc;
 	buf_done(&out);
 	free(toks);
 	free_results(res, n);

@@ -25,11 +25,11 @@
 #include "store/record.h"
 #include "store/store.h"
 #include "base/str.h"
+#include "base/timearg.h"
 
 #define OUT_BUF		(64u * 1024u) /* stdio buffer of each output stream */
 #define SHIM_TIMEOUT_MS 5000	      /* a shim that does not take our WAIT is stuck */
 #define AMBIGUOUS_SHOWN 10	      /* ids listed in an "ambiguous prefix" error */
-#define LOGS_NOT_FOUND	1	      /* docker exits 1 for "no such container" */
 #define TAIL_MAX	((int64_t)1 << 40)
 
 struct logs_args {
@@ -62,10 +62,10 @@ static const struct cli_opt logs_opts[] CLI_TABLE = {
 		"Keep printing new output until the container has exited (and is not going to be "
 		"restarted)"),
 	CLI_OPT('n', 'n', CLI_NUMBER, 0, "tail", "N",
-		"Only the last N lines, or `all` (default all)"),
+		"Only the last N lines, or `all` or -1 (default all)"),
 	CLI_OPT(LOGS_SINCE, 0, CLI_STRING, 0, "since", "TIME",
-		"Lines from TIME on: RFC3339 (2006-01-02T15:04:05Z) or a duration before now (10m, "
-		"1h30m)"),
+		"Lines from TIME on: RFC 3339 (2006-01-02T15:04:05Z; without a zone, local time), "
+		"Unix seconds (1700000000.5) or a duration before now (10m, 1h30m)"),
 	CLI_OPT(LOGS_UNTIL, 0, CLI_STRING, 0, "until", "TIME",
 		"Lines up to TIME, in the same forms"),
 	CLI_OPT('t', 't', CLI_FLAG, 0, "timestamps", "",
@@ -82,28 +82,22 @@ const struct cli_cmd client_logs_cmd CLI_TABLE = {
 	.opts = logs_opts,
 	.nopts = CLI_COUNT(logs_opts),
 	.pos = { .min = 1, .max = 1, .first = CLI_CONTAINER },
+	.flags = CLI_INTERLEAVE,
 };
 
-/* RFC3339, or a duration that far back from now. */
+/* RFC 3339, Unix seconds, or a duration that far back from now (timearg.c, the parser
+ * `kettle events` shares). */
 static int parse_time(const char *s, int64_t *ns, struct kerr *err)
 {
-	uint64_t ms;
-	struct kerr derr;
-
-	if (clock_parse_rfc3339(s, ns, err) == 0)
-		return *ns > 0 ? 0 : kerr_set(err, 0, "`%s` is before 1970", s);
-	if (str_parse_duration_ms(s, &ms, &derr) == 0) {
-		int64_t now = clock_wall_ns();
-
-		if (ms > (uint64_t)(now / 1000000))
-			return kerr_set(err, 0, "`%s` reaches back before 1970", s);
-		*ns = now - (int64_t)ms * 1000000;
-		return 0;
+	if (timearg_parse(s, clock_wall_ns(), ns, err) < 0) {
+		if (err->code == ERANGE)
+			return -1;
+		return kerr_set(err, 0,
+				"`%s` is neither an RFC3339 time (2006-01-02T15:04:05Z) nor a "
+				"duration (10m, 1h30m)",
+				s);
 	}
-	return kerr_set(err, 0,
-			"`%s` is neither an RFC3339 time (2006-01-02T15:04:05Z) nor a duration "
-			"(10m, 1h30m)",
-			s);
+	return 0;
 }
 
 /* ---- finding the container without the daemon ---- */
@@ -155,8 +149,8 @@ static int resolve(int rootfd, const char *ref, struct logs_target *t)
 
 	*t = (struct logs_target){ .dirfd = -1, .ref = ref, .rootfd = rootfd };
 	if (!ref[0])
-		return client_usage_error(&client_logs_cmd, "empty container reference, expected a "
-							    "name, an id or an id prefix");
+		return client_args_error(&client_logs_cmd, "empty container reference, expected a "
+							   "name, an id or an id prefix");
 	if (store_each_container(rootfd, match_one, t, NULL, &err) < 0) {
 		kerr_wrap(&err, "look for container `%s`", ref);
 		return client_fail(CLIENT_EXIT_FAIL, &err);
@@ -171,7 +165,7 @@ static int resolve(int rootfd, const char *ref, struct logs_target *t)
 	}
 	str_sanitize(shown, sizeof(shown), ref, strlen(ref));
 	fprintf(stderr, "kettle: no such container: `%s`\n", shown);
-	return LOGS_NOT_FOUND;
+	return CLIENT_FAILED(CLIENT_NOT_FOUND);
 }
 
 /* ---- printing ---- */
@@ -356,7 +350,8 @@ static int logs_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 		a->timestamps = true;
 		return 0;
 	case 'n':
-		if (strcmp(val, "all") == 0) {
+		/* docker's default is -1: every line. */
+		if (strcmp(val, "all") == 0 || strcmp(val, "-1") == 0) {
 			a->tail = LOGREAD_TAIL_ALL;
 			return 0;
 		}

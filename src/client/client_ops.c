@@ -95,6 +95,7 @@ const struct cli_cmd client_pause_cmd CLI_TABLE = {
 	.description = "Freeze every process of running containers (the cgroup freezer) and "
 		       "print each name as given. `ps` shows them as \"Up … (Paused)\".",
 	.pos = CLI_CONTAINERS,
+	.flags = CLI_INTERLEAVE,
 };
 
 const struct cli_cmd client_unpause_cmd CLI_TABLE = {
@@ -103,6 +104,7 @@ const struct cli_cmd client_unpause_cmd CLI_TABLE = {
 	.synopsis = "kettle unpause CONTAINER [CONTAINER...]",
 	.description = "Thaw paused containers and print each name as given.",
 	.pos = CLI_CONTAINERS,
+	.flags = CLI_INTERLEAVE,
 };
 
 /* pause and unpause: --help only, then one request per container named. */
@@ -134,6 +136,7 @@ const struct cli_cmd client_rename_cmd CLI_TABLE = {
 		       "[a-zA-Z0-9][a-zA-Z0-9_.-]*.",
 	/* the command checks them, worded "exactly two" */
 	.pos = { .max = CLI_ARGS_MANY, .first = CLI_CONTAINER, .rest = CLI_STRING },
+	.flags = CLI_INTERLEAVE,
 };
 
 static void add_name(struct wire_enc *e, const void *data)
@@ -152,10 +155,10 @@ int client_rename_main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (args.n != 2)
-		return client_usage_error(&client_rename_cmd,
-					  "exactly two arguments are required, got %d", args.n);
+		return client_args_error(&client_rename_cmd,
+					 "exactly two arguments are required, got %d", args.n);
 	if (ids_check_name(args.v[1], &err) < 0)
-		return client_usage_error(&client_rename_cmd, "%s", err.msg);
+		return client_args_error(&client_rename_cmd, "%s", err.msg);
 	rc = client_open(&cl);
 	if (rc != 0)
 		return rc;
@@ -195,6 +198,7 @@ const struct cli_cmd client_update_cmd CLI_TABLE = {
 	.opts = update_opts,
 	.nopts = CLI_COUNT(update_opts),
 	.pos = CLI_CONTAINERS,
+	.flags = CLI_INTERLEAVE,
 };
 
 /* What update's flags asked for. A flag given twice keeps its last value, as docker's
@@ -259,9 +263,9 @@ int client_update_main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (!(a.has_memory || a.has_cpus || a.has_pids || a.restart))
-		return client_usage_error(&client_update_cmd,
-					  "nothing to update: give --memory, --cpus, --pids-limit "
-					  "or --restart");
+		return client_args_error(&client_update_cmd,
+					 "nothing to update: give --memory, --cpus, --pids-limit "
+					 "or --restart");
 	buf_init(&b, 4096);
 	json_w_init(&w, &b);
 	json_w_obj_begin(&w);
@@ -302,16 +306,17 @@ const struct cli_cmd client_restart_cmd CLI_TABLE = {
 	.opts = client_stop_opts,
 	.nopts = CLIENT_STOP_NOPTS,
 	.pos = CLI_CONTAINERS,
+	.flags = CLI_INTERLEAVE,
 };
 
-static void add_timeout(struct wire_enc *e, const void *data)
+static void add_grace(struct wire_enc *e, const void *data)
 {
-	wire_enc_u64(e, WIRE_F_TIMEOUT_MS, *(const uint64_t *)data);
+	client_stop_encode(e, *(const uint64_t *)data);
 }
 
 int client_restart_main(int argc, char **argv)
 {
-	uint64_t secs = STOP_DEFAULT_SECS, ms;
+	uint64_t secs = STOP_DEFAULT_SECS;
 	struct client_args args;
 	struct client cl;
 	struct wire_frame f;
@@ -321,12 +326,11 @@ int client_restart_main(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	ms = secs * 1000;
 	rc = client_open(&cl);
 	if (rc != 0)
 		return rc;
 	for (int i = 0; i < args.n; i++) {
-		rc = ref_request(&cl, WIRE_T_STOP, args.v[i], add_timeout, &ms, &f, &err);
+		rc = ref_request(&cl, WIRE_T_STOP, args.v[i], add_grace, &secs, &f, &err);
 		if (rc == 0)
 			rc = ref_request(&cl, WIRE_T_START, args.v[i], NULL, NULL, &f, &err);
 		if (rc == 0) {
@@ -355,6 +359,7 @@ const struct cli_cmd client_prune_cmd CLI_TABLE = {
 		       "their ids.",
 	.opts = prune_opts,
 	.nopts = CLI_COUNT(prune_opts),
+	.flags = CLI_INTERLEAVE,
 };
 
 static bool confirmed(void)
@@ -650,6 +655,7 @@ const struct cli_cmd client_top_cmd CLI_TABLE = {
 		       "the host: UID PID PPID C STIME TTY TIME CMD.",
 	/* the command checks them, worded "exactly one" */
 	.pos = { .max = CLI_ARGS_MANY, .first = CLI_CONTAINER, .rest = CLI_CONTAINER },
+	.flags = CLI_INTERLEAVE,
 };
 
 static int top_of(struct client *cl, const char *ref)
@@ -741,8 +747,8 @@ int client_top_main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (args.n != 1)
-		return client_usage_error(&client_top_cmd,
-					  "exactly one container is required, got %d", args.n);
+		return client_args_error(&client_top_cmd,
+					 "exactly one container is required, got %d", args.n);
 	rc = client_open(&cl);
 	if (rc != 0)
 		return rc;
@@ -767,6 +773,7 @@ const struct cli_cmd client_info_cmd CLI_TABLE = {
 		       "cgroup layout, and the containers by state.",
 	.opts = info_opts,
 	.nopts = CLI_COUNT(info_opts),
+	.flags = CLI_INTERLEAVE,
 };
 
 static int info_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)

@@ -770,6 +770,7 @@ const struct cli_cmd client_ps_cmd CLI_TABLE = {
 	.description = "List containers, newest first: running ones, or all with -a.",
 	.opts = ps_opts,
 	.nopts = CLI_COUNT(ps_opts),
+	.flags = CLI_INTERLEAVE,
 };
 
 static int ps_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)

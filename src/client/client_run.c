@@ -23,6 +23,8 @@
 #include "store/record.h"
 #include "base/str.h"
 
+#define CPUS_PARSE_MAX 1000000 /* --cpus read up to this (thousandths), then held to the host */
+
 struct run_args {
 	const struct cli_cmd *cmd; /* client_run_cmd or client_create_cmd */
 	bool run;		   /* `run` (else `create`) */
@@ -30,6 +32,8 @@ struct run_args {
 	const char *keys;	   /* --detach-keys, or NULL for ctrl-p,ctrl-q */
 	const char *user;	   /* -u as given; resolved once the rootfs is known */
 	bool no_health;		   /* --no-healthcheck */
+	bool sig_proxy;		   /* --sig-proxy (default true) */
+	uint64_t reconnect_ms;	   /* --reconnect-timeout */
 	struct record rec;	   /* the create request being built; owned */
 };
 
@@ -70,6 +74,8 @@ enum {
 	OPT_DEVICE_CGROUP_RULE,
 	OPT_GPUS,
 	OPT_ISOLATION,
+	OPT_SIG_PROXY,
+	OPT_RECONNECT,
 };
 
 static const struct cli_opt run_opts[] CLI_TABLE = {
@@ -80,6 +86,10 @@ static const struct cli_opt run_opts[] CLI_TABLE = {
 	CLI_OPT('t', 't', CLI_FLAG, 0, "tty", "",
 		"Allocate a terminal; ours goes raw while attached"),
 	CLIENT_OPT_DETACH_KEYS(OPT_DETACH_KEYS),
+	CLI_OPT(OPT_SIG_PROXY, 0, CLI_BOOL, 0, "sig-proxy", "",
+		"Forward the signals kettle gets to the container (default true; "
+		"--sig-proxy=false: a signal ends kettle, the container runs on)"),
+	CLIENT_OPT_RECONNECT(OPT_RECONNECT),
 	CLI_OPT(OPT_RM, 0, CLI_FLAG, 0, "rm", "", "Remove the container when it exits"),
 	CLI_OPT(OPT_NAME, 0, CLI_STRING, 0, "name", "NAME",
 		"Name the container (unique; generated when absent)"),
@@ -177,8 +187,10 @@ const struct cli_cmd client_run_cmd CLI_TABLE = {
 	.summary = "Create and start a container",
 	.synopsis = "kettle run [OPTIONS] (--rootfs DIR | --bundle DIR) [--] [COMMAND [ARG...]]",
 	.description = "Create and start a container. Without -d, its stdout and stderr are "
-		       "relayed as they arrive, SIGINT/SIGTERM/SIGHUP are forwarded to it, and "
-		       "kettle exits with its exit code; with -d the full id is printed.",
+		       "relayed as they arrive, every signal kettle can catch is forwarded to it "
+		       "(but SIGCHLD, SIGPIPE, SIGWINCH, a resize, and SIGTSTP, SIGTTIN, SIGTTOU), "
+		       "and kettle exits with its exit code, across a restart of the daemon too; "
+		       "with -d the full id is printed.",
 	.opts = run_opts,
 	.nopts = CLI_COUNT(run_opts),
 	.pos = { .max = CLI_ARGS_MANY, .first = CLI_ANYTHING, .rest = CLI_ANYTHING },
@@ -262,6 +274,19 @@ static int run_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 	case OPT_DETACH_KEYS:
 		a->keys = val;
 		return 0;
+	case OPT_SIG_PROXY:
+	case OPT_RECONNECT:
+		if (!a->run)
+			return client_usage_error(cmd,
+						  "--%s is for `kettle run`; `kettle create` "
+						  "never attaches",
+						  id == OPT_SIG_PROXY ? "sig-proxy"
+								      : "reconnect-timeout");
+		if (id == OPT_SIG_PROXY) {
+			a->sig_proxy = cli_bool(val);
+			return 0;
+		}
+		return client_redial_option(cmd, val, &a->reconnect_ms);
 	case OPT_RM:
 		r->auto_remove = true;
 		return 0;
@@ -311,13 +336,15 @@ static int run_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		if (n < 1)
 			n = 1;
-		if (str_parse_milli(val, (uint64_t)n * 1000, &u, &err) < 0)
+		if (str_parse_milli(val, CPUS_PARSE_MAX, &u, &err) < 0)
 			return client_usage_error(cmd, "--cpus: %s", err.msg);
 		if (u == 0)
 			return client_usage_error(cmd,
-						  "--cpus `%s` is zero, expected 0.001 to %ld "
+						  "--cpus `%s` is zero, expected 0.01 to %ld "
 						  "(the CPUs available)",
 						  val, n);
+		if (record_check_cpus(u, n, &err) < 0)
+			return client_usage_error(cmd, "--cpus: %s", err.msg);
 		r->cpus_milli = u;
 		return 0;
 	}
@@ -428,8 +455,8 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 	for (int k = 0; k < args.n; k++)
 		if (client_runflags_strv_push(&r->args, strdup(args.v[k])) != 0)
 			return CLIENT_EXIT_FAIL;
-	if (a->user && client_runflags_resolve_user(cmd, &a->rec, a->user) != 0)
-		return CLIENT_EXIT_FAIL;
+	if (a->user && (rc = client_runflags_resolve_user(cmd, &a->rec, a->user)) != 0)
+		return rc;
 	if (a->no_health &&
 	    (r->health_cmd || r->health_interval_ms || r->health_timeout_ms ||
 	     r->health_start_period_ms || r->health_retries || r->health_on_failure))
@@ -496,7 +523,7 @@ static int start_detached(struct client *cl, const char *id)
 	return client_call(cl, reqid, &reply);
 }
 
-/* run in the foreground: the session of client_attach.c relays its output (and with -i
+/* run in the foreground: the session of client_session.c relays its output (and with -i
  * our stdin, with -t through a terminal), forwards signals, and returns its exit code. */
 static int run_session(struct client *cl, const struct run_args *a, const char *id)
 {
@@ -504,6 +531,9 @@ static int run_session(struct client *cl, const struct run_args *a, const char *
 		.id = id,
 		.start = true,
 		.want_stdin = a->rec.stdin_open,
+		.sig_proxy = a->sig_proxy,
+		.proxy_tty = true,
+		.reconnect_ms = a->reconnect_ms,
 	};
 	struct kerr err;
 
@@ -518,7 +548,12 @@ static int run_session(struct client *cl, const struct run_args *a, const char *
 
 static int run_or_create(int argc, char **argv, const struct cli_cmd *cmd, bool run)
 {
-	struct run_args a = { .cmd = cmd, .run = run };
+	struct run_args a = {
+		.cmd = cmd,
+		.run = run,
+		.sig_proxy = true,
+		.reconnect_ms = CLIENT_RECONNECT_DEFAULT_MS,
+	};
 	struct client cl;
 	char id[IDS_ID_LEN + 1] = "", name[IDS_NAME_MAX + 1] = "";
 	int rc;

@@ -208,8 +208,9 @@ int client_runflags_add_env_file(const struct cli_cmd *cmd, struct record *r, co
 						"--env-file `%s` line %u: variable `%.*s` "
 						"contains whitespace, expected KEY=VALUE",
 						path, lineno, (int)klen, line);
-			if (client_runflags_add_env(cmd, r, line, "--env-file line") != 0)
-				return CLIENT_EXIT_FAIL;
+			int rc = client_runflags_add_env(cmd, r, line, "--env-file line");
+			if (rc != 0)
+				return rc;
 		}
 		line = next;
 	}

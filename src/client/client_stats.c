@@ -95,6 +95,7 @@ const struct cli_cmd client_stats_cmd CLI_TABLE = {
 	.opts = stats_opts,
 	.nopts = CLI_COUNT(stats_opts),
 	.pos = { .max = CLI_ARGS_MANY, .first = CLI_CONTAINER, .rest = CLI_CONTAINER },
+	.flags = CLI_INTERLEAVE,
 };
 
 /* ---- formatting, as docker's go-units ---- */

@@ -28,6 +28,7 @@ const struct cli_cmd client_version_cmd CLI_TABLE = {
 	.description = "Print kettle's version, and the running daemon's when one answers.",
 	.opts = version_opts,
 	.nopts = CLI_COUNT(version_opts),
+	.flags = CLI_INTERLEAVE,
 };
 
 static int version_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)

@@ -318,8 +318,9 @@ void daemon_events_free(struct daemon *d)
 
 	if (!ev)
 		return;
+	/* Said, so that a client tells a daemon that stopped from an --until that came. */
 	while (ev->nsubs > 0)
-		sub_drop(ev, ev->nsubs - 1, NULL);
+		sub_drop(ev, ev->nsubs - 1, "the kettle daemon is shutting down");
 	for (size_t i = 0; i < DAEMON_EVENTS_HISTORY; i++)
 		free(ev->ring[i].json);
 	free(ev);

@@ -94,11 +94,13 @@ void daemon_lifecycle_stop(struct daemon *d, struct rpc_conn *conn, const struct
 {
 	struct daemon_ctr *c = daemon_request_resolve_ref(d, conn, f);
 	uint64_t timeout = DAEMON_STOP_TIMEOUT_MS;
+	uint32_t forever = 0;
 	struct kerr err;
 
 	if (!c)
 		return;
-	if (wire_get_u64(f, WIRE_F_TIMEOUT_MS, false, &timeout, &err) < 0) {
+	if (wire_get_u64(f, WIRE_F_TIMEOUT_MS, false, &timeout, &err) < 0 ||
+	    daemon_request_get_flag(f, WIRE_F_FOREVER, &forever, &err) < 0) {
 		daemon_reply_fail(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 		return;
 	}
@@ -120,6 +122,7 @@ void daemon_lifecycle_stop(struct daemon *d, struct rpc_conn *conn, const struct
 		.type = WIRE_T_SHIM_STOP,
 		.signal = SIGTERM,
 		.timeout_ms = timeout ? timeout : 1,
+		.forever = forever == 1, /* stop -t -1 */
 	};
 	uint32_t reqid;
 	daemon_events_publish(d, c, "stop", 0, NULL);

@@ -158,6 +158,8 @@ static void api_update(struct daemon *d, struct rpc_conn *conn, const struct wir
 		return;
 	if (wire_get_bytes(f, WIRE_F_JSON, true, &json, &len, &err) < 0 ||
 	    reqbody_parse_update((const char *)json, len, &u, &err) < 0 ||
+	    (u.has_cpus &&
+	     record_check_cpus(u.cpus_milli, sysconf(_SC_NPROCESSORS_ONLN), &err) < 0) ||
 	    check_applied(&c->rec, &u, &err) < 0) {
 		fail(conn, f->reqid, &err);
 		return;

@@ -14,6 +14,7 @@ struct daemon_shimlink_req {
 	bool all;	     /* SHIM_KILL */
 	bool force;	     /* SHIM_DELETE */
 	uint64_t timeout_ms; /* SHIM_STOP; 0: not sent */
+	bool forever;	     /* SHIM_STOP: FOREVER, no SIGKILL after any grace period */
 	const char *json;    /* SHIM_UPDATE: the document, borrowed; NULL: not sent */
 };
 /* Connects to c's shim (c->shim_pid), subscribes to its events and asks its state. */

@@ -44,7 +44,7 @@ static const struct request_field f_create[] = {
 	FLAG(WIRE_F_RUN),
 };
 static const struct request_field f_start[] = { REF, FLAG(WIRE_F_PREPARE) };
-static const struct request_field f_stop[] = { REF, TIMEOUT };
+static const struct request_field f_stop[] = { REF, TIMEOUT, FLAG(WIRE_F_FOREVER) };
 static const struct request_field f_kill[] = { REF, SIGNAL(false) };
 static const struct request_field f_remove[] = { REF, FLAG(WIRE_F_FORCE) };
 static const struct request_field f_list[] = {
@@ -63,7 +63,7 @@ static const struct request_field f_update[] = {
 static const struct request_field f_rename[] = { REF, STR(WIRE_F_NAME, true, IDS_NAME_MAX) };
 static const struct request_field f_shim_kill[] = { SIGNAL(false), FLAG(WIRE_F_ALL) };
 static const struct request_field f_shim_delete[] = { FLAG(WIRE_F_FORCE) };
-static const struct request_field f_shim_stop[] = { SIGNAL(false), TIMEOUT };
+static const struct request_field f_shim_stop[] = { SIGNAL(false), TIMEOUT, FLAG(WIRE_F_FOREVER) };
 static const struct request_field f_shim_attach[] = {
 	{ .tag = WIRE_F_STREAMS,
 	  .kind = REQUEST_U32,

@@ -33,7 +33,7 @@
 enum wire_type {
 	WIRE_T_AUTH = 1,   /* first frame of every connection: TOKEN */
 	WIRE_T_OK = 2,	   /* success reply, with result fields */
-	WIRE_T_ERROR = 3,  /* failure reply: MSG, CODE (exit code a client should use) */
+	WIRE_T_ERROR = 3,  /* failure reply: MSG, CODE (the failure's class, enum wire_fail) */
 	WIRE_T_END = 4,	   /* end of a stream: optional EXIT_CODE, MSG */
 	WIRE_T_DATA = 5,   /* stream item: STREAM, DATA */
 	WIRE_T_EVENT = 6,  /* stream item or unsolicited notice: JSON */
@@ -82,7 +82,7 @@ enum wire_type {
 enum wire_tag {
 	WIRE_F_TOKEN = 1,      /* bytes: auth secret */
 	WIRE_F_MSG = 2,	       /* str: human-readable message */
-	WIRE_F_CODE = 3,       /* u32: exit code a client should exit with (125/126/127) */
+	WIRE_F_CODE = 3,       /* u32: ERROR's failure class (enum wire_fail) */
 	WIRE_F_ID = 4,	       /* str: full container id */
 	WIRE_F_NAME = 5,       /* str: container name */
 	WIRE_F_REF = 6,	       /* str: name, id or unique id prefix */
@@ -113,6 +113,22 @@ enum wire_tag {
 	WIRE_F_COUNT = 29,     /* u64: a byte count (STDIN_ACK) */
 	WIRE_F_RUN = 30,       /* u32: CREATE for `kettle run`: runc run --detach, the running
 				  container held as created until START (docs/PROTOCOL.md) */
+	WIRE_F_FOREVER = 31,   /* u32: STOP, SHIM_STOP: 1 when the grace period has no end
+				  (stop -t -1: SIGKILL never comes; TIMEOUT_MS unused) */
+};
+
+/*
+ * ERROR's CODE: what kind of failure it reports. Each class is numbered as the exit code
+ * `kettle run` gives it (docker's), so an older client, which took CODE for its exit
+ * code, still exits as it did; what every command exits with for each class is the
+ * client's table (src/client/client_exit.c).
+ */
+enum wire_fail {
+	WIRE_FAIL_NOT_FOUND = 1,       /* no such container */
+	WIRE_FAIL_KETTLE = 125,	       /* kettle refused the request or failed to do it */
+	WIRE_FAIL_CANNOT_EXEC = 126,   /* the container command cannot be executed (or, for
+					* an exec, could not be started) */
+	WIRE_FAIL_CMD_NOT_FOUND = 127, /* the container command was not found */
 };
 
 struct wire_field {

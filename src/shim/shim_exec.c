@@ -317,7 +317,11 @@ static void runc_done(void *owner, struct rtcall *call, int status)
 				 "killed",
 				 (int)call->pid);
 		x->runc_pid = 0;
-		exec_error(sh, x, (uint32_t)runtime_error_exit_code(msg), msg, printed);
+		/* docker: an exec whose command could not be started exits 126, or 127 when
+		 * it was not found; never 125, which says kettle failed before trying. */
+		int code = runtime_error_exit_code(msg);
+		exec_error(sh, x, code == WIRE_FAIL_KETTLE ? WIRE_FAIL_CANNOT_EXEC : (uint32_t)code,
+			   msg, printed);
 		slot_free(sh, x);
 		return;
 	}

@@ -209,19 +209,25 @@ static void on_frame(struct rpc_conn *c, const struct wire_frame *f, void *data)
 			break;
 		feed_request(sh, c, f, &ev);
 		return;
-	case WIRE_T_SHIM_STOP:
+	case WIRE_T_SHIM_STOP: {
+		bool forever = false;
+
 		ev.type = SHIM_E_STOP_REQ;
 		ev.timeout_ms = SHIM_STOP_TIMEOUT_MS;
 		if (get_signal(f, SIGTERM, &ev.signal, &err) < 0 ||
-		    wire_get_u64(f, WIRE_F_TIMEOUT_MS, false, &ev.timeout_ms, &err) < 0)
+		    wire_get_u64(f, WIRE_F_TIMEOUT_MS, false, &ev.timeout_ms, &err) < 0 ||
+		    get_flag(f, WIRE_F_FOREVER, &forever, &err) < 0)
 			break;
 		if (ev.timeout_ms > STOP_TIMEOUT_MAX_MS) {
 			kerr_set(&err, 0, "stop timeout %llu ms exceeds the limit of %llu ms",
 				 (unsigned long long)ev.timeout_ms, STOP_TIMEOUT_MAX_MS);
 			break;
 		}
+		if (forever)
+			ev.timeout_ms = SHIM_STOP_FOREVER;
 		feed_request(sh, c, f, &ev);
 		return;
+	}
 	case WIRE_T_SHIM_PIDS:
 		shim_call_pids(sh, id, f->reqid);
 		return;

@@ -39,6 +39,7 @@
 #define SHIM_DRAIN_MS	      1000	     /* wait for the pipes' EOF after the exit, at most */
 #define SHIM_FLUSH_MS	      1000	     /* flush replies before exiting, at most */
 #define SHIM_STOP_TIMEOUT_MS  10000	     /* SHIM_STOP grace period when none is given */
+#define SHIM_STOP_FOREVER     UINT64_MAX     /* a grace period without end (FOREVER) */
 #define SHIM_PS_OUT_MAX	      (512u * 1024u) /* `runc ps` output kept (bytes) */
 #define SHIM_DROPS_SAVE_MS    1000	     /* state.json for new log drops, at most this often */
 #define SHIM_INPUT_MAX	      (1u << 20)     /* input a process has not read yet (bytes) */
@@ -94,7 +95,7 @@ struct shim_ev {
 	int signal;	      /* KILL_REQ, STOP_REQ */
 	bool all;	      /* KILL_REQ: every process of the container */
 	bool force;	      /* DELETE_REQ */
-	uint64_t timeout_ms;  /* STOP_REQ grace period, ms */
+	uint64_t timeout_ms;  /* STOP_REQ grace period, ms; SHIM_STOP_FOREVER: no end */
 	int status;	      /* EXIT: wait status of init */
 	int code;	      /* *_FAILED: exit code a client should use (125/126/127) */
 	const char *msg;      /* *_FAILED, DELETE_DONE: runtime's message, borrowed */

@@ -45,13 +45,15 @@ void shim_stop_kill_quietly(struct shim *sh, int sig, bool all)
 }
 
 /* docker stop: the signal to init, then SIGKILL to everything after the grace period
- * (SHIM_T_STOP; the dispatcher kills at once when that timer cannot be armed). */
+ * (SHIM_T_STOP; the dispatcher kills at once when that timer cannot be armed), or never
+ * with SHIM_STOP_FOREVER (stop -t -1). */
 void shim_stop_begin(struct shim *sh, int sig, uint64_t timeout_ms)
 {
 	sh->st.stopped_by_user = true;
 	shim_state_set(sh, SHIM_S_STOPPING);
 	shim_stop_kill_quietly(sh, sig, false);
-	shim_next_timer(sh, SHIM_T_STOP, timeout_ms);
+	if (timeout_ms != SHIM_STOP_FOREVER)
+		shim_next_timer(sh, SHIM_T_STOP, timeout_ms);
 }
 
 void shim_stop_on_kill_req(struct shim *sh, const struct shim_ev *ev)

@@ -135,6 +135,9 @@ int record_json_encode(const struct record *r, struct buf *out, struct kerr *err
 /* record_validate.c. Checks all invariants above: exactly one of rootfs/bundle, absolute
  * paths without NUL or "..", env entries with '=', known capabilities, limits in range. */
 int record_validate(const struct record *r, bool request, struct kerr *err);
+/* --cpus against this host, as docker checks it: 0 (no limit), or 0.01 up to host_cpus
+ * ("Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available"). */
+int record_check_cpus(uint64_t cpus_milli, long host_cpus, struct kerr *err);
 
 /* "net_admin", "NET_ADMIN", "CAP_NET_ADMIN" -> "CAP_NET_ADMIN"; "all" -> "ALL". */
 int record_canonical_cap(const char *in, char *out, size_t cap, struct kerr *err);

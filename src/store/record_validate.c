@@ -449,3 +449,18 @@ int record_validate(const struct record *r, bool request, struct kerr *err)
 		return -1;
 	return 0;
 }
+
+/* ---- against the host ---- */
+
+int record_check_cpus(uint64_t cpus_milli, long host_cpus, struct kerr *err)
+{
+	/* docker's floor is 0.01: what Windows can do, and it keeps Linux's consistent. */
+	if (host_cpus < 1)
+		host_cpus = 1;
+	if (cpus_milli == 0 || (cpus_milli >= 10 && cpus_milli <= (uint64_t)host_cpus * 1000))
+		return 0;
+	return kerr_set(
+		err, 0,
+		"Range of CPUs is from 0.01 to %ld.00, as there are only %ld CPUs available",
+		host_cpus, host_cpus);
+}

@@ -4,11 +4,12 @@
  *
  * Input: byte 0 is flags (bit 0 CLI_INTERLEAVE), the rest argv words separated by NULs,
  * each copied into an exact-size heap buffer so ASan sees any read past its end. Checked:
- * every id is the table's and comes with a value exactly when its option takes one, the
- * value lying inside one word; misuse carries a message of the known shapes; the parse
- * ends within a bound and stays ended; without CLI_INTERLEAVE the arguments are the words'
- * untouched tail, with it the words in order minus the options; a second parse agrees;
- * every completion candidate begins with the word under the cursor. Any violation aborts.
+ * every id is the table's and comes with a value exactly when its option takes one (a
+ * boolean: none, or the word after its '='), the value lying inside one word; misuse
+ * carries a message of the known shapes; the parse ends within a bound and stays ended;
+ * without CLI_INTERLEAVE the arguments are the words' untouched tail, with it the words in
+ * order minus the options; a second parse agrees; every completion candidate begins with
+ * the word under the cursor. Any violation aborts.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@ static const struct cli_opt opts[] = {
 	CLI_OPT(300, 0, CLI_CHOICE, 0, "format", "table|json", "Format"),
 	CLI_OPT(301, 0, CLI_DIR, 0, "root", "DIR", "Root"),
 	CLI_OPT(302, 0, CLI_FLAG, 0, "rm", "", "Remove"),
+	CLI_OPT(303, 'b', CLI_BOOL, 0, "sig-proxy", "", "Forward signals"),
 };
 
 static struct cli_cmd cmd = {
@@ -66,7 +68,11 @@ static void parse(char **argv, char *const *words, int n, int *trace, int *ntrac
 	while ((id = cli_parse_next(&p, &err)) > 0) {
 		CHECK(++calls <= bound);
 		CHECK(p.opt && (p.opt->id == id || id == CLI_HELP));
-		CHECK((p.opt->kind == CLI_FLAG) == (p.val == NULL));
+		/* A flag has no value; a boolean has none or a word after '='. */
+		if (p.opt->kind == CLI_BOOL)
+			CHECK(!p.val || p.val[-1] == '=');
+		else
+			CHECK((p.opt->kind == CLI_FLAG) == (p.val == NULL));
 		CHECK(!p.val || inside(p.val, words, n));
 		trace[(*ntrace)++ % WORDS_MAX] = id;
 	}

@@ -1,11 +1,12 @@
 /*
- * fuzz_parse: every strict text parser of the base layer, and the signal parser, on one
- * input (test layer).
+ * fuzz_parse: every strict text parser of the base layer (--since/--until times included),
+ * and the signal parser, on one input (test layer).
  *
  * Flag values and timestamps come from users and from files on disk, so each parser must
  * survive any bytes: no crash, no over-read, and on success a value its own grammar
  * allows. Built with replay_main.c it replays test/fuzz/corpus/fuzz_parse/.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "base/kerr.h"
 #include "runtime/proc.h"
 #include "base/str.h"
+#include "base/timearg.h"
 
 /* Longer inputs add nothing a parser has not seen by then. */
 #define FUZZ_INPUT_MAX 4096
@@ -78,6 +80,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strcmp(name, "SIG?") != 0 &&
 		    (proc_signal_parse(name, &back, &err) < 0 || back != sig))
 			__builtin_trap();
+	}
+	/* --since/--until: a success is a time from 1970 on; a failure says which kind. */
+	if (timearg_parse(s, (int64_t)1700000000 * 1000000000, &ns, &err) < 0) {
+		check_msg(&err);
+		if (err.code != EINVAL && err.code != ERANGE)
+			__builtin_trap();
+	} else if (ns < 0) {
+		__builtin_trap();
 	}
 	char san[64];
 	str_sanitize(san, sizeof(san), data, size);

@@ -159,6 +159,38 @@ TEST(interleave)
 	ASSERT_STREQ(parse(&c, "-a"), "97 |");
 }
 
+/* A CLI_BOOL option: alone it is true, "=WORD" takes Go's boolean words, and it never
+ * takes the next argument (that stays an argument, even when it reads "false"). */
+TEST(bool_option)
+{
+	static const struct cli_opt bopts[] = {
+		CLI_OPT(300, 0, CLI_BOOL, 0, "sig-proxy", "", "Forward signals"),
+		CLI_OPT('x', 'x', CLI_BOOL, 0, "extra", "", "Extra"),
+	};
+	static const struct cli_cmd bcmd = {
+		.name = "demo",
+		.synopsis = "kettle demo [OPTIONS] CONTAINER",
+		.opts = bopts,
+		.nopts = CLI_COUNT(bopts),
+		.pos = CLI_CONTAINERS,
+		.flags = CLI_INTERLEAVE,
+	};
+
+	ASSERT_STREQ(parse(&bcmd, "--sig-proxy x"), "300 | x");
+	ASSERT_STREQ(parse(&bcmd, "--sig-proxy false"), "300 | false");
+	ASSERT_STREQ(parse(&bcmd, "x --sig-proxy=false"), "300=false | x");
+	ASSERT_STREQ(parse(&bcmd, "--sig-proxy=0 --sig-proxy=True x"), "300=0 300=True | x");
+	ASSERT_STREQ(parse(&bcmd, "--sig=f x"), "300=f | x");
+	ASSERT_STREQ(parse(&bcmd, "-x x"), "120 | x");
+	ASSERT_STREQ(parse(&bcmd, "--sig-proxy=no x"),
+		     "error: option `--sig-proxy` takes true or false, got `no`");
+	ASSERT_STREQ(parse(&bcmd, "--sig-proxy= x"),
+		     "error: option `--sig-proxy` takes true or false, got ``");
+	ASSERT(cli_bool(NULL));
+	ASSERT(cli_bool("true") && cli_bool("1") && cli_bool("T") && cli_bool("TRUE"));
+	ASSERT(!cli_bool("false") && !cli_bool("0") && !cli_bool("F") && !cli_bool("False"));
+}
+
 TEST(fields)
 {
 	const char *s;
@@ -391,5 +423,5 @@ TEST(complete)
 }
 
 RUN_TESTS(T(flags_and_values), T(long_prefixes), T(end_of_options), T(misuse), T(explicit_help),
-	  T(interleave), T(fields), T(counts), T(help), T(help_elsewhere_and_list), T(misuse_word),
-	  T(spelled_usage), T(complete))
+	  T(interleave), T(bool_option), T(fields), T(counts), T(help), T(help_elsewhere_and_list),
+	  T(misuse_word), T(spelled_usage), T(complete))

@@ -467,9 +467,22 @@ TEST(zz_cleanup)
 	buf_done(&b);
 }
 
+/* stop -t -1 (issue 19): FOREVER, a flag, on STOP and on the SHIM_STOP it becomes. */
+TEST(stop_forever)
+{
+	KETTLE_SENDS(WIRE_T_STOP, wire_enc_str(&e, WIRE_F_REF, "web");
+		     wire_enc_u32(&e, WIRE_F_FOREVER, 1));
+	KETTLE_SENDS(WIRE_T_SHIM_STOP, wire_enc_u32(&e, WIRE_F_SIGNAL, 15);
+		     wire_enc_u64(&e, WIRE_F_TIMEOUT_MS, 10000);
+		     wire_enc_u32(&e, WIRE_F_FOREVER, 1));
+	KETTLE_SENDS(WIRE_T_STOP, wire_enc_str(&e, WIRE_F_REF, "web");
+		     wire_enc_u32(&e, WIRE_F_FOREVER, 0));
+	ASSERT_STREQ(wire_tag_name(WIRE_F_FOREVER), "FOREVER");
+}
+
 RUN_TESTS(T(every_type_valid_frames_pass), T(every_required_field_missing_fails),
 	  T(every_field_of_the_wrong_type_fails), T(every_limit_plus_or_minus_one),
 	  T(messages_say_what_was_wrong_and_what_is_allowed), T(what_kettle_sends_passes),
 	  T(unknown_and_unlisted_tags_are_skipped), T(types_that_are_no_request),
-	  T(table_and_type_list_agree), T(strv_kind), T(bytes_limit_and_unknown_kind),
-	  T(zz_cleanup))
+	  T(table_and_type_list_agree), T(stop_forever), T(strv_kind),
+	  T(bytes_limit_and_unknown_kind), T(zz_cleanup))
