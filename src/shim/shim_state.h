@@ -49,6 +49,7 @@
 #define SHIM_EARLY_MAX	      8		     /* --run: unknown exits kept for the init's pid */
 #define SHIM_EARLY_EVENTS_MAX 4096	     /* bytes of events held for the first subscriber */
 #define SHIM_ERR_CODE	      125	     /* refusals and kettle's own failures (docker's 125) */
+#define SHIM_UNLINKER_IDLE_MS 30000	     /* the unlinker ends after this long without a file */
 
 /*
  * Lifecycle states (shim_supervise.c). BACKOFF (exited and deleted, restart timer armed)
@@ -203,6 +204,9 @@ struct shim_io {
 	uint64_t drops_saved_ms;   /* monotonic ms of the last state.json for log drops */
 	uint64_t drops_saved;	   /* the drop count state.json holds (written successfully) */
 	uint64_t drops_timer;	   /* timer saving a count not yet on disk, or 0 */
+	pid_t unlinker;		   /* the child removing rotated-out logs (proc.h), or 0 */
+	int unlinker_fd;	   /* owned; the write end of its pipe, -1 when none */
+	uint64_t unlinker_timer;   /* closes unlinker_fd once idle (SHIM_UNLINKER_IDLE_MS), or 0 */
 
 	/* input and terminal (-i, -t) */
 	struct shim_console console; /* rec.tty: `runc create`'s console socket */

@@ -442,6 +442,8 @@ void shim_supervise_reap(struct shim *sh)
 	while (proc_reap_any(&pid, &status) == 1) {
 		struct shim_call *call = NULL;
 
+		if (shim_io_reaped(sh, pid))
+			continue; /* a rotated-out log removed */
 		if (sh->init_pid > 0 && pid == sh->init_pid && !sh->init_reaped) {
 			struct shim_ev ev = { .type = SHIM_E_EXIT, .status = status };
 

@@ -93,9 +93,11 @@ run_ctr()
 }
 run_podman()
 {
-	"${pod[@]}" run --rm --rootfs "$rootfs" -v "$data:/data:ro" --ulimit nofile=1024:1024 \
+	# --rootfs takes the first argument after it as the root and the rest as the command:
+	# every option goes before it.
+	"${pod[@]}" run --rm -v "$data:/data:ro" --ulimit nofile=1024:1024 \
 		--ulimit nproc=1024:1024 --log-driver k8s-file --log-opt "path=$out/podman.log" \
-		/bin/cat /data/lines
+		--rootfs "$rootfs" /bin/cat /data/lines
 }
 
 # Checks one run's output (prints why it is wrong, if it is) and removes it: deleting a big
