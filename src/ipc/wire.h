@@ -69,7 +69,7 @@ enum wire_type {
 	WIRE_T_SHIM_WAIT = 68,	   /* -> OK: EXIT_CODE once the container exits */
 	WIRE_T_SHIM_DELETE = 69,   /* FORCE -> OK; the shim exits afterwards */
 	WIRE_T_SHIM_SHUTDOWN = 70, /* -> OK; the shim exits, leaving nothing running */
-	WIRE_T_SHIM_STOP = 71,	   /* SIGNAL, TIMEOUT_MS -> OK once exited */
+	WIRE_T_SHIM_STOP = 71,	   /* SIGNAL, TIMEOUT_MS, SHUTDOWN -> OK once exited */
 	WIRE_T_SHIM_ATTACH = 72,   /* STREAMS -> DATA* ... END(EXIT_CODE) */
 	WIRE_T_SHIM_EXEC = 73,	   /* JSON (process), fds -> OK: PID; later END(EXIT_CODE) */
 	WIRE_T_SHIM_UPDATE = 74,   /* JSON -> OK */
@@ -113,6 +113,8 @@ enum wire_tag {
 	WIRE_F_COUNT = 29,     /* u64: a byte count (STDIN_ACK) */
 	WIRE_F_RUN = 30,       /* u32: CREATE for `kettle run`: runc run --detach, the running
 				  container held as created until START (docs/PROTOCOL.md) */
+	WIRE_F_SHUTDOWN = 31,  /* u32: SHIM_STOP of the host's shutdown: supervision ends for
+				  this boot only (not a stop by a person) */
 };
 
 struct wire_field {

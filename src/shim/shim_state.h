@@ -95,6 +95,7 @@ struct shim_ev {
 	bool all;	      /* KILL_REQ: every process of the container */
 	bool force;	      /* DELETE_REQ */
 	uint64_t timeout_ms;  /* STOP_REQ grace period, ms */
+	bool shutdown;	      /* STOP_REQ: the host is shutting down (SHIM_STOP SHUTDOWN) */
 	int status;	      /* EXIT: wait status of init */
 	int code;	      /* *_FAILED: exit code a client should use (125/126/127) */
 	const char *msg;      /* *_FAILED, DELETE_DONE: runtime's message, borrowed */
@@ -251,6 +252,9 @@ struct shim {
 	int start_error_code;	  /* nonzero: `runc start` failed with this code */
 	bool exit_told;		  /* waiters, attachers, subscribers know the exit */
 	bool stop_pending;	  /* a STOP arrived while starting */
+	bool shutdown;		  /* a STOP of the host's shutdown arrived: supervision ends
+				     without stopped_by_user, so the policy applies again at the
+				     next boot (docker's unless-stopped) */
 	int stop_signal;	  /* with stop_pending */
 	uint64_t stop_timeout_ms; /* with stop_pending */
 	uint64_t stop_timer;	  /* grace timer id, or 0 */

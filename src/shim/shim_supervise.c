@@ -91,7 +91,7 @@ static const shim_action actions[SHIM_S_COUNT][SHIM_E_COUNT] = {
 	[SHIM_S_CREATED] = {
 		[SHIM_E_START_REQ] = shim_start_on_start_req,
 		[SHIM_E_KILL_REQ] = refuse_not_running,
-		[SHIM_E_STOP_REQ] = ok_now,
+		[SHIM_E_STOP_REQ] = shim_exit_stop_created,
 		[SHIM_E_EXIT] = shim_exit_created,
 		[SHIM_E_DELETE_REQ] = shim_exit_on_delete_req,
 	},
