@@ -60,12 +60,13 @@ done
 # ipc uses store (ids, restart) and runtime uses store (record). A new folder is one row here
 # and one line in docs/ARCHITECTURE.md: cli, image, net, seccomp and shimv2 get theirs when
 # they land, ranked above everything they use. cli (the command tables' parser, help and
-# completion) uses only base.
+# completion) and boot (the containers file, the mounts of a first process) use only base.
 ranks='
 base     10 base
 logs     20 mechanism
 copy     20 mechanism
 cli      20 mechanism
+boot     20 mechanism
 store    30 mechanism
 ipc      40 mechanism
 runtime  40 mechanism
