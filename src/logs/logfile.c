@@ -12,7 +12,7 @@
  * happens between records; nothing is allocated after open; a failing write is counted
  * in bytes of container output (not record bytes), never retried in a loop, never fatal;
  * a log that could not be reopened after a rotation is retried at the next batch. With a
- * discard hook a rotation is renames only: the oldest file becomes "ctr.log.del.N" and
+ * discard hook a rotation is renames only: the oldest file becomes ".ctr.log.del.N" and
  * the hook removes it, so freeing its blocks and cached pages never stalls the writer.
  */
 #include <dirent.h>
@@ -74,7 +74,7 @@ struct logfile {
 	bool rotate_failed;	    /* a rotation failed during this feed: not again */
 	logfile_discard_fn discard; /* removes a rotated-out file, or NULL: unlink it here */
 	void *discard_data;	    /* borrowed; passed to discard */
-	unsigned trash_seq;	    /* N of the next "ctr.log.del.N" */
+	unsigned trash_seq;	    /* N of the next ".ctr.log.del.N" */
 	struct pending pend[2];	    /* per stream */
 	/* the batch being built */
 	uint8_t *batch;				   /* owned; BATCH_BYTES of whole records */
@@ -120,13 +120,13 @@ static int open_current(struct logfile *lf, struct kerr *err)
 	return 0;
 }
 
-/* Whether d is one of lf's rotated-out files: "<name>.del.<digits>". */
+/* Whether d is one of lf's rotated-out files: ".<name>.del.<digits>". */
 static bool is_trash(const struct logfile *lf, const char *d)
 {
 	size_t n = strlen(lf->name), k = strlen(LOGFILE_TRASH_INFIX);
 
-	if (strncmp(d, lf->name, n) != 0 || strncmp(d + n, LOGFILE_TRASH_INFIX, k) != 0 ||
-	    !d[n + k])
+	if (*d++ != '.' || strncmp(d, lf->name, n) != 0 ||
+	    strncmp(d + n, LOGFILE_TRASH_INFIX, k) != 0 || !d[n + k])
 		return false;
 	return strspn(d + n + k, "0123456789") == strlen(d + n + k);
 }
@@ -150,7 +150,7 @@ static void remove_trash(struct logfile *lf)
 }
 
 /*
- * The oldest file (of name) leaves: renamed to a fresh "<name>.del.N" for the discard hook
+ * The oldest file (of name) leaves: renamed to a fresh ".<name>.del.N" for the discard hook
  * (trash gets that name, or "" when there was no such file), or without a hook unlinked at
  * once. -1 when it is still there: the rotation must not go on, no rename may replace it.
  */
@@ -159,7 +159,7 @@ static int drop_oldest(struct logfile *lf, const char *oldest, char *trash, size
 	trash[0] = '\0';
 	if (!lf->discard)
 		return logfile_ops.unlinkat(lf->dirfd, oldest, 0) < 0 && errno != ENOENT ? -1 : 0;
-	snprintf(trash, cap, "%s" LOGFILE_TRASH_INFIX "%u", lf->name, lf->trash_seq++);
+	snprintf(trash, cap, ".%s" LOGFILE_TRASH_INFIX "%u", lf->name, lf->trash_seq++);
 	if (logfile_ops.renameat(lf->dirfd, oldest, lf->dirfd, trash) == 0)
 		return 0;
 	trash[0] = '\0';

@@ -7,12 +7,12 @@
  * is flushed as P when the stream ends. Rotation by size removes the oldest file, then
  * renames ctr.log.(k-1) -> ctr.log.k ... ctr.log -> ctr.log.1, between records, never
  * inside one. With a discard hook (logfile_set_discard) the oldest file is only renamed to
- * a fresh "ctr.log.del.N" and the hook removes it away from the writer: unlinking a file of
- * 10 MB whose pages are cached takes milliseconds, which the writer must not spend (its
- * container would wait on a full pipe meanwhile). Leftover "ctr.log.del.N" files (a hook
- * that never finished) are removed by logfile_open. A failing write (ENOSPC, EIO) never
- * blocks and
- * never fails the caller: the bytes are dropped and counted, and one marker record on
+ * a fresh ".ctr.log.del.N" and the hook removes it away from the writer: unlinking a file
+ * of 10 MB whose pages are cached takes up to milliseconds, which the writer must not spend
+ * (its container would wait on a full pipe meanwhile). The leading dot keeps it out of
+ * `ls` and of a collector's "ctr.log*" glob while it waits. Leftover ".ctr.log.del.N" files
+ * (a hook that never finished) are removed by logfile_open. A failing write (ENOSPC, EIO)
+ * never blocks and never fails the caller: the bytes are dropped and counted, and one marker record on
  * the stderr stream names how many once writing works again. A short write is cut back
  * (ftruncate) to the last whole record, so a reader never sees half a record. Allocates
  * its buffers once at open, nothing per byte. Syscalls go through logfile_ops so tests
@@ -37,7 +37,7 @@
 #define LOGFILE_MIN_SIZE	  1024u	       /* smallest --log-max-size accepted */
 #define LOGFILE_MAX_SIZE	  (1ull << 40) /* largest --log-max-size accepted */
 #define LOGFILE_MAX_FILES	  100	       /* largest --log-max-files accepted */
-#define LOGFILE_TRASH_INFIX	  ".del."      /* "ctr.log.del.N": a rotated-out file */
+#define LOGFILE_TRASH_INFIX	  ".del."      /* ".ctr.log.del.N": a rotated-out file */
 
 enum logfile_stream {
 	LOGFILE_STDOUT = 0,

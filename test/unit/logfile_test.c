@@ -704,8 +704,8 @@ TEST(rotation_hands_the_oldest_to_the_hook)
 	}
 	ASSERT_EQ(fail_unlinks, 0);
 	ASSERT_EQ(d.n, 1);
-	ASSERT_STREQ(d.names[0], "ctr.log.del.2");
-	ASSERT(fstatat(dirfd, "ctr.log.del.2", &st, 0) == 0 && st.st_size == 2 * 89);
+	ASSERT_STREQ(d.names[0], ".ctr.log.del.2");
+	ASSERT(fstatat(dirfd, ".ctr.log.del.2", &st, 0) == 0 && st.st_size == 2 * 89);
 	ASSERT(fstatat(dirfd, "ctr.log.2", &st, 0) == 0 && st.st_size == 2 * 89);
 	ASSERT(fstatat(dirfd, "ctr.log.3", &st, 0) < 0);
 	ASSERT_EQ(read_back(dirfd, &s), 0);
@@ -720,17 +720,17 @@ TEST(rotation_hands_the_oldest_to_the_hook)
 		logfile_feed(lf, LOGFILE_STDOUT, (uint8_t *)line, 49, T0);
 	}
 	ASSERT_EQ(d.n, 2);
-	ASSERT_STREQ(d.names[1], "ctr.log.del.3");
-	ASSERT(fstatat(dirfd, "ctr.log.del.3", &st, 0) < 0);
+	ASSERT_STREQ(d.names[1], ".ctr.log.del.3");
+	ASSERT(fstatat(dirfd, ".ctr.log.del.3", &st, 0) < 0);
 	logfile_close(lf);
 	/* The next open removes what a hook left behind, and nothing else. */
-	ASSERT(symlinkat("x", dirfd, "ctr.log.del.") == 0);
-	ASSERT(symlinkat("x", dirfd, "ctr.log.del.7x") == 0);
+	ASSERT(symlinkat("x", dirfd, ".ctr.log.del.") == 0);
+	ASSERT(symlinkat("x", dirfd, ".ctr.log.del.7x") == 0);
 	lf = logfile_open(dirfd, "ctr.log", 200, 3, &err);
 	ASSERT(lf);
-	ASSERT(fstatat(dirfd, "ctr.log.del.2", &st, AT_SYMLINK_NOFOLLOW) < 0);
-	ASSERT(fstatat(dirfd, "ctr.log.del.", &st, AT_SYMLINK_NOFOLLOW) == 0);
-	ASSERT(fstatat(dirfd, "ctr.log.del.7x", &st, AT_SYMLINK_NOFOLLOW) == 0);
+	ASSERT(fstatat(dirfd, ".ctr.log.del.2", &st, AT_SYMLINK_NOFOLLOW) < 0);
+	ASSERT(fstatat(dirfd, ".ctr.log.del.", &st, AT_SYMLINK_NOFOLLOW) == 0);
+	ASSERT(fstatat(dirfd, ".ctr.log.del.7x", &st, AT_SYMLINK_NOFOLLOW) == 0);
 	ASSERT(fstatat(dirfd, "ctr.log.2", &st, 0) == 0);
 	logfile_close(lf);
 	ops_restore();
@@ -758,8 +758,8 @@ TEST(rotation_with_one_file_and_a_hook)
 	}
 	logfile_close(lf);
 	ASSERT_EQ(d.n, 1);
-	ASSERT_STREQ(d.names[0], "ctr.log.del.0");
-	ASSERT(fstatat(dirfd, "ctr.log.del.0", &st, 0) == 0 && st.st_size == 2 * 89);
+	ASSERT_STREQ(d.names[0], ".ctr.log.del.0");
+	ASSERT(fstatat(dirfd, ".ctr.log.del.0", &st, 0) == 0 && st.st_size == 2 * 89);
 	ASSERT(fstatat(dirfd, "ctr.log", &st, 0) == 0 && st.st_size == 89);
 	ASSERT(all_records_whole(dirfd, "ctr.log"));
 	close(dirfd);
