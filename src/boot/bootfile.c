@@ -242,6 +242,9 @@ static int quoted(struct scan *s, size_t *pos, enum quote *q)
 			*pos = p + 2;
 			return 0;
 		}
+		/* Checked first: strchr would find a NUL byte in its own set. */
+		if (is_control((unsigned char)t[p + 1]))
+			return refuse_control(s, p + 1, (unsigned char)t[p + 1]);
 		if (strchr("\"\\$`", t[p + 1])) {
 			*pos = p + 2;
 			return put(s, p, t[p + 1]);
