@@ -63,7 +63,8 @@ done
 # completion) uses only base; so do tmpl (the --format template engine) and filter (ps
 # --filter); seccomp (profiles, filters, the libseccomp wrapper) uses store's capability names
 # and base, and runtime's spec.c writes its section of config.json; cdi (CDI spec files and
-# device resolution) uses store's record (its container edits) and base.
+# device resolution) uses store's record (its container edits) and base; boot (the
+# containers file, the mounts of a first process) uses only base.
 ranks='
 base     10 base
 logs     20 mechanism
@@ -72,6 +73,7 @@ cli      20 mechanism
 tmpl     20 mechanism
 filter   20 mechanism
 ttrpc    20 mechanism
+boot     20 mechanism
 store    30 mechanism
 seccomp  35 mechanism
 cdi      35 mechanism

@@ -198,6 +198,15 @@ phase_integration()
 			return 0
 		fi
 	fi
+	# The sanitizer pass is there to check memory on every path; the soaks' repetitions of a
+	# path the plain pass already soaks cost it several times as much, so it runs them
+	# smaller (a value set by the caller wins).
+	case $build in
+	*/san | san)
+		export LEAKS_CYCLES=${LEAKS_CYCLES:-100} LEAKS_RACE_COPIES=${LEAKS_RACE_COPIES:-200}
+		export RESTART_REBOOTS=${RESTART_REBOOTS:-2}
+		;;
+	esac
 	for t in test/integration/*.test; do
 		[ -f "$t" ] || continue
 		found=1

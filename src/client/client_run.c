@@ -20,6 +20,7 @@
 #include "client/client.h"
 #include "client/client_devices.h"
 #include "logs/logfile.h"
+#include "runtime/proc.h"
 #include "store/record.h"
 #include "base/str.h"
 
@@ -76,6 +77,8 @@ enum {
 	OPT_ISOLATION,
 	OPT_SIG_PROXY,
 	OPT_RECONNECT,
+	OPT_STOP_SIGNAL,
+	OPT_STOP_TIMEOUT,
 };
 
 static const struct cli_opt run_opts[] CLI_TABLE = {
@@ -180,6 +183,11 @@ static const struct cli_opt run_opts[] CLI_TABLE = {
 		"seccomp=unconfined, seccomp=builtin (the default profile, docker's in effect) or "
 		"seccomp=PATH (a profile in docker's JSON format, checked at create), and "
 		"no-new-privileges[=true|false]. --privileged runs without a filter"),
+	CLI_OPT(OPT_STOP_SIGNAL, 0, CLI_STRING, 0, "stop-signal", "SIGNAL",
+		"Signal that stops it: `kettle stop` and the daemon's shutdown as PID 1 "
+		"(default SIGTERM)"),
+	CLI_OPT(OPT_STOP_TIMEOUT, 0, CLI_NUMBER, 0, "stop-timeout", "SECONDS",
+		"Grace period before SIGKILL at the daemon's shutdown as PID 1 (default 10)"),
 };
 
 const struct cli_cmd client_run_cmd CLI_TABLE = {
@@ -208,7 +216,29 @@ const struct cli_cmd client_create_cmd CLI_TABLE = {
 	.pos = { .max = CLI_ARGS_MANY, .first = CLI_ANYTHING, .rest = CLI_ANYTHING },
 };
 
-/* The --health-* options (run_option's other ids). */
+/* --stop-signal and --stop-timeout (docker's). */
+static int stop_option(const struct cli_cmd *cmd, struct record *r, int id, const char *val)
+{
+	struct kerr err;
+	uint64_t n;
+
+	if (id == OPT_STOP_SIGNAL) {
+		if (proc_signal_parse(val, &r->stop_signal, &err) < 0)
+			return client_usage_error(cmd, "--stop-signal: %s", err.msg);
+		return 0;
+	}
+	if (id == OPT_STOP_TIMEOUT) {
+		if (str_to_u64(val, RECORD_STOP_TIMEOUT_MAX / 1000, &n, &err) < 0)
+			return client_usage_error(cmd,
+						  "--stop-timeout `%s` is out of range, expected "
+						  "0..%lld seconds",
+						  val, RECORD_STOP_TIMEOUT_MAX / 1000);
+		r->stop_timeout_ms = (int64_t)n * 1000;
+	}
+	return 0;
+}
+
+/* The --health-* options and the rest of run_option's ids. */
 static int health_option(const struct cli_cmd *cmd, struct run_args *a, int id, const char *val)
 {
 	struct record *r = &a->rec;
@@ -245,7 +275,7 @@ static int health_option(const struct cli_cmd *cmd, struct run_args *a, int id, 
 		a->no_health = true;
 		return 0;
 	default:
-		return 0;
+		return stop_option(cmd, r, id, val);
 	}
 }
 

@@ -7,8 +7,12 @@
  * daemon.addr, serve. With -d the process forks FIRST and the child does all that, so lock,
  * socket and daemon.addr carry the child's pid; the parent waits on a pipe for the child's
  * ready byte (or error text), so `kettle daemon -d && kettle ps` never races. SIGTERM and
- * SIGINT stop serving; shims and containers keep running. Client frames go to daemon_api.c,
- * shim events to daemon_watch.c's callbacks. The daemon never blocks in its loop.
+ * SIGINT stop serving; shims and containers keep running. As PID 1 (an appliance's first
+ * process, or a pid namespace's init) it is an init: it reaps every orphan, and SIGTERM,
+ * SIGINT and SIGPWR stop every container (daemon_shutdown.c), sync, and end the process
+ * (or power the machine off). --boot mounts what a minimal root lacks first and runs the
+ * --containers file once serving (daemon_boot.c). Client frames go to daemon_api.c, shim
+ * events to daemon_watch.c's callbacks. The daemon never blocks in its loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -25,12 +30,15 @@
 #include "daemon/daemon.h"
 #include "daemon/daemon_adopt.h"
 #include "daemon/daemon_api.h"
+#include "daemon/daemon_boot.h"
 #include "daemon/daemon_events.h"
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_seccomp.h"
+#include "daemon/daemon_shutdown.h"
 #include "daemon/daemon_watch.h"
 #include "base/fd.h"
 #include "base/log.h"
+#include "boot/bootmount.h"
 #include "cdi/cdi.h"
 #include "cli/cli.h"
 #include "logs/logfile.h"
@@ -60,6 +68,8 @@ enum {
 	OPT_RUNTIME_TIMEOUT,
 	OPT_SECCOMP_PROFILE,
 	OPT_CDI_SPEC_DIR,
+	OPT_BOOT,
+	OPT_CONTAINERS,
 };
 
 /* In the order of the help and of the usage line a misuse prints. */
@@ -94,6 +104,13 @@ static const struct cli_opt daemon_opts[] CLI_TABLE = {
 		"A directory of CDI device specs, each use adding one; a later one wins for a "
 		"device both define (default " CDI_DEFAULT_DIR_ETC " then " CDI_DEFAULT_DIR_RUN
 		")"),
+	CLI_OPT(OPT_BOOT, 0, CLI_FLAG, 0, "boot", "",
+		"The system just booted: mount /proc, /sys, /sys/fs/cgroup, /dev, /run and /tmp "
+		"where missing; containers on disk are from the last boot (always and "
+		"unless-stopped ones come back)"),
+	CLI_OPT(OPT_CONTAINERS, 0, CLI_FILE, 0, "containers", "FILE",
+		"With --boot: run `kettle run -d LINE` for each line of FILE, in order, once "
+		"serving (quoted like a shell's words, nothing expanded)"),
 };
 
 const struct cli_cmd daemon_cmd CLI_TABLE = {
@@ -102,7 +119,10 @@ const struct cli_cmd daemon_cmd CLI_TABLE = {
 	.synopsis = "kettle daemon [OPTIONS]",
 	.description = "Run the kettle daemon: one per state root. It serves the client "
 		       "commands, spawns one shim per container and re-adopts live shims when "
-		       "it starts again. Containers keep running when it stops.",
+		       "it starts again. Containers keep running when it stops, except when it "
+		       "is PID 1: then it reaps every orphan, and SIGTERM, SIGINT or SIGPWR "
+		       "stop every container (each with its stop signal and timeout) before it "
+		       "exits.",
 	.opts = daemon_opts,
 	.nopts = CLI_COUNT(daemon_opts),
 	/* getopt_long without "+" took options after an argument too */
@@ -123,6 +143,8 @@ struct daemon_args {
 					   path (owned), or NULL */
 	const char *cdi_dirs[CDI_DIRS_MAX]; /* --cdi-spec-dir values (borrowed from argv) */
 	size_t ncdi_dirs;		    /* entries of cdi_dirs; 0: the defaults */
+	bool boot;			    /* --boot */
+	const char *containers;		    /* --containers FILE, or NULL */
 };
 
 /* A backoff duration of option o: 1 ms to 1 day. Returns 0, or -1 once printed. */
@@ -167,6 +189,12 @@ static int take_value(struct daemon_args *a, const struct cli_opt *o, int id, ch
 		return -1;
 	case OPT_DETACH:
 		a->detach = true;
+		return 0;
+	case OPT_BOOT:
+		a->boot = true;
+		return 0;
+	case OPT_CONTAINERS:
+		a->containers = val;
 		return 0;
 	case OPT_RESTART_DELAY:
 		return backoff_flag(o, val, &a->backoff.base_ms);
@@ -258,6 +286,11 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		cli_misuse_write(stderr, &daemon_cmd, "%s", err.msg);
 	else if (a->root && !a->root[0])
 		cli_misuse_write(stderr, &daemon_cmd, "--root is empty, expected a directory");
+	else if (a->containers && !a->boot)
+		cli_misuse_write(stderr, &daemon_cmd, "--containers needs --boot");
+	else if (a->detach && getpid() == 1)
+		cli_misuse_write(stderr, &daemon_cmd,
+				 "-d: the daemon is PID 1, the system's init: it cannot detach");
 	else
 		return -1;
 	return EXIT_USAGE;
@@ -275,17 +308,44 @@ static void on_stop_signal(struct loop *l, const struct signalfd_siginfo *si, vo
 	loop_stop(l);
 }
 
+/* As PID 1: the machine (or the pid namespace) is going down. */
+static void on_shutdown_signal(struct loop *l, const struct signalfd_siginfo *si, void *data)
+{
+	struct daemon *d = data;
+
+	(void)l;
+	if (!d->shutdown_signal)
+		d->shutdown_signal = (int)si->ssi_signo;
+	daemon_shutdown_begin(d, (int)si->ssi_signo);
+}
+
 static void on_sigchld(struct loop *l, const struct signalfd_siginfo *si, void *data)
 {
+	struct daemon *d = data;
 	pid_t pid;
 	int status;
 
 	(void)l;
 	(void)si;
-	(void)data;
-	/* Signals coalesce: drain every child that has exited (runtime delete helpers). */
-	while (proc_reap_any(&pid, &status) == 1)
+	/*
+	 * Signals coalesce: drain every child that has exited. Ours are runtime delete
+	 * helpers and the containers file's clients; as PID 1 also every orphan of the
+	 * system (a shim that was never our child included: its pidfd still reports its
+	 * death after this reap). Only the file's clients are waited for by pid.
+	 */
+	while (proc_reap_any(&pid, &status) == 1) {
+		if (daemon_boot_reaped(d, pid, status))
+			continue;
 		log_debug("reaped pid %d (exit code %d)", (int)pid, proc_exit_code(status));
+	}
+}
+
+static void before_sleep(struct loop *l, void *data)
+{
+	struct daemon *d = data;
+
+	if (d->shutting_down && daemon_shutdown_poll(d))
+		loop_stop(l);
 }
 
 static void client_on_frame(struct rpc_conn *conn, const struct wire_frame *f, void *data)
@@ -371,12 +431,83 @@ static int check_runtime(struct daemon *d, const struct daemon_args *a, struct k
 	return 0;
 }
 
+/* ---- the end of an init ---- */
+
+/* The inode of the machine's own pid namespace: a constant of the kernel's ABI
+ * (PROC_PID_INIT_INO, include/linux/proc_ns.h), the same in every pid namespace's /proc. */
+#define PID_NS_INIT_INO 0xEFFFFFFCu
+
+/* Whether we run in the machine's own pid namespace (so as PID 1, its init). Unknown (no
+ * /proc) counts as no. */
+static bool host_init(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == PID_NS_INIT_INO;
+}
+
+/*
+ * The init of a pid namespace just returns (its namespace ends with it). The machine's own
+ * init must not: the kernel panics when it exits. It powers off instead, or reboots after
+ * SIGINT (ctrl-alt-del, which the kernel sends as SIGINT once RB_DISABLE_CAD is set).
+ */
+static void init_end(int sig)
+{
+	if (!host_init())
+		return;
+	log_info("%s", sig == SIGINT ? "rebooting" : "powering off");
+	(void)reboot(sig == SIGINT ? RB_AUTOBOOT : RB_POWER_OFF);
+	log_error("reboot(2) failed: %s", strerror(errno));
+}
+
+/* --boot, before anything else: what a minimal root lacks, and a PATH for runc. Each
+ * mount that fails is reported and the rest go on (the daemon must come up). */
+static void boot_mounts(void)
+{
+	size_t n;
+	const struct bootmount *t = bootmount_table(&n);
+	struct kerr err;
+
+	for (size_t i = 0; i < n; i++) {
+		int r = bootmount_ensure(&t[i], &err);
+
+		if (r < 0)
+			log_error("%s", err.msg);
+		else if (r > 0)
+			log_info("mounted %s on %s", t[i].fstype, t[i].target);
+	}
+	/* A kernel starts init with no PATH; runc is found through it. */
+	if (!getenv("PATH"))
+		(void)setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			     0);
+}
+
+static int add_signals(struct daemon *d, struct kerr *err)
+{
+	static const int stops[] = { SIGTERM, SIGINT, SIGPWR };
+
+	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
+		/* SIGPWR means nothing to a daemon that is not the init. */
+		if (!d->init && stops[i] == SIGPWR)
+			continue;
+		if (loop_add_signal(d->loop, stops[i],
+				    d->init ? on_shutdown_signal : on_stop_signal, d, err) < 0)
+			return -1;
+	}
+	return loop_add_signal(d->loop, SIGCHLD, on_sigchld, d, err);
+}
+
 /* Everything up to serving. On failure err says why and the caller exits 1. */
 static int start(struct daemon *d, const struct daemon_args *a, int *logfd, struct kerr *err)
 {
 	char name[IPC_NAME_MAX];
 	int lfd;
 
+	if (a->boot)
+		boot_mounts();
+	/* ctrl-alt-del becomes SIGINT to the machine's init instead of an instant reboot. */
+	if (d->init && host_init())
+		(void)reboot(RB_DISABLE_CAD);
 	if (open_root(d, a, err) < 0)
 		return -1;
 	if (take_lock(d, err) < 0)
@@ -398,10 +529,9 @@ static int start(struct daemon *d, const struct daemon_args *a, int *logfd, stru
 	d->loop = loop_new(err);
 	if (!d->loop)
 		return -1;
-	if (loop_add_signal(d->loop, SIGTERM, on_stop_signal, d, err) < 0 ||
-	    loop_add_signal(d->loop, SIGINT, on_stop_signal, d, err) < 0 ||
-	    loop_add_signal(d->loop, SIGCHLD, on_sigchld, d, err) < 0)
+	if (add_signals(d, err) < 0)
 		return -1;
+	loop_set_before_sleep(d->loop, before_sleep, d);
 	d->restart_defaults = a->backoff;
 	d->log_max_size = a->log_max_size;
 	d->log_max_files = a->log_max_files;
@@ -417,20 +547,29 @@ static int start(struct daemon *d, const struct daemon_args *a, int *logfd, stru
 	if (daemon_events_init(d, err) < 0)
 		return -1;
 	daemon_watch_init(d);
-	if (daemon_adopt_load(d, err) < 0)
+	d->adopting = true;
+	int rc = daemon_adopt_load(d, err);
+	d->adopting = false;
+	if (rc < 0)
 		return -1;
 	if (ipc_listen(d->rootfd, STORE_DAEMON_ADDR, name, &lfd, err) < 0)
 		return -1;
 	d->server = rpc_server_new(d->loop, lfd, d->token, geteuid(), &client_ops, d, err);
 	if (!d->server)
 		return -1;
-	log_info("serving %s on @%s with %zu containers (pid %d)", d->root, name, d->nctrs,
-		 (int)getpid());
+	log_info("serving %s on @%s with %zu containers (pid %d%s)", d->root, name, d->nctrs,
+		 (int)getpid(), d->init ? ", the init" : "");
+	/* Once serving: each line's client connects to us. A file that cannot be read is
+	 * reported, never fatal (an init must come up all the same). */
+	struct kerr berr;
+	if (a->containers && daemon_boot_start(d, a->containers, &berr) < 0)
+		log_error("%s", berr.msg);
 	return 0;
 }
 
 static void stop(struct daemon *d)
 {
+	daemon_boot_free(d);
 	/* END frames first, while the subscribers' connections are still there. */
 	daemon_events_free(d);
 	d->server = rpc_server_free(d->server);
@@ -532,6 +671,8 @@ int daemon_main(int argc, char **argv)
 		return rc;
 	}
 	d.log_level = a.level;
+	d.init = getpid() == 1;
+	d.boot = a.boot;
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN); /* a file size limit fails a write (EFBIG), never the daemon */
@@ -594,6 +735,13 @@ int daemon_main(int argc, char **argv)
 		rc = EXIT_REFUSED;
 	}
 	stop(&d);
-	log_info("stopped");
+	if (!d.init) {
+		log_info("stopped");
+		return rc;
+	}
+	/* Every log the shims wrote reaches the disk before the machine goes. */
+	sync();
+	log_info("stopped every container and synced");
+	init_end(d.shutdown_signal);
 	return rc;
 }

@@ -157,8 +157,10 @@ void daemon_death_policy_at_boot(struct daemon *d, struct daemon_ctr *c)
 
 void daemon_death_lost(struct daemon *d, struct daemon_ctr *c)
 {
-	/* Decided first: shim_lost marks c exited and starts deleting runc's state. */
-	bool rebooted = c->st.kind != STATUS_RESTARTING && !daemon_runtime_state_exists(d, c);
+	/* Decided first: shim_lost marks c exited and starts deleting runc's state. With
+	 * --boot, whatever runc's state says was left by the previous boot. */
+	bool rebooted = (d->boot && d->adopting) ||
+			(c->st.kind != STATUS_RESTARTING && !daemon_runtime_state_exists(d, c));
 
 	shim_lost(d, c);
 	if (rebooted)

@@ -120,7 +120,7 @@ void daemon_lifecycle_stop(struct daemon *d, struct rpc_conn *conn, const struct
 	}
 	struct daemon_shimlink_req req = {
 		.type = WIRE_T_SHIM_STOP,
-		.signal = SIGTERM,
+		.signal = c->rec.stop_signal > 0 ? (uint32_t)c->rec.stop_signal : SIGTERM,
 		.timeout_ms = timeout ? timeout : 1,
 		.forever = forever == 1, /* stop -t -1 */
 	};

@@ -36,6 +36,8 @@ static int encode_req(struct rpc_conn *conn, const struct daemon_shimlink_req *r
 		wire_enc_u64(&e, WIRE_F_TIMEOUT_MS, req->timeout_ms);
 	if (req->forever)
 		wire_enc_u32(&e, WIRE_F_FOREVER, 1);
+	if (req->shutdown)
+		wire_enc_u32(&e, WIRE_F_SHUTDOWN, 1);
 	if (req->json)
 		wire_enc_str(&e, WIRE_F_JSON, req->json);
 	return wire_enc_end(&e, err);

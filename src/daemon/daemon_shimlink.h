@@ -13,6 +13,7 @@ struct daemon_shimlink_req {
 	uint32_t signal;     /* SHIM_KILL, SHIM_STOP; 0: not sent */
 	bool all;	     /* SHIM_KILL */
 	bool force;	     /* SHIM_DELETE */
+	bool shutdown;	     /* SHIM_STOP: the host's shutdown (SHUTDOWN 1) */
 	uint64_t timeout_ms; /* SHIM_STOP; 0: not sent */
 	bool forever;	     /* SHIM_STOP: FOREVER, no SIGKILL after any grace period */
 	const char *json;    /* SHIM_UPDATE: the document, borrowed; NULL: not sent */

@@ -62,6 +62,9 @@ int daemon_spawn_shim(struct daemon *d, struct daemon_ctr *c, struct kerr *err)
 	if (c->shim_pid > 0 || daemon_ctr_spawning(c))
 		return kerr_set(err, 0, "the shim of `%.12s` (pid %d) is still running", c->rec.id,
 				(int)c->shim_pid);
+	if (d->shutting_down)
+		return kerr_set(err, 0, "not starting `%.12s`: the system is shutting down",
+				c->rec.id);
 	if (store_container_path(d->root, c->rec.id, STORE_RUNC_LOG, runc_log, sizeof(runc_log),
 				 err) < 0)
 		return -1;

@@ -59,26 +59,27 @@ struct daemon_pend {
 
 /* One container the daemon knows: its record, last known status and its shim. */
 struct daemon_ctr {
-	struct record rec;	  /* record.json; owned, record_done on free */
-	struct status st;	  /* last known status (shim events, state/exit files) */
-	pid_t shim_pid;		  /* the live shim, 0 when none */
-	int pidfd;		  /* pidfd of shim_pid, watched in the loop; -1 when none */
-	bool shim_dead;		  /* pidfd became readable: the shim has exited */
-	bool shim_exiting;	  /* the shim reported a failed create and is exiting */
-	uint64_t shim_conn;	  /* rpc conn id to the shim, 0 when not connected */
-	uint32_t events_reqid;	  /* request id of our EVENTS subscription on shim_conn */
-	int ready_fd;		  /* read end of a spawning shim's fd 3, -1 when none */
-	struct buf ready;	  /* bytes read from ready_fd so far */
-	uint64_t ready_timer;	  /* readiness deadline timer, 0 when none */
-	uint64_t gone_timer;	  /* shim dead but its connection still open: force close */
-	uint64_t restart_timer;	  /* lost shim: the policy's delay before a new one, or 0 */
-	bool spawn_restart;	  /* the next spawn is a policy restart (shim --restart) */
-	bool spawn_run;		  /* the next spawn runs it at once (CREATE RUN: shim --run) */
-	bool removing;		  /* REMOVE accepted: the dir goes once the shim is gone */
-	bool auto_removing;	  /* --rm container exited: hidden (daemon_ctr_hidden), its
+	struct record rec;	/* record.json; owned, record_done on free */
+	struct status st;	/* last known status (shim events, state/exit files) */
+	pid_t shim_pid;		/* the live shim, 0 when none */
+	int pidfd;		/* pidfd of shim_pid, watched in the loop; -1 when none */
+	bool shim_dead;		/* pidfd became readable: the shim has exited */
+	bool shim_exiting;	/* the shim reported a failed create and is exiting */
+	uint64_t shim_conn;	/* rpc conn id to the shim, 0 when not connected */
+	uint32_t events_reqid;	/* request id of our EVENTS subscription on shim_conn */
+	int ready_fd;		/* read end of a spawning shim's fd 3, -1 when none */
+	struct buf ready;	/* bytes read from ready_fd so far */
+	uint64_t ready_timer;	/* readiness deadline timer, 0 when none */
+	uint64_t gone_timer;	/* shim dead but its connection still open: force close */
+	uint64_t restart_timer; /* lost shim: the policy's delay before a new one, or 0 */
+	bool spawn_restart;	/* the next spawn is a policy restart (shim --restart) */
+	bool spawn_run;		/* the next spawn runs it at once (CREATE RUN: shim --run) */
+	bool removing;		/* REMOVE accepted: the dir goes once the shim is gone */
+	bool auto_removing;	/* --rm container exited: hidden (daemon_ctr_hidden), its
 				     dir goes once the shim is gone */
-	bool broken;		  /* record.json unreadable: listed as Dead; rm and inspect only */
-	size_t npend;		  /* entries of pend */
+	bool broken;		/* record.json unreadable: listed as Dead; rm and inspect only */
+	bool shutdown_sent;	/* the init's shutdown sent its shim the stop (daemon_shutdown.c) */
+	size_t npend;		/* entries of pend */
 	struct daemon_pend *pend; /* requests waiting on this container; owned */
 	struct daemon *d;	  /* the daemon; borrowed */
 };
@@ -94,6 +95,8 @@ struct daemon_shim_cbs {
 	loop_fd_fn on_pidfd;		 /* a shim's pidfd is readable: it has exited */
 	const struct rpc_conn_ops *conn; /* frames and close of a shim connection; static */
 };
+
+struct daemon_boot;
 
 struct daemon {
 	struct loop *loop;			 /* owned */
@@ -125,6 +128,16 @@ struct daemon {
 	const char *cdi_dirs[CDI_DIRS_MAX]; /* --cdi-spec-dir (borrowed from argv) or the
 						    defaults; a later one wins */
 	size_t ncdi_dirs;		    /* entries of cdi_dirs */
+
+	/* kettle as a system's first process (daemon_boot.c, daemon_shutdown.c) */
+	bool init;		  /* PID 1: reaps every orphan; SIGTERM/INT/PWR stop everything */
+	bool boot;		  /* --boot: what is on disk was left by the previous boot */
+	bool adopting;		  /* the registry is being rebuilt (daemon_adopt_load) */
+	bool shutting_down;	  /* the init's shutdown began: containers are being stopped */
+	bool shutdown_expired;	  /* its deadline passed: shims still there are killed */
+	int shutdown_signal;	  /* the signal that began it (SIGINT reboots, else power off) */
+	uint64_t shutdown_timer;  /* that deadline's timer, 0 when none */
+	struct daemon_boot *jobs; /* --containers: the lines still to run; owned, or NULL */
 };
 
 #endif

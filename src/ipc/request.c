@@ -63,7 +63,8 @@ static const struct request_field f_update[] = {
 static const struct request_field f_rename[] = { REF, STR(WIRE_F_NAME, true, IDS_NAME_MAX) };
 static const struct request_field f_shim_kill[] = { SIGNAL(false), FLAG(WIRE_F_ALL) };
 static const struct request_field f_shim_delete[] = { FLAG(WIRE_F_FORCE) };
-static const struct request_field f_shim_stop[] = { SIGNAL(false), TIMEOUT, FLAG(WIRE_F_FOREVER) };
+static const struct request_field f_shim_stop[] = { SIGNAL(false), TIMEOUT, FLAG(WIRE_F_FOREVER),
+						    FLAG(WIRE_F_SHUTDOWN) };
 static const struct request_field f_shim_attach[] = {
 	{ .tag = WIRE_F_STREAMS,
 	  .kind = REQUEST_U32,

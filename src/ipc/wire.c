@@ -90,6 +90,7 @@ static const char *const tag_names[] = {
 	[WIRE_F_COUNT] = "COUNT",
 	[WIRE_F_RUN] = "RUN",
 	[WIRE_F_FOREVER] = "FOREVER",
+	[WIRE_F_SHUTDOWN] = "SHUTDOWN",
 };
 
 bool wire_type_known(uint16_t type)

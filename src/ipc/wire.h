@@ -69,7 +69,7 @@ enum wire_type {
 	WIRE_T_SHIM_WAIT = 68,	   /* -> OK: EXIT_CODE once the container exits */
 	WIRE_T_SHIM_DELETE = 69,   /* FORCE -> OK; the shim exits afterwards */
 	WIRE_T_SHIM_SHUTDOWN = 70, /* -> OK; the shim exits, leaving nothing running */
-	WIRE_T_SHIM_STOP = 71,	   /* SIGNAL, TIMEOUT_MS -> OK once exited */
+	WIRE_T_SHIM_STOP = 71,	   /* SIGNAL, TIMEOUT_MS, FOREVER, SHUTDOWN -> OK once exited */
 	WIRE_T_SHIM_ATTACH = 72,   /* STREAMS -> DATA* ... END(EXIT_CODE) */
 	WIRE_T_SHIM_EXEC = 73,	   /* JSON (process), fds -> OK: PID; later END(EXIT_CODE) */
 	WIRE_T_SHIM_UPDATE = 74,   /* JSON -> OK */
@@ -115,6 +115,8 @@ enum wire_tag {
 				  container held as created until START (docs/PROTOCOL.md) */
 	WIRE_F_FOREVER = 31,   /* u32: STOP, SHIM_STOP: 1 when the grace period has no end
 				  (stop -t -1: SIGKILL never comes; TIMEOUT_MS unused) */
+	WIRE_F_SHUTDOWN = 32,  /* u32: SHIM_STOP of the host's shutdown: supervision ends for
+				  this boot only (not a stop by a person) */
 };
 
 /*

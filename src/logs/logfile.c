@@ -11,8 +11,11 @@
  * so the torn record stays one malformed line and never swallows the next); rotation
  * happens between records; nothing is allocated after open; a failing write is counted
  * in bytes of container output (not record bytes), never retried in a loop, never fatal;
- * a log that could not be reopened after a rotation is retried at the next batch.
+ * a log that could not be reopened after a rotation is retried at the next batch. With a
+ * discard hook a rotation is renames only: the oldest file becomes ".ctr.log.del.N" and
+ * the hook removes it, so freeing its blocks and cached pages never stalls the writer.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -58,18 +61,21 @@ struct pending {
 };
 
 struct logfile {
-	int dirfd;		 /* owned dup of the directory fd */
-	int fd;			 /* owned; the current log file, O_APPEND */
-	char name[NAME_MAX_LEN]; /* base name, e.g. "ctr.log" */
-	uint64_t max_size;	 /* bytes per file before rotation; 0 = never */
-	unsigned max_files;	 /* files kept, the current one included */
-	uint64_t size;		 /* bytes in the current file */
-	uint64_t dropped;	 /* bytes lost to failed writes, total */
-	uint64_t unreported;	 /* dropped bytes not yet named in a marker record */
-	int last_errno;		 /* why the last write failed */
-	bool torn;		 /* the file ends inside a record: write '\n' first */
-	bool rotate_failed;	 /* a rotation failed during this feed: not again */
-	struct pending pend[2];	 /* per stream */
+	int dirfd;		    /* owned dup of the directory fd */
+	int fd;			    /* owned; the current log file, O_APPEND */
+	char name[NAME_MAX_LEN];    /* base name, e.g. "ctr.log" */
+	uint64_t max_size;	    /* bytes per file before rotation; 0 = never */
+	unsigned max_files;	    /* files kept, the current one included */
+	uint64_t size;		    /* bytes in the current file */
+	uint64_t dropped;	    /* bytes lost to failed writes, total */
+	uint64_t unreported;	    /* dropped bytes not yet named in a marker record */
+	int last_errno;		    /* why the last write failed */
+	bool torn;		    /* the file ends inside a record: write '\n' first */
+	bool rotate_failed;	    /* a rotation failed during this feed: not again */
+	logfile_discard_fn discard; /* removes a rotated-out file, or NULL: unlink it here */
+	void *discard_data;	    /* borrowed; passed to discard */
+	unsigned trash_seq;	    /* N of the next ".ctr.log.del.N" */
+	struct pending pend[2];	    /* per stream */
 	/* the batch being built */
 	uint8_t *batch;				   /* owned; BATCH_BYTES of whole records */
 	uint32_t rec_len[BATCH_RECORDS];	   /* total bytes of each record in the batch */
@@ -114,13 +120,59 @@ static int open_current(struct logfile *lf, struct kerr *err)
 	return 0;
 }
 
+/* Whether d is one of lf's rotated-out files: ".<name>.del.<digits>". */
+static bool is_trash(const struct logfile *lf, const char *d)
+{
+	size_t n = strlen(lf->name), k = strlen(LOGFILE_TRASH_INFIX);
+
+	if (*d++ != '.' || strncmp(d, lf->name, n) != 0 ||
+	    strncmp(d + n, LOGFILE_TRASH_INFIX, k) != 0 || !d[n + k])
+		return false;
+	return strspn(d + n + k, "0123456789") == strlen(d + n + k);
+}
+
+/* Removes rotated-out files a discard hook left behind (it was killed, or its process
+ * was): at open only, where the time is nobody's. Best effort. */
+static void remove_trash(struct logfile *lf)
+{
+	int fd = openat(lf->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!dir) {
+		fd_close(fd);
+		return;
+	}
+	while ((e = readdir(dir)))
+		if (is_trash(lf, e->d_name))
+			(void)logfile_ops.unlinkat(lf->dirfd, e->d_name, 0);
+	closedir(dir);
+}
+
+/*
+ * The oldest file (of name) leaves: renamed to a fresh ".<name>.del.N" for the discard hook
+ * (trash gets that name, or "" when there was no such file), or without a hook unlinked at
+ * once. -1 when it is still there: the rotation must not go on, no rename may replace it.
+ */
+static int drop_oldest(struct logfile *lf, const char *oldest, char *trash, size_t cap)
+{
+	trash[0] = '\0';
+	if (!lf->discard)
+		return logfile_ops.unlinkat(lf->dirfd, oldest, 0) < 0 && errno != ENOENT ? -1 : 0;
+	snprintf(trash, cap, ".%s" LOGFILE_TRASH_INFIX "%u", lf->name, lf->trash_seq++);
+	if (logfile_ops.renameat(lf->dirfd, oldest, lf->dirfd, trash) == 0)
+		return 0;
+	trash[0] = '\0';
+	return errno == ENOENT ? 0 : -1;
+}
+
 /* ctr.log.(k-1) -> ctr.log.k, …, ctr.log -> ctr.log.1; the oldest falls off. */
 static int rotate(struct logfile *lf)
 {
-	char from[NAME_MAX_LEN + 16], to[NAME_MAX_LEN + 16];
+	char from[NAME_MAX_LEN + 16], to[NAME_MAX_LEN + 16], trash[NAME_MAX_LEN + 24];
 	struct kerr err;
 
-	if (lf->max_files <= 1) {
+	if (lf->max_files <= 1 && !lf->discard) {
 		if (logfile_ops.ftruncate(lf->fd, 0) < 0)
 			return -1;
 		lf->size = 0;
@@ -128,9 +180,13 @@ static int rotate(struct logfile *lf)
 	}
 	/* The oldest goes first, so no rename replaces a file: ext4 flushes the source of a
 	 * rename over an existing file at once (auto_da_alloc), which stalled the shim for
-	 * ~5 ms per rotation and cost a third of the throughput. */
-	snprintf(to, sizeof(to), "%s.%u", lf->name, lf->max_files - 1);
-	if (logfile_ops.unlinkat(lf->dirfd, to, 0) < 0 && errno != ENOENT)
+	 * ~5 ms per rotation and cost a third of the throughput. With one file, the oldest
+	 * is ctr.log itself (a truncate would free its pages here, as an unlink does). */
+	if (lf->max_files <= 1)
+		snprintf(to, sizeof(to), "%s", lf->name);
+	else
+		snprintf(to, sizeof(to), "%s.%u", lf->name, lf->max_files - 1);
+	if (drop_oldest(lf, to, trash, sizeof(trash)) < 0)
 		return -1;
 	for (unsigned k = lf->max_files - 1; k >= 1; k--) {
 		if (k == 1)
@@ -143,7 +199,14 @@ static int rotate(struct logfile *lf)
 	}
 	lf->fd = fd_close(lf->fd);
 	lf->size = 0; /* a failed reopen is retried by flush_batch, never rotated again */
-	return open_current(lf, &err);
+	int rc = open_current(lf, &err);
+	int saved = errno; /* the caller reads a failed reopen's errno */
+	/* A hook that cannot take it: unlinked here after all (a failure leaves it for the
+	 * next open's remove_trash). */
+	if (trash[0] && lf->discard(lf->discard_data, lf->dirfd, trash) < 0)
+		(void)logfile_ops.unlinkat(lf->dirfd, trash, 0);
+	errno = saved;
+	return rc;
 }
 
 /* Drops records [from, nrec) of the batch: counts their container bytes. */
@@ -357,7 +420,16 @@ struct logfile *logfile_open(int dirfd, const char *name, uint64_t max_size, uns
 		logfile_close(take_ptr(&lf));
 		return NULL;
 	}
+	remove_trash(lf);
 	return take_ptr(&lf);
+}
+
+void logfile_set_discard(struct logfile *lf, logfile_discard_fn fn, void *data)
+{
+	if (!lf)
+		return;
+	lf->discard = fn;
+	lf->discard_data = data;
 }
 
 struct logfile *logfile_close(struct logfile *lf)

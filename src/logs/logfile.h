@@ -6,8 +6,13 @@
  * reads; longer lines become P records and a final F; output without a trailing newline
  * is flushed as P when the stream ends. Rotation by size removes the oldest file, then
  * renames ctr.log.(k-1) -> ctr.log.k ... ctr.log -> ctr.log.1, between records, never
- * inside one. A failing write (ENOSPC, EIO) never blocks and
- * never fails the caller: the bytes are dropped and counted, and one marker record on
+ * inside one. With a discard hook (logfile_set_discard) the oldest file is only renamed to
+ * a fresh ".ctr.log.del.N" and the hook removes it away from the writer: unlinking a file
+ * of 10 MB whose pages are cached takes up to milliseconds, which the writer must not spend
+ * (its container would wait on a full pipe meanwhile). The leading dot keeps it out of
+ * `ls` and of a collector's "ctr.log*" glob while it waits. Leftover ".ctr.log.del.N" files
+ * (a hook that never finished) are removed by logfile_open. A failing write (ENOSPC, EIO)
+ * never blocks and never fails the caller: the bytes are dropped and counted, and one marker record on
  * the stderr stream names how many once writing works again. A short write is cut back
  * (ftruncate) to the last whole record, so a reader never sees half a record. Allocates
  * its buffers once at open, nothing per byte. Syscalls go through logfile_ops so tests
@@ -32,6 +37,7 @@
 #define LOGFILE_MIN_SIZE	  1024u	       /* smallest --log-max-size accepted */
 #define LOGFILE_MAX_SIZE	  (1ull << 40) /* largest --log-max-size accepted */
 #define LOGFILE_MAX_FILES	  100	       /* largest --log-max-files accepted */
+#define LOGFILE_TRASH_INFIX	  ".del."      /* ".ctr.log.del.N": a rotated-out file */
 
 enum logfile_stream {
 	LOGFILE_STDOUT = 0,
@@ -54,6 +60,13 @@ extern struct logfile_ops logfile_ops;
  * itself (3 keeps ctr.log, .1, .2). */
 struct logfile *logfile_open(int dirfd, const char *name, uint64_t max_size, unsigned max_files,
 			     struct kerr *err);
+/*
+ * Removes dirfd/name, a rotated-out file, away from the writer. Returns 0 when it will be
+ * removed, -1 when the writer must unlink it itself (at once, as without a hook).
+ */
+typedef int (*logfile_discard_fn)(void *data, int dirfd, const char *name);
+/* Sets (fn NULL: clears) the hook rotations hand the oldest file to; data is borrowed. */
+void logfile_set_discard(struct logfile *lf, logfile_discard_fn fn, void *data);
 /* Closes (after logfile_end_streams if the caller wants partial lines kept). */
 struct logfile *logfile_close(struct logfile *lf);
 /* Feeds bytes read from one stream. Never fails: problems are counted. */

@@ -379,6 +379,98 @@ int proc_spawn(const struct proc_spawn *spec, pid_t *pid, struct kerr *err)
 	return 0;
 }
 
+/* ---- the unlinker: a child that removes files for its parent ---- */
+
+/* Child side, async-signal-safe only: names arrive NUL-terminated on fd 0 (each in one
+ * write, so never torn), relative to the directory on fd 1. Ends at EOF. */
+static _Noreturn void unlinker_main(void)
+{
+	char buf[2 * PROC_UNLINK_NAME_MAX];
+	size_t have = 0;
+
+	for (;;) {
+		ssize_t n = read(0, buf + have, sizeof(buf) - have);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(0);
+		have += (size_t)n;
+		size_t start = 0;
+		for (size_t i = 0; i < have; i++) {
+			if (buf[i] != '\0')
+				continue;
+			if (i > start)
+				(void)unlinkat(1, buf + start, 0);
+			start = i + 1;
+		}
+		/* A name longer than a message may be can only come from a broken parent. */
+		if (start == 0 && have == sizeof(buf))
+			_exit(1);
+		memmove(buf, buf + start, have - start);
+		have -= start;
+	}
+}
+
+int proc_unlinker_start(int dirfd, pid_t *pid, int *wfd, struct kerr *err)
+{
+	sigset_t all, old;
+	int p[2];
+
+	*pid = -1;
+	*wfd = -1;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return kerr_set(err, errno, "start the unlinker: create its pipe");
+	_cleanup_close_ int rfd = p[0];
+	_cleanup_close_ int w = p[1];
+	/* As in proc_spawn: no handler of the caller may run in the child. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid_t child = fork();
+	if (child == 0) {
+		/* The pipe on 0 and the directory on 1, nothing else: an inherited copy of
+		 * any other pipe's write end would keep its reader from ever seeing EOF. */
+		int r = fcntl(rfd, F_DUPFD_CLOEXEC, PROC_HIGH_FD);
+		int d = fcntl(dirfd, F_DUPFD_CLOEXEC, PROC_HIGH_FD);
+
+		if (r < 0 || d < 0 || dup2(r, 0) < 0 || dup2(d, 1) < 0) /* lint: child */
+			_exit(127);
+		(void)syscall(SYS_close_range, 2u, ~0u, 0u);
+		/* Its command line is its parent's: ps and pgrep tell it by this name. */
+		(void)prctl(PR_SET_NAME, "kettle-unlink", 0, 0, 0);
+		unlinker_main();
+	}
+	int fork_errno = errno;
+
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (child < 0)
+		return kerr_set(err, fork_errno, "start the unlinker: fork");
+	if (fd_set_nonblock(w, true, err) < 0) {
+		/* The child ends at EOF once w is closed; the caller reaps it. */
+		*pid = child;
+		return kerr_wrap(err, "start the unlinker");
+	}
+	*pid = child;
+	*wfd = take_fd(&w);
+	return 0;
+}
+
+int proc_unlinker_send(int wfd, const char *name, struct kerr *err)
+{
+	size_t n = strlen(name) + 1;
+	ssize_t w;
+
+	if (n > PROC_UNLINK_NAME_MAX)
+		return kerr_set(err, ENAMETOOLONG, "unlink `%s` in the unlinker", name);
+	do {
+		w = write(wfd, name, n);
+	} while (w < 0 && errno == EINTR);
+	if (w == (ssize_t)n)
+		return 0;
+	/* Below PIPE_BUF a write is all or nothing: EAGAIN (it is far behind) or EPIPE. */
+	return kerr_set(err, w < 0 ? errno : EIO, "unlink `%s` in the unlinker", name);
+}
+
 int proc_reap_any(pid_t *pid, int *status)
 {
 	int st = 0;

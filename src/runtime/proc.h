@@ -64,6 +64,18 @@ struct proc_spawn {
 /* Starts the process. Returns its pid once it has exec'd; an exec failure is reported
  * as -1 with the child's errno ("exec `path`: No such file or directory"). */
 int proc_spawn(const struct proc_spawn *spec, pid_t *pid, struct kerr *err);
+/*
+ * The unlinker: a child process that removes files in dirfd for its caller, so that the
+ * caller pays for one write per file, not for freeing its blocks and cached pages (which
+ * for a 10 MB log file takes a millisecond or more). It holds only its pipe and a copy of
+ * dirfd, is named "kettle-unlink" (comm), and ends once *wfd is closed and what was sent is
+ * removed; the caller reaps it. *wfd is non-blocking.
+ */
+#define PROC_UNLINK_NAME_MAX 256 /* bytes of one name, NUL included (below PIPE_BUF) */
+int proc_unlinker_start(int dirfd, pid_t *pid, int *wfd, struct kerr *err);
+/* Hands name (relative to the unlinker's directory) over; never blocks. -1 with EAGAIN when
+ * it is far behind, EPIPE when it is gone: the caller then removes the file itself. */
+int proc_unlinker_send(int wfd, const char *name, struct kerr *err);
 /* waitpid(-1, WNOHANG): 1 with pid and status when a child was reaped, 0 when none. */
 int proc_reap_any(pid_t *pid, int *status);
 /* Shell-style exit code: the exit status, or 128+signal. */

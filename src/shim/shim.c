@@ -377,6 +377,7 @@ int shim_main(int argc, char **argv)
 	sh->io.out[0].rfd = sh->io.out[0].wfd = -1;
 	sh->io.out[1].rfd = sh->io.out[1].wfd = -1;
 	sh->io.stdin_rfd = -1;
+	sh->io.unlinker_fd = -1;
 	console_init(&sh->io.console);
 	shim_input_init(&sh->io.in, sh);
 	record_init(&sh->rec);

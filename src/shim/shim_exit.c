@@ -145,6 +145,19 @@ void shim_exit_on_delete_req(struct shim *sh, const struct shim_ev *ev)
 }
 
 /* Answered when the delete in flight (or still to come) finishes. */
+/* STOP of a created container: nothing runs, so nothing to stop (docker), unless the host
+ * is shutting down: then it is deleted and the shim ends, as the reboot would end it. */
+void shim_exit_stop_created(struct shim *sh, const struct shim_ev *ev)
+{
+	if (!ev->shutdown) {
+		shim_reply_ok(sh, ev->conn, ev->reqid);
+		return;
+	}
+	shim_stop_mark(sh, ev);
+	shim_wait_add(sh, SHIM_W_STOP, ev->conn, ev->reqid, 0);
+	shim_exit_delete(sh, SHIM_S_DELETING);
+}
+
 void shim_exit_join_delete(struct shim *sh, const struct shim_ev *ev)
 {
 	shim_wait_add(sh, SHIM_W_DELETE, ev->conn, ev->reqid, 0);

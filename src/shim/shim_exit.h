@@ -24,6 +24,8 @@ void shim_exit_deleting(struct shim *sh, const struct shim_ev *ev);
 void shim_exit_on_drained(struct shim *sh, const struct shim_ev *ev);
 /* DELETE_REQ while created. */
 void shim_exit_on_delete_req(struct shim *sh, const struct shim_ev *ev);
+/* STOP_REQ while created: OK (nothing runs), but deleted when the host shuts down. */
+void shim_exit_stop_created(struct shim *sh, const struct shim_ev *ev);
 /* DELETE_REQ while a delete is in flight or still to come: answered when it finishes. */
 void shim_exit_join_delete(struct shim *sh, const struct shim_ev *ev);
 /* DELETE_REQ while starting, running or stopping: only with force. */

@@ -7,8 +7,11 @@
  * behind is dropped: the container never waits. With -t the pty master from the console
  * socket is stdout and the input; with -i the shim keeps a stdin pipe's write end (input
  * goes through shim_input.c), without -i an empty pipe (EOF). The container never gets a
- * descriptor the shim did not make for it. The read ends' loop callback is the top's (their end can be
- * DRAINED): it reads through shim_io_read. Calls only tty, input and the bottom band.
+ * descriptor the shim did not make for it. The read ends' loop callback is the top's
+ * (their end can be DRAINED): it reads through shim_io_read. A rotated-out log file is
+ * removed by a child (proc_unlinker_start), never in the loop: freeing a 10 MB file's
+ * cached pages takes milliseconds, during which the container would wait on a full pipe.
+ * Calls only tty, input and the bottom band.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +22,7 @@
 #include "base/fd.h"
 #include "base/log.h"
 #include "logs/logfile.h"
+#include "runtime/proc.h"
 #include "ipc/wire.h"
 #include "shim/shim_input.h"
 #include "shim/shim_io.h"
@@ -81,6 +85,65 @@ static int open_stdio(struct shim *sh, struct kerr *err)
 	return 0;
 }
 
+/* The unlinker had nothing to do for SHIM_UNLINKER_IDLE_MS: EOF ends it once it has removed
+ * all it was sent (no file is ever lost between), the next rotation starts another. */
+static void unlinker_idle(struct loop *l, void *data)
+{
+	struct shim *sh = data;
+
+	(void)l;
+	sh->io.unlinker_timer = 0;
+	sh->io.unlinker_fd = fd_close(sh->io.unlinker_fd);
+}
+
+/* logfile's discard hook: the rotated-out file goes to the unlinker, a child started at a
+ * rotation and kept while rotations go on. When it cannot be started or is far behind, the
+ * log removes the file itself. */
+static int discard(void *data, int dirfd, const char *name)
+{
+	struct shim *sh = data;
+	struct shim_io *io = &sh->io;
+	struct kerr err;
+
+	if (io->unlinker_timer)
+		loop_cancel_timer(sh->loop, io->unlinker_timer);
+	io->unlinker_timer = 0;
+
+	if (io->unlinker_fd < 0) {
+		if (io->unlinker)
+			return -1; /* the last one is not reaped yet */
+		if (proc_unlinker_start(dirfd, &io->unlinker, &io->unlinker_fd, &err) < 0) {
+			log_warn("%s, removing rotated-out logs in the shim", err.msg);
+			if (io->unlinker < 0)
+				io->unlinker = 0;
+			return -1;
+		}
+		log_debug("rotated-out logs are removed by pid %d", (int)io->unlinker);
+	}
+	if (proc_unlinker_send(io->unlinker_fd, name, &err) == 0) {
+		/* Without a timer it stays until the shim exits: harmless. */
+		io->unlinker_timer =
+			loop_add_timer(sh->loop, SHIM_UNLINKER_IDLE_MS, unlinker_idle, sh, &err);
+		return 0;
+	}
+	if (err.code != EAGAIN) {
+		log_warn("%s, removing it in the shim", err.msg);
+		io->unlinker_fd = fd_close(io->unlinker_fd);
+	}
+	return -1;
+}
+
+bool shim_io_reaped(struct shim *sh, pid_t pid)
+{
+	struct shim_io *io = &sh->io;
+
+	if (pid <= 0 || pid != io->unlinker)
+		return false;
+	io->unlinker = 0;
+	io->unlinker_fd = fd_close(io->unlinker_fd);
+	return true;
+}
+
 int shim_io_open(struct shim *sh, struct kerr *err)
 {
 	struct shim_io *io = &sh->io;
@@ -98,6 +161,7 @@ int shim_io_open(struct shim *sh, struct kerr *err)
 	io->log = logfile_open(sh->dirfd, STORE_CTR_LOG, max_size, max_files, err);
 	if (!io->log)
 		return kerr_wrap(err, "open `%s`", STORE_CTR_LOG);
+	logfile_set_discard(io->log, discard, sh);
 	return 0;
 }
 
@@ -401,6 +465,11 @@ void shim_io_done(struct shim *sh)
 	shim_input_done(&io->in);
 	console_close(&io->console);
 	io->log = logfile_close(io->log);
+	/* EOF ends the unlinker once it has removed what it was given. */
+	if (io->unlinker_timer)
+		loop_cancel_timer(sh->loop, io->unlinker_timer);
+	io->unlinker_timer = 0;
+	io->unlinker_fd = fd_close(io->unlinker_fd);
 	free(io->rbuf);
 	io->rbuf = NULL;
 }

@@ -29,6 +29,8 @@ bool shim_io_eof(const struct shim *sh);
 void shim_io_finish(struct shim *sh);
 /* Fresh pipes for a restart (the log stays open): the previous ones must have ended. */
 int shim_io_reopen(struct shim *sh, struct kerr *err);
+/* True when pid was a child removing a rotated-out log (now reaped and forgotten). */
+bool shim_io_reaped(struct shim *sh, pid_t pid);
 /* Closes everything; safe on a half-opened io. */
 void shim_io_done(struct shim *sh);
 /* rec.stdin_open: the read end of the stdin pipe for `runc create`, else -1. */

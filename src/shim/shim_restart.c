@@ -19,6 +19,7 @@
 #include "shim/shim_io.h"
 #include "shim/shim_next.h"
 #include "shim/shim_reply.h"
+#include "shim/shim_stop.h"
 #include "shim/shim_restart.h"
 #include "shim/shim_wait.h"
 
@@ -53,7 +54,8 @@ void shim_restart_apply_policy(struct shim *sh)
 	}
 	sh->health_restart = false;
 
-	if (!d.restart || delete_requested(sh)) {
+	/* A shutdown's stop ends supervision for this boot, whatever the policy. */
+	if (!d.restart || delete_requested(sh) || sh->shutdown) {
 		shim_finish_supervision(sh);
 		return;
 	}
@@ -103,15 +105,19 @@ void shim_restart_begin(struct shim *sh, const struct shim_ev *ev)
 	shim_create_begin(sh);
 }
 
-/* stop, kill or rm while waiting to restart: the person ends supervision. */
-static void end_backoff(struct shim *sh)
+/* stop, kill or rm while waiting to restart: the person (or the host's shutdown, ev) ends
+ * supervision. */
+static void end_backoff(struct shim *sh, const struct shim_ev *ev)
 {
 	struct kerr err;
 
 	if (sh->restart_timer)
 		loop_cancel_timer(sh->loop, sh->restart_timer);
 	sh->restart_timer = 0;
-	sh->st.stopped_by_user = true;
+	if (ev->type == SHIM_E_STOP_REQ)
+		shim_stop_mark(sh, ev);
+	else
+		sh->st.stopped_by_user = true;
 	sh->st.kind = STATUS_EXITED;
 	sh->st.next_start_ns = 0;
 	/* unless-stopped after a reboot depends on this being on disk. */
@@ -121,7 +127,7 @@ static void end_backoff(struct shim *sh)
 
 void shim_restart_stop_backoff(struct shim *sh, const struct shim_ev *ev)
 {
-	end_backoff(sh);
+	end_backoff(sh, ev);
 	/* state.json says exited before the requester hears OK and reads it. */
 	shim_finish_supervision(sh);
 	shim_reply_ok(sh, ev->conn, ev->reqid);
@@ -129,7 +135,7 @@ void shim_restart_stop_backoff(struct shim *sh, const struct shim_ev *ev)
 
 void shim_restart_delete_backoff(struct shim *sh, const struct shim_ev *ev)
 {
-	end_backoff(sh);
+	end_backoff(sh, ev);
 	if (shim_wait_add(sh, SHIM_W_DELETE, ev->conn, ev->reqid, 0))
 		shim_wait_finish(sh, SHIM_W_DELETE, 0, NULL);
 	shim_finish_supervision(sh);

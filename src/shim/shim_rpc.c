@@ -216,7 +216,8 @@ static void on_frame(struct rpc_conn *c, const struct wire_frame *f, void *data)
 		ev.timeout_ms = SHIM_STOP_TIMEOUT_MS;
 		if (get_signal(f, SIGTERM, &ev.signal, &err) < 0 ||
 		    wire_get_u64(f, WIRE_F_TIMEOUT_MS, false, &ev.timeout_ms, &err) < 0 ||
-		    get_flag(f, WIRE_F_FOREVER, &forever, &err) < 0)
+		    get_flag(f, WIRE_F_FOREVER, &forever, &err) < 0 ||
+		    get_flag(f, WIRE_F_SHUTDOWN, &ev.shutdown, &err) < 0)
 			break;
 		if (ev.timeout_ms > STOP_TIMEOUT_MAX_MS) {
 			kerr_set(&err, 0, "stop timeout %llu ms exceeds the limit of %llu ms",

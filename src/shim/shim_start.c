@@ -48,6 +48,11 @@ void shim_start_on_created(struct shim *sh, const struct shim_ev *ev)
 			shim_exit_delete(sh, SHIM_S_DELETING);
 			return;
 		}
+	if (sh->shutdown) {
+		/* The host began shutting down while it was created: it never starts. */
+		shim_exit_delete(sh, SHIM_S_DELETING);
+		return;
+	}
 	if (sh->held) {
 		/* Released at once when this timer cannot be armed. */
 		shim_next_timer(sh, SHIM_T_HOLD, SHIM_HOLD_MS);
@@ -55,7 +60,7 @@ void shim_start_on_created(struct shim *sh, const struct shim_ev *ev)
 	}
 	if (!sh->restarting)
 		return;
-	if (sh->st.stopped_by_user) {
+	if (sh->st.stopped_by_user || sh->shutdown) {
 		/* Stopped while the restart was being created: supervision ends here. */
 		sh->st.kind = STATUS_EXITED;
 		shim_exit_delete(sh, SHIM_S_DELETING);

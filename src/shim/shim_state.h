@@ -51,6 +51,7 @@
 #define SHIM_EARLY_MAX	      8		     /* --run: unknown exits kept for the init's pid */
 #define SHIM_EARLY_EVENTS_MAX 4096	     /* bytes of events held for the first subscriber */
 #define SHIM_ERR_CODE	      125	     /* refusals and kettle's own failures (docker's 125) */
+#define SHIM_UNLINKER_IDLE_MS 30000	     /* the unlinker ends after this long without a file */
 
 /*
  * Lifecycle states (shim_supervise.c). BACKOFF (exited and deleted, restart timer armed)
@@ -96,6 +97,7 @@ struct shim_ev {
 	bool all;	      /* KILL_REQ: every process of the container */
 	bool force;	      /* DELETE_REQ */
 	uint64_t timeout_ms;  /* STOP_REQ grace period, ms; SHIM_STOP_FOREVER: no end */
+	bool shutdown;	      /* STOP_REQ: the host is shutting down (SHIM_STOP SHUTDOWN) */
 	int status;	      /* EXIT: wait status of init */
 	int code;	      /* *_FAILED: exit code a client should use (125/126/127) */
 	const char *msg;      /* *_FAILED, DELETE_DONE: runtime's message, borrowed */
@@ -178,6 +180,9 @@ struct shim_io {
 	uint64_t drops_saved_ms;   /* monotonic ms of the last state.json for log drops */
 	uint64_t drops_saved;	   /* the drop count state.json holds (written successfully) */
 	uint64_t drops_timer;	   /* timer saving a count not yet on disk, or 0 */
+	pid_t unlinker;		   /* the child removing rotated-out logs (proc.h), or 0 */
+	int unlinker_fd;	   /* owned; the write end of its pipe, -1 when none */
+	uint64_t unlinker_timer;   /* closes unlinker_fd once idle (SHIM_UNLINKER_IDLE_MS), or 0 */
 
 	/* input and terminal (-i, -t) */
 	struct console console; /* rec.tty: `runc create`'s console socket */
@@ -215,6 +220,9 @@ struct shim {
 	int start_error_code;	  /* nonzero: `runc start` failed with this code */
 	bool exit_told;		  /* waiters, attachers, subscribers know the exit */
 	bool stop_pending;	  /* a STOP arrived while starting */
+	bool shutdown;		  /* a STOP of the host's shutdown arrived: supervision ends
+				     without stopped_by_user, so the policy applies again at the
+				     next boot (docker's unless-stopped) */
 	int stop_signal;	  /* with stop_pending */
 	uint64_t stop_timeout_ms; /* with stop_pending */
 	uint64_t stop_timer;	  /* grace timer id, or 0 */

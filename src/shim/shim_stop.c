@@ -5,7 +5,8 @@
  * grace period), for a STOP that arrives while the container is being created or
  * started, and for --health-on-failure once the check turned unhealthy. Invariants: a
  * stop or a person's kill sets stopped_by_user, so the restart policy ends supervision
- * (the health actions kill and restart do not); the grace period is a loop timer, never a
+ * (the health actions kill and restart do not), except a stop of the host's shutdown,
+ * which ends it for this boot only (sh->shutdown); the grace period is a loop timer, never a
  * sleep; a kill the shim sends itself has no requester and only logs a failure. Calls
  * only shim_call and the bottom band: never the dispatcher, never another step.
  */
@@ -44,12 +45,19 @@ void shim_stop_kill_quietly(struct shim *sh, int sig, bool all)
 		log_error("%s", err.msg);
 }
 
+void shim_stop_mark(struct shim *sh, const struct shim_ev *ev)
+{
+	if (ev->shutdown)
+		sh->shutdown = true;
+	else
+		sh->st.stopped_by_user = true;
+}
+
 /* docker stop: the signal to init, then SIGKILL to everything after the grace period
  * (SHIM_T_STOP; the dispatcher kills at once when that timer cannot be armed), or never
- * with SHIM_STOP_FOREVER (stop -t -1). */
+ * with SHIM_STOP_FOREVER (stop -t -1). The caller has marked who stopped it. */
 void shim_stop_begin(struct shim *sh, int sig, uint64_t timeout_ms)
 {
-	sh->st.stopped_by_user = true;
 	shim_state_set(sh, SHIM_S_STOPPING);
 	shim_stop_kill_quietly(sh, sig, false);
 	if (timeout_ms != SHIM_STOP_FOREVER)
@@ -69,6 +77,7 @@ void shim_stop_on_kill_req(struct shim *sh, const struct shim_ev *ev)
 void shim_stop_on_stop_req(struct shim *sh, const struct shim_ev *ev)
 {
 	shim_wait_add(sh, SHIM_W_STOP, ev->conn, ev->reqid, 0);
+	shim_stop_mark(sh, ev);
 	shim_stop_begin(sh, ev->signal, ev->timeout_ms);
 }
 
@@ -77,7 +86,7 @@ void shim_stop_on_stop_req(struct shim *sh, const struct shim_ev *ev)
 void shim_stop_defer(struct shim *sh, const struct shim_ev *ev)
 {
 	shim_wait_add(sh, SHIM_W_STOP, ev->conn, ev->reqid, 0);
-	sh->st.stopped_by_user = true;
+	shim_stop_mark(sh, ev);
 	sh->stop_pending = true;
 	sh->stop_signal = ev->signal;
 	sh->stop_timeout_ms = ev->timeout_ms;
@@ -86,7 +95,7 @@ void shim_stop_defer(struct shim *sh, const struct shim_ev *ev)
 void shim_stop_join(struct shim *sh, const struct shim_ev *ev)
 {
 	/* Exited and about to apply the policy: a stop now still ends supervision. */
-	sh->st.stopped_by_user = true;
+	shim_stop_mark(sh, ev);
 	if (sh->exit_told)
 		shim_reply_ok(sh, ev->conn, ev->reqid);
 	else
@@ -121,6 +130,7 @@ void shim_stop_on_unhealthy(struct shim *sh, const struct shim_ev *ev)
 		/* `kettle stop` with its default grace: supervision ends. */
 		log_info("unhealthy: stopping the container (--health-on-failure stop)");
 		sh->health_exit = true;
+		sh->st.stopped_by_user = true;
 		shim_stop_begin(sh, SIGTERM, SHIM_STOP_TIMEOUT_MS);
 		return;
 	case RECORD_HEALTH_NONE:
@@ -132,10 +142,11 @@ void shim_stop_on_unhealthy(struct shim *sh, const struct shim_ev *ev)
  * requester hears OK when the shim is done (shim_finish.c tells STOP waiters). */
 void shim_stop_creating(struct shim *sh, const struct shim_ev *ev)
 {
-	if (!sh->restarting) {
+	if (!sh->restarting && !ev->shutdown) {
 		shim_reply_ok(sh, ev->conn, ev->reqid);
 		return;
 	}
-	sh->st.stopped_by_user = true;
+	/* A shutdown ends even a first create: it is deleted once created. */
+	shim_stop_mark(sh, ev);
 	shim_wait_add(sh, SHIM_W_STOP, ev->conn, ev->reqid, 0);
 }

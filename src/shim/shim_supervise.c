@@ -91,7 +91,7 @@ static const shim_action actions[SHIM_S_COUNT][SHIM_E_COUNT] = {
 	[SHIM_S_CREATED] = {
 		[SHIM_E_START_REQ] = shim_start_on_start_req,
 		[SHIM_E_KILL_REQ] = refuse_not_running,
-		[SHIM_E_STOP_REQ] = ok_now,
+		[SHIM_E_STOP_REQ] = shim_exit_stop_created,
 		[SHIM_E_EXIT] = shim_exit_created,
 		[SHIM_E_DELETE_REQ] = shim_exit_on_delete_req,
 	},
@@ -442,6 +442,8 @@ void shim_supervise_reap(struct shim *sh)
 	while (proc_reap_any(&pid, &status) == 1) {
 		struct rtcall *call = rtcall_find(&sh->calls, pid);
 
+		if (shim_io_reaped(sh, pid))
+			continue; /* a rotated-out log removed */
 		if (sh->init_pid > 0 && pid == sh->init_pid && !sh->init_reaped) {
 			struct shim_ev ev = { .type = SHIM_E_EXIT, .status = status };
 

@@ -97,7 +97,7 @@ const char *record_shown(char out[4 * RECORD_SHOWN_MAX + 4], const char *s)
 
 void record_init(struct record *r)
 {
-	*r = (struct record){ .network = RECORD_NET_NONE };
+	*r = (struct record){ .network = RECORD_NET_NONE, .stop_timeout_ms = -1 };
 }
 
 void record_strv_free(struct record_strv *v)

@@ -51,6 +51,11 @@ enum record_health_action {
 };
 #define RECORD_HEALTH_ACTIONS ((int)RECORD_HEALTH_STOP + 1) /* values of the enum above */
 
+/* Stopping (docker's --stop-signal, --stop-timeout): used by `kettle stop` and by the
+ * shutdown of `kettle daemon` as PID 1. */
+#define RECORD_STOP_SIGNAL_MAX	64		     /* highest signal number */
+#define RECORD_STOP_TIMEOUT_MAX (24ll * 3600 * 1000) /* longest grace period, ms (a day) */
+
 struct record_strv {
 	char **v; /* owned array of owned strings */
 	size_t n; /* entries */
@@ -117,6 +122,8 @@ struct record {
 	/* --isolation host: no container at all, the command runs directly on the host
 	 * through kettle's host runtime (runtime.h RUNTIME_HOST); rootfs is then "/". */
 	bool isolation_host;
+	int stop_signal;	 /* --stop-signal, 1..64; 0: SIGTERM */
+	int64_t stop_timeout_ms; /* --stop-timeout, ms before SIGKILL; -1: 10 s */
 };
 
 void record_init(struct record *r);

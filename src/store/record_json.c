@@ -346,6 +346,30 @@ static int f_created(const struct parse *p, int i)
 	return rc < 0 ? kerr_wrap(p->err, "key `created`") : 0;
 }
 
+/* "stop_signal" (0..64) and "stop_timeout_ms" (-1..a day): checked by record_validate. */
+static int f_stop(const struct parse *p, int k, int v)
+{
+	bool sig = json_str_eq(p->doc, k, "stop_signal");
+	const char *key = sig ? "stop_signal" : "stop_timeout_ms";
+	int64_t n;
+
+	if (want(p, v, JSON_NUMBER, key) < 0)
+		return -1;
+	if (json_get_i64(p->doc, v, &n, p->err) < 0)
+		return kerr_wrap(p->err, "key `%s`", key);
+	if (sig) {
+		if (n < 0 || n > RECORD_STOP_SIGNAL_MAX)
+			return kerr_set(p->err, 0,
+					"key `stop_signal`: %lld is out of range, "
+					"expected 0..%d",
+					(long long)n, RECORD_STOP_SIGNAL_MAX);
+		p->r->stop_signal = (int)n;
+		return 0;
+	}
+	p->r->stop_timeout_ms = n;
+	return 0;
+}
+
 static int get_u64_key(const struct parse *p, int i, const char *key, uint64_t *out)
 {
 	if (want(p, i, JSON_NUMBER, key) < 0)
@@ -478,6 +502,8 @@ static int parse_member(const struct parse *p, int k, int v)
 		return get_bool_key(p, v, "no_new_privileges", &r->no_new_privileges);
 	if (json_str_eq(d, k, "devices"))
 		return record_dev_json_decode(&r->dev, d, v, p->err);
+	if (json_str_eq(d, k, "stop_signal") || json_str_eq(d, k, "stop_timeout_ms"))
+		return f_stop(p, k, v);
 
 	size_t n = (size_t)(d->toks[k].end - d->toks[k].start);
 
@@ -688,6 +714,15 @@ int record_json_encode(const struct record *r, struct buf *out, struct kerr *err
 	/* Only when there are any: records without devices keep their bytes. */
 	if (!record_dev_empty(&r->dev))
 		record_dev_json_encode(&w, &r->dev);
+	/* Written only when set: a record without them reads back with the defaults. */
+	if (r->stop_signal > 0) {
+		json_w_key(&w, "stop_signal");
+		json_w_i64(&w, r->stop_signal);
+	}
+	if (r->stop_timeout_ms >= 0) {
+		json_w_key(&w, "stop_timeout_ms");
+		json_w_i64(&w, r->stop_timeout_ms);
+	}
 	json_w_obj_end(&w);
 	if (json_w_end(&w, err) < 0)
 		return kerr_wrap(err, "container record");

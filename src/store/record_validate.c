@@ -447,6 +447,14 @@ int record_validate(const struct record *r, bool request, struct kerr *err)
 		return -1;
 	if (record_dev_validate(r, err) < 0)
 		return -1;
+	if (r->stop_signal < 0 || r->stop_signal > RECORD_STOP_SIGNAL_MAX)
+		return kerr_set(err, 0, "--stop-signal %d is out of range, expected 1..%d",
+				r->stop_signal, RECORD_STOP_SIGNAL_MAX);
+	if (r->stop_timeout_ms < -1 || r->stop_timeout_ms > RECORD_STOP_TIMEOUT_MAX)
+		return kerr_set(err, 0,
+				"--stop-timeout of %lld ms is out of range, expected 0 to "
+				"a day",
+				(long long)r->stop_timeout_ms);
 	return 0;
 }
 

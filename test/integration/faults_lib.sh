@@ -66,7 +66,7 @@ proc_gone()
 # ctr_id REF: the full id of a container.
 ctr_id()
 {
-	"$KETTLE" inspect "$1" 2>/dev/null | sed -n 's/^        "id": "\(.*\)",$/\1/p' || true
+	"$KETTLE" inspect -f '{{.Id}}' "$1" 2>/dev/null || true
 }
 
 # runc_list: ids runc still knows under the root, one per line.
@@ -88,8 +88,8 @@ shim_pid()
 truth()
 {
 	local id=$1 st pid alive=dead rst
-	st=$("$KETTLE" inspect "$id" 2>/dev/null | sed -nE 's/^            "status": "(.*)",$/\1/p')
-	pid=$("$KETTLE" inspect "$id" 2>/dev/null | sed -nE 's/^            "pid": ([0-9]+),$/\1/p')
+	st=$("$KETTLE" inspect -f '{{.State.Status}}' "$id" 2>/dev/null)
+	pid=$("$KETTLE" inspect -f '{{.State.Pid}}' "$id" 2>/dev/null)
 	if [ -n "$pid" ] && [ "$pid" != 0 ] && ! proc_gone "$pid"; then
 		alive=alive
 	fi

@@ -405,6 +405,7 @@ static ssize_t short_at;  /* > 0: the next writev writes only this many bytes */
 static int fail_truncate; /* ftruncate calls still to fail */
 static int fail_opens;	  /* openat calls still to fail */
 static int fail_unlinks;  /* unlinkat calls still to fail */
+static int fail_renames;  /* renameat calls still to fail */
 
 static ssize_t fake_writev(int fd, const struct iovec *iov, int n)
 {
@@ -461,6 +462,16 @@ static int fake_unlinkat(int dirfd, const char *p, int flags)
 	return saved_ops.unlinkat(dirfd, p, flags);
 }
 
+static int fake_renameat(int olddirfd, const char *from, int newdirfd, const char *to)
+{
+	if (fail_renames > 0) {
+		fail_renames--;
+		errno = EACCES;
+		return -1;
+	}
+	return saved_ops.renameat(olddirfd, from, newdirfd, to);
+}
+
 static void faults_on(void)
 {
 	ops_save();
@@ -468,7 +479,8 @@ static void faults_on(void)
 	logfile_ops.ftruncate = fake_ftruncate;
 	logfile_ops.openat = fake_openat;
 	logfile_ops.unlinkat = fake_unlinkat;
-	fail_writes = fail_truncate = fail_opens = fail_unlinks = 0;
+	logfile_ops.renameat = fake_renameat;
+	fail_writes = fail_truncate = fail_opens = fail_unlinks = fail_renames = 0;
 	short_at = 0;
 	fail_errno = ENOSPC;
 }
@@ -649,6 +661,150 @@ TEST(failed_rotation_keeps_writing)
 	rm_tmp(path);
 }
 
+/* ---- the discard hook: rotation by renames only ---- */
+
+struct discarded {
+	char names[8][64]; /* what the hook was given, in order */
+	int n;		   /* entries of names */
+	int refuse;	   /* the hook returns -1 (the log unlinks the file itself) */
+};
+
+static int keep_discard(void *data, int dirfd, const char *name)
+{
+	struct discarded *d = data;
+
+	(void)dirfd;
+	if (d->n < 8)
+		snprintf(d->names[d->n++], sizeof(d->names[0]), "%s", name);
+	return d->refuse ? -1 : 0;
+}
+
+/* The oldest file goes to the hook under a fresh name, never unlinked by the writer; the
+ * files that stay are the ones without a hook, and a reader sees the same bytes. */
+TEST(rotation_hands_the_oldest_to_the_hook)
+{
+	char path[PATH_CAP];
+	int dirfd = mkdir_tmp(path);
+	struct discarded d = { .n = 0 };
+	struct streams s;
+	struct kerr err;
+	struct stat st;
+	char line[64];
+
+	ASSERT(dirfd >= 0);
+	faults_on();
+	struct logfile *lf = logfile_open(dirfd, "ctr.log", 200, 3, &err);
+	ASSERT(lf);
+	logfile_set_discard(lf, keep_discard, &d);
+	/* 89-byte records, two per file: the 7th record makes the 4th file, ctr.log.2's old
+	 * content (records 1-2) falls off. */
+	for (int i = 0; i < 7; i++) {
+		snprintf(line, sizeof(line), "%048d\n", i);
+		logfile_feed(lf, LOGFILE_STDOUT, (uint8_t *)line, 49, T0);
+	}
+	ASSERT_EQ(fail_unlinks, 0);
+	ASSERT_EQ(d.n, 1);
+	ASSERT_STREQ(d.names[0], ".ctr.log.del.2");
+	ASSERT(fstatat(dirfd, ".ctr.log.del.2", &st, 0) == 0 && st.st_size == 2 * 89);
+	ASSERT(fstatat(dirfd, "ctr.log.2", &st, 0) == 0 && st.st_size == 2 * 89);
+	ASSERT(fstatat(dirfd, "ctr.log.3", &st, 0) < 0);
+	ASSERT_EQ(read_back(dirfd, &s), 0);
+	ASSERT_EQ(s.n[0], 5 * 49);
+	snprintf(line, sizeof(line), "%048d\n", 2);
+	ASSERT_MEMEQ(s.b[0], line, 49);
+	streams_done(&s);
+	/* A hook that refuses: the writer unlinks it at once. */
+	d.refuse = 1;
+	for (int i = 7; i < 9; i++) {
+		snprintf(line, sizeof(line), "%048d\n", i);
+		logfile_feed(lf, LOGFILE_STDOUT, (uint8_t *)line, 49, T0);
+	}
+	ASSERT_EQ(d.n, 2);
+	ASSERT_STREQ(d.names[1], ".ctr.log.del.3");
+	ASSERT(fstatat(dirfd, ".ctr.log.del.3", &st, 0) < 0);
+	logfile_close(lf);
+	/* The next open removes what a hook left behind, and nothing else. */
+	ASSERT(symlinkat("x", dirfd, ".ctr.log.del.") == 0);
+	ASSERT(symlinkat("x", dirfd, ".ctr.log.del.7x") == 0);
+	lf = logfile_open(dirfd, "ctr.log", 200, 3, &err);
+	ASSERT(lf);
+	ASSERT(fstatat(dirfd, ".ctr.log.del.2", &st, AT_SYMLINK_NOFOLLOW) < 0);
+	ASSERT(fstatat(dirfd, ".ctr.log.del.", &st, AT_SYMLINK_NOFOLLOW) == 0);
+	ASSERT(fstatat(dirfd, ".ctr.log.del.7x", &st, AT_SYMLINK_NOFOLLOW) == 0);
+	ASSERT(fstatat(dirfd, "ctr.log.2", &st, 0) == 0);
+	logfile_close(lf);
+	ops_restore();
+	close(dirfd);
+	rm_tmp(path);
+}
+
+/* With one file, ctr.log itself goes to the hook and a fresh one starts. */
+TEST(rotation_with_one_file_and_a_hook)
+{
+	char path[PATH_CAP];
+	int dirfd = mkdir_tmp(path);
+	struct discarded d = { .n = 0 };
+	struct kerr err;
+	struct stat st;
+	char line[64];
+
+	ASSERT(dirfd >= 0);
+	struct logfile *lf = logfile_open(dirfd, "ctr.log", 200, 1, &err);
+	ASSERT(lf);
+	logfile_set_discard(lf, keep_discard, &d);
+	for (int i = 0; i < 3; i++) {
+		snprintf(line, sizeof(line), "%048d\n", i);
+		logfile_feed(lf, LOGFILE_STDOUT, (uint8_t *)line, 49, T0);
+	}
+	logfile_close(lf);
+	ASSERT_EQ(d.n, 1);
+	ASSERT_STREQ(d.names[0], ".ctr.log.del.0");
+	ASSERT(fstatat(dirfd, ".ctr.log.del.0", &st, 0) == 0 && st.st_size == 2 * 89);
+	ASSERT(fstatat(dirfd, "ctr.log", &st, 0) == 0 && st.st_size == 89);
+	ASSERT(all_records_whole(dirfd, "ctr.log"));
+	close(dirfd);
+	rm_tmp(path);
+}
+
+/* The oldest cannot be renamed away: no rotation this feed (no rename may replace it),
+ * nothing lost, the next feed rotates. */
+TEST(failed_rename_to_the_hook_keeps_writing)
+{
+	char path[PATH_CAP];
+	int dirfd = mkdir_tmp(path);
+	struct discarded d = { .n = 0 };
+	struct streams s;
+	struct kerr err;
+	struct stat st;
+	char line[64];
+
+	ASSERT(dirfd >= 0);
+	faults_on();
+	struct logfile *lf = logfile_open(dirfd, "ctr.log", 200, 2, &err);
+	ASSERT(lf);
+	logfile_set_discard(lf, keep_discard, &d);
+	snprintf(line, sizeof(line), "%048d\n", 5);
+	for (int i = 0; i < 4; i++)
+		logfile_feed(lf, LOGFILE_STDOUT, (uint8_t *)line, 49, T0);
+	/* ctr.log.1 and ctr.log hold two records each; the 5th record's rotation fails. */
+	ASSERT_EQ(d.n, 0);
+	fail_renames = 1;
+	logfile_feed(lf, LOGFILE_STDOUT, (uint8_t *)line, 49, T0);
+	ASSERT_EQ(d.n, 0);
+	ASSERT(fstatat(dirfd, "ctr.log", &st, 0) == 0 && st.st_size == 3 * 89);
+	logfile_feed(lf, LOGFILE_STDOUT, (uint8_t *)line, 49, T0);
+	ASSERT_EQ(d.n, 1);
+	ASSERT(fstatat(dirfd, "ctr.log.1", &st, 0) == 0 && st.st_size == 3 * 89);
+	ASSERT_U64_EQ(logfile_dropped(lf), 0);
+	logfile_close(lf);
+	ops_restore();
+	ASSERT_EQ(read_back(dirfd, &s), 0);
+	ASSERT_EQ(s.n[0], 4 * 49);
+	streams_done(&s);
+	close(dirfd);
+	rm_tmp(path);
+}
+
 TEST(hostile_arguments)
 {
 	char path[PATH_CAP];
@@ -684,4 +840,6 @@ RUN_TESTS(T(one_line_is_one_f_record), T(line_cap_boundaries), T(long_line_and_b
 	  T(every_length_and_alignment_round_trips), T(rotation_keeps_whole_records),
 	  T(rotation_with_one_file_truncates), T(enospc_is_counted_and_marked_once),
 	  T(short_write_is_cut_back_to_whole_records), T(torn_record_stays_one_bad_line),
-	  T(reopen_after_failed_rotation), T(failed_rotation_keeps_writing), T(hostile_arguments))
+	  T(reopen_after_failed_rotation), T(failed_rotation_keeps_writing),
+	  T(rotation_hands_the_oldest_to_the_hook), T(rotation_with_one_file_and_a_hook),
+	  T(failed_rename_to_the_hook_keeps_writing), T(hostile_arguments))

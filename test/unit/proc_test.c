@@ -561,7 +561,75 @@ TEST(die_with_caller)
 	ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0), 0);
 }
 
-RUN_TESTS(T(spawn_true_and_reap), T(exit_codes), T(exec_failure_reported), T(bad_spec_refused),
-	  T(stdio_captured), T(stdio_sources_that_collide_with_targets), T(env_cwd_and_oom),
-	  T(signals_reset_in_child), T(new_session), T(detach), T(killed_exit_code_and_pidfd),
-	  T(signal_names_round_trip), T(signal_parse_rejects), T(start_ticks), T(die_with_caller))
+/* The unlinker removes what it is sent, holds only its pipe and the directory, is named
+ * kettle-unlink, and ends (exit 0) once the pipe is closed; a name too long is refused. */
+TEST(unlinker)
+{
+	char dir[] = "/tmp/kettle-proc-test.XXXXXX";
+	char name[PROC_UNLINK_NAME_MAX + 8], path[128], comm[32] = "";
+	struct kerr err;
+	struct stat st;
+	int wfd, status;
+	pid_t pid;
+
+	ASSERT(mkdtemp(dir));
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT(dirfd >= 0);
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		ASSERT(fd >= 0 && write(fd, "data", 4) == 4);
+		close(fd);
+	}
+	ASSERT_EQ(proc_unlinker_start(dirfd, &pid, &wfd, &err), 0);
+	ASSERT(pid > 0 && wfd >= 0);
+	ASSERT(fcntl(wfd, F_GETFL) & O_NONBLOCK);
+	ASSERT(fcntl(wfd, F_GETFD) & FD_CLOEXEC);
+	ASSERT_EQ(proc_unlinker_send(wfd, "f0", &err), 0);
+	ASSERT_EQ(proc_unlinker_send(wfd, "f2", &err), 0);
+	ASSERT_EQ(proc_unlinker_send(wfd, "missing", &err), 0);
+	memset(name, 'n', sizeof(name) - 1);
+	name[PROC_UNLINK_NAME_MAX] = '\0'; /* NUL included, one byte too many */
+	ASSERT_EQ(proc_unlinker_send(wfd, name, &err), -1);
+	ASSERT_EQ(err.code, ENAMETOOLONG);
+	for (int i = 0; i < 200; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+		FILE *f = fopen(path, "re");
+		if (f) {
+			if (!fgets(comm, sizeof(comm), f))
+				comm[0] = '\0';
+			fclose(f);
+		}
+		if (strcmp(comm, "kettle-unlink\n") == 0)
+			break;
+		usleep(10000);
+	}
+	ASSERT_STREQ(comm, "kettle-unlink\n");
+	/* Its fds: the pipe on 0 and the directory on 1, nothing else. */
+	snprintf(path, sizeof(path), "/proc/%d/fd/2", (int)pid);
+	ASSERT(lstat(path, &st) < 0);
+	close(wfd);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT(fstatat(dirfd, "f0", &st, 0) < 0 && errno == ENOENT);
+	ASSERT(fstatat(dirfd, "f1", &st, 0) == 0);
+	ASSERT(fstatat(dirfd, "f2", &st, 0) < 0 && errno == ENOENT);
+	/* Gone: a send fails with EPIPE (SIGPIPE ignored, as the shim does). */
+	ASSERT_EQ(proc_unlinker_start(dirfd, &pid, &wfd, &err), 0);
+	kill(pid, SIGKILL);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	signal(SIGPIPE, SIG_IGN);
+	ASSERT_EQ(proc_unlinker_send(wfd, "f1", &err), -1);
+	ASSERT_EQ(err.code, EPIPE);
+	signal(SIGPIPE, SIG_DFL);
+	close(wfd);
+	ASSERT_EQ(unlinkat(dirfd, "f1", 0), 0);
+	close(dirfd);
+	ASSERT_EQ(rmdir(dir), 0);
+}
+
+RUN_TESTS(T(unlinker), T(spawn_true_and_reap), T(exit_codes), T(exec_failure_reported),
+	  T(bad_spec_refused), T(stdio_captured), T(stdio_sources_that_collide_with_targets),
+	  T(env_cwd_and_oom), T(signals_reset_in_child), T(new_session), T(detach),
+	  T(killed_exit_code_and_pidfd), T(signal_names_round_trip), T(signal_parse_rejects),
+	  T(start_ticks), T(die_with_caller))

@@ -189,6 +189,47 @@ TEST(restart_policy_round_trip)
 	record_done(&r);
 }
 
+/* --stop-signal and --stop-timeout: written only when set, read back, limits checked. */
+TEST(stop_fields_round_trip)
+{
+	struct record r, r2;
+	struct kerr err;
+	struct buf b;
+
+	ASSERT_EQ(parse_req(&r, "", &err), 0);
+	ASSERT_EQ(r.stop_signal, 0);
+	ASSERT_EQ(r.stop_timeout_ms, -1);
+	buf_init(&b, RECORD_JSON_MAX);
+	ASSERT_EQ(record_json_encode(&r, &b, &err), 0);
+	ASSERT_EQ(buf_append(&b, "", 1, &err), 0);
+	ASSERT(!strstr((const char *)b.data, "stop_"));
+	buf_done(&b);
+	record_done(&r);
+
+	ASSERT_EQ(parse_req(&r, ",\"stop_signal\":10,\"stop_timeout_ms\":0", &err), 0);
+	ASSERT_EQ(r.stop_signal, 10);
+	ASSERT_EQ(r.stop_timeout_ms, 0);
+	buf_init(&b, RECORD_JSON_MAX);
+	ASSERT_EQ(record_json_encode(&r, &b, &err), 0);
+	ASSERT_EQ(buf_append(&b, "", 1, &err), 0);
+	ASSERT_CONTAINS((const char *)b.data, "\"stop_signal\":10,\"stop_timeout_ms\":0}");
+	ASSERT_EQ(record_json_decode(&r2, (const char *)b.data, b.len - 1, true, &err), 0);
+	ASSERT_EQ(r2.stop_signal, 10);
+	ASSERT_EQ(r2.stop_timeout_ms, 0);
+	record_done(&r2);
+	buf_done(&b);
+	record_done(&r);
+
+	ASSERT_EQ(parse_req(&r, ",\"stop_signal\":65", &err), -1);
+	ASSERT_STREQ(err.msg, "key `stop_signal`: 65 is out of range, expected 0..64");
+	ASSERT_EQ(parse_req(&r, ",\"stop_signal\":\"TERM\"", &err), -1);
+	ASSERT_STREQ(err.msg, "key `stop_signal`: expected a number, found a string");
+	ASSERT_EQ(parse_req(&r, ",\"stop_timeout_ms\":-2", &err), -1);
+	ASSERT_STREQ(err.msg, "--stop-timeout of -2 ms is out of range, expected 0 to a day");
+	ASSERT_EQ(parse_req(&r, ",\"stop_timeout_ms\":86400001", &err), -1);
+	ASSERT_CONTAINS(err.msg, "--stop-timeout of 86400001 ms is out of range");
+}
+
 TEST(request_vs_stored)
 {
 	struct record r;
@@ -576,6 +617,6 @@ TEST(command_line_quoting_and_truncation)
 }
 
 RUN_TESTS(T(full_round_trip), T(request_defaults_and_nulls), T(restart_policy_round_trip),
-	  T(request_vs_stored), T(rejections_with_messages), T(document_level_rejections),
-	  T(size_caps), T(validate_c_built_records), T(canonical_caps),
-	  T(command_line_quoting_and_truncation))
+	  T(stop_fields_round_trip), T(request_vs_stored), T(rejections_with_messages),
+	  T(document_level_rejections), T(size_caps), T(validate_c_built_records),
+	  T(canonical_caps), T(command_line_quoting_and_truncation))
