@@ -48,7 +48,11 @@ VENDOR_DIR := build/vendor/$(FLAVOR)
 VENDOR_STAMP := $(VENDOR_DIR)/.stamp
 VENDOR_LIBS := $(VENDOR_DIR)/lib/libseccomp.a
 
-CPPFLAGS := -iquote src -isystem $(VENDOR_DIR)/include -DKETTLE_VERSION=\"$(shell cat VERSION)\"
+# musl-gcc does not see the kernel's uapi headers (linux/rtnetlink.h, linux/netfilter/…) that
+# src/net speaks; vendor.sh copies them for the musl flavour, glibc's compilers have them.
+KERNEL_HDRS := $(if $(filter musl,$(FLAVOR)),-isystem build/vendor/kernel-headers)
+CPPFLAGS := -iquote src -isystem $(VENDOR_DIR)/include $(KERNEL_HDRS) \
+	-DKETTLE_VERSION=\"$(shell cat VERSION)\"
 CFLAGS := $(BASE_CFLAGS) $(SAN_FLAGS) $(CFLAGS_EXTRA)
 LDFLAGS := $(LDFLAGS_EXTRA)
 

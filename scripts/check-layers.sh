@@ -60,7 +60,8 @@ done
 # ipc uses store (ids, restart) and runtime uses store (record). A new folder is one row here
 # and one line in docs/ARCHITECTURE.md: cli, image, net, seccomp and shimv2 get theirs when
 # they land, ranked above everything they use. cli (the command tables' parser, help and
-# completion) uses only base.
+# completion) uses only base. net (bridge, netlink, nf_tables, leases) uses store (the record's
+# port type, atomic writes) and base.
 ranks='
 base     10 base
 logs     20 mechanism
@@ -69,6 +70,7 @@ cli      20 mechanism
 store    30 mechanism
 ipc      40 mechanism
 runtime  40 mechanism
+net      40 mechanism
 client   60 role
 daemon   60 role
 init     60 role

@@ -123,6 +123,7 @@ void record_done(struct record *r)
 	record_strv_free(&r->tmpfs);
 	free(r->hostname);
 	free(r->netns_path);
+	record_net_done(&r->net);
 	record_strv_free(&r->cap_add);
 	record_strv_free(&r->cap_drop);
 	record_strv_free(&r->labels);
