@@ -26,12 +26,15 @@
 #include "daemon/daemon_adopt.h"
 #include "daemon/daemon_api.h"
 #include "daemon/daemon_events.h"
+#include "daemon/daemon_net.h"
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_watch.h"
 #include "base/fd.h"
 #include "base/log.h"
 #include "cli/cli.h"
 #include "logs/logfile.h"
+#include "net/bridge.h"
+#include "net/ip4.h"
 #include "runtime/proc.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
@@ -56,6 +59,8 @@ enum {
 	OPT_LOG_MAX_SIZE,
 	OPT_LOG_MAX_FILES,
 	OPT_RUNTIME_TIMEOUT,
+	OPT_DEFAULT_NETWORK,
+	OPT_BRIDGE_SUBNET,
 };
 
 /* In the order of the help and of the usage line a misuse prints. */
@@ -82,6 +87,12 @@ static const struct cli_opt daemon_opts[] CLI_TABLE = {
 	CLI_OPT(OPT_RUNTIME_TIMEOUT, 0, CLI_DURATION, 0, "runtime-timeout", "D",
 		"A runtime (runc) call still running after D is killed and fails (30s; 1ms to "
 		"1h)"),
+	CLI_OPT(OPT_DEFAULT_NETWORK, 0, CLI_CHOICE, 0, "default-network", "bridge|none",
+		"Network of containers run without --network (default bridge: " BRIDGE_NAME
+		", set up when first needed)"),
+	CLI_OPT(OPT_BRIDGE_SUBNET, 0, CLI_STRING, 0, "bridge-subnet", "CIDR",
+		"Subnet of " BRIDGE_NAME " (default: 10.88.0.0/16, or the next /16 that no route "
+		"of the host overlaps)"),
 };
 
 const struct cli_cmd daemon_cmd CLI_TABLE = {
@@ -107,6 +118,7 @@ struct daemon_args {
 	uint64_t log_max_size;		/* --log-max-size, bytes */
 	uint32_t log_max_files;		/* --log-max-files */
 	uint64_t runtime_timeout_ms;	/* --runtime-timeout, ms */
+	struct daemon_net_opts net;	/* --default-network, --bridge-subnet */
 };
 
 /* A backoff duration of option o: 1 ms to 1 day. Returns 0, or -1 once printed. */
@@ -165,6 +177,24 @@ static int take_value(struct daemon_args *a, const struct cli_opt *o, int id, ch
 		cli_misuse_write(stderr, &daemon_cmd,
 				 "--runtime-timeout `%s` is out of range, expected 1ms to 1h", val);
 		return -1;
+	case OPT_DEFAULT_NETWORK:
+		if (strcmp(val, "bridge") == 0 || strcmp(val, "none") == 0) {
+			a->net.default_network =
+				val[0] == 'b' ? RECORD_NET_BRIDGE : RECORD_NET_NONE;
+			return 0;
+		}
+		cli_misuse_write(stderr, &daemon_cmd,
+				 "--default-network `%s` is unknown, expected bridge or none", val);
+		return -1;
+	case OPT_BRIDGE_SUBNET:
+		if (ip4_parse_net(val, &a->net.subnet, &err) == 0 && a->net.subnet.prefix >= 8 &&
+		    a->net.subnet.prefix <= 30)
+			return 0;
+		cli_misuse_write(stderr, &daemon_cmd,
+				 "--bridge-subnet `%s` is not an IPv4 network A.B.C.D/N with N in "
+				 "8..30",
+				 val);
+		return -1;
 	case OPT_LOG_MAX_SIZE:
 		if (str_parse_size(val, &a->log_max_size, &err) == 0 &&
 		    a->log_max_size >= LOGFILE_MIN_SIZE && a->log_max_size <= LOGFILE_MAX_SIZE)
@@ -197,6 +227,7 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		.log_max_size = LOGFILE_DEFAULT_MAX_SIZE,
 		.log_max_files = LOGFILE_DEFAULT_MAX_FILES,
 		.runtime_timeout_ms = RUNTIME_TIMEOUT_MS,
+		.net = { .default_network = RECORD_NET_BRIDGE },
 	};
 	cli_parse_init(&p, &daemon_cmd, argc, argv);
 	while ((id = cli_parse_next(&p, &err)) > 0) {
@@ -366,8 +397,11 @@ static int start(struct daemon *d, const struct daemon_args *a, int *logfd, stru
 	if (daemon_events_init(d, err) < 0)
 		return -1;
 	daemon_watch_init(d);
+	if (daemon_net_init(d, &a->net, err) < 0)
+		return -1;
 	if (daemon_adopt_load(d, err) < 0)
 		return -1;
+	daemon_net_adopt(d);
 	if (ipc_listen(d->rootfd, STORE_DAEMON_ADDR, name, &lfd, err) < 0)
 		return -1;
 	d->server = rpc_server_new(d->loop, lfd, d->token, geteuid(), &client_ops, d, err);
@@ -384,6 +418,7 @@ static void stop(struct daemon *d)
 	daemon_events_free(d);
 	d->server = rpc_server_free(d->server);
 	daemon_registry_free(d);
+	daemon_net_free(d);
 	/* Only while we hold the lock: the address is ours, and clients fail fast without. */
 	if (d->lockfd >= 0 && d->rootfd >= 0)
 		(void)unlinkat(d->rootfd, STORE_DAEMON_ADDR, 0);

@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "daemon/daemon_query.h"
+#include "daemon/daemon_net.h"
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_reply.h"
 #include "daemon/daemon_request.h"
@@ -247,6 +248,8 @@ static int inspect_json(struct daemon *d, const struct daemon_ctr *c, struct buf
 	json_w_u64(&w, log_dropped(d, c));
 	json_w_key(&w, "runtime");
 	json_w_str(&w, c->rec.runtime ? c->rec.runtime : d->runtime);
+	json_w_key(&w, "NetworkSettings");
+	daemon_net_inspect(d, c, &w);
 	json_w_obj_end(&w);
 	if (json_w_end(&w, err) < 0)
 		return -1;
