@@ -2,7 +2,8 @@
 # deps.sh — install everything a fresh Debian 12 machine needs to build and test kettle.
 #
 # Runs as root. Installs the toolchain (musl-gcc, gcc, clang with libFuzzer runtime,
-# clang-format), the test peers (runc, busybox-static, util-linux, iproute2) and the bench
+# clang-format), the test peers (runc, busybox-static, util-linux, iproute2, nftables: nft is
+# network.test's oracle, kettle itself never runs it) and the bench
 # peers (hyperfine, containerd), then builds the pinned vendor libraries with
 # scripts/vendor.sh. Idempotent: when every package is already installed apt is not
 # touched at all, so a re-run costs only the dpkg-query check.
@@ -11,7 +12,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs="musl-tools gperf runc busybox-static make gcc clang libclang-rt-14-dev clang-format
-file dpkg-dev xz-utils ca-certificates util-linux procps iproute2 hyperfine containerd
+file dpkg-dev xz-utils ca-certificates util-linux procps iproute2 nftables hyperfine containerd
 bash coreutils python3 jq"
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -146,7 +146,7 @@ static int need_bridge(struct daemon *d, struct kerr *err)
 	return apply_table(d, NULL, NULL, err);
 }
 
-static int unavailable(const struct record *rec, struct kerr *err)
+static int unavailable(bool by_default, struct kerr *err)
 {
 	char why[KERR_MSG_MAX];
 
@@ -154,7 +154,7 @@ static int unavailable(const struct record *rec, struct kerr *err)
 	return kerr_set(err, 0,
 			"network `bridge`%s is unavailable: %s; run with --network none (or "
 			"start the daemon with --default-network none)",
-			rec->network == RECORD_NET_DEFAULT ? " (the daemon's default)" : "", why);
+			by_default ? " (the daemon's default)" : "", why);
 }
 
 /* ---- CREATE ---- */
@@ -234,7 +234,9 @@ static int publish_all(struct record *rec, struct kerr *err)
 
 int daemon_net_prepare(struct daemon *d, struct record *rec, struct kerr *err)
 {
-	if (rec->network == RECORD_NET_DEFAULT)
+	bool by_default = rec->network == RECORD_NET_DEFAULT;
+
+	if (by_default)
 		rec->network = d->net->opts.default_network;
 	if (rec->network != RECORD_NET_BRIDGE)
 		return 0;
@@ -246,7 +248,7 @@ int daemon_net_prepare(struct daemon *d, struct record *rec, struct kerr *err)
 			return -1;
 	if (need_bridge(d, err) < 0) {
 		log_error("%s", err->msg);
-		return unavailable(rec, err);
+		return unavailable(by_default, err);
 	}
 	return 0;
 }
@@ -278,7 +280,7 @@ static int attach_one(struct daemon *d, struct daemon_ctr *c, struct kerr *err)
 
 	if (need_bridge(d, err) < 0) {
 		log_error("%s", err->msg);
-		return unavailable(r, err);
+		return unavailable(false, err);
 	}
 	if (store_open_container(d->rootfd, r->id, false, &dirfd, err) < 0 ||
 	    bridge_attach(&d->net->br, d->rootfd, dirfd, r->id, &ip, err) < 0)

@@ -32,11 +32,14 @@ static int bind_one(const struct record_port *p, int *out, struct kerr *err)
 	if (fd < 0)
 		return kerr_set(err, errno, "publish %s:%u/%s: socket", addr, p->host_port, proto);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (errno == EADDRINUSE)
-			return kerr_set(err, EADDRINUSE,
-					"publish %s:%u/%s: address already in use (another process "
-					"or container holds port %u)",
-					addr, p->host_port, proto, p->host_port);
+		if (errno == EADDRINUSE) {
+			/* Worded in full: the errno stays for callers, not as strerror text. */
+			kerr_set(err, 0,
+				 "publish %s:%u/%s: address already in use (another process or "
+				 "container holds port %u)",
+				 addr, p->host_port, proto, p->host_port);
+			return kerr_set_code(err, EADDRINUSE);
+		}
 		return kerr_set(err, errno, "publish %s:%u/%s: bind", addr, p->host_port, proto);
 	}
 	*out = take_fd(&fd);
