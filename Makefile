@@ -48,11 +48,12 @@ VENDOR_DIR := build/vendor/$(FLAVOR)
 VENDOR_STAMP := $(VENDOR_DIR)/.stamp
 VENDOR_LIBS := $(VENDOR_DIR)/lib/libseccomp.a
 
-CPPFLAGS := -iquote src -isystem $(VENDOR_DIR)/include -DKETTLE_VERSION=\"$(shell cat VERSION)\"
-# musl-gcc sees no kernel headers; <seccomp.h> needs <asm/unistd.h> (vendor.sh copies them).
-ifeq ($(FLAVOR),musl)
-CPPFLAGS += -isystem build/vendor/kernel-headers
-endif
+# musl-gcc does not see the kernel's uapi headers: <seccomp.h> needs <asm/unistd.h>, and src/net
+# speaks linux/rtnetlink.h and linux/netfilter/…; vendor.sh copies them for the musl flavour,
+# glibc's compilers have them.
+KERNEL_HDRS := $(if $(filter musl,$(FLAVOR)),-isystem build/vendor/kernel-headers)
+CPPFLAGS := -iquote src -isystem $(VENDOR_DIR)/include $(KERNEL_HDRS) \
+	-DKETTLE_VERSION=\"$(shell cat VERSION)\"
 CFLAGS := $(BASE_CFLAGS) $(SAN_FLAGS) $(CFLAGS_EXTRA)
 LDFLAGS := $(LDFLAGS_EXTRA)
 

@@ -16,6 +16,7 @@
 
 #include "cli/cli.h"
 #include "client/client.h"
+#include "client/client_runnet.h"
 #include "daemon/daemon.h"
 #include "hostrt/hostrt.h"
 #include "init/init.h"
@@ -44,6 +45,7 @@ static const struct cli_entry commands[] CLI_TABLE = {
 	{ "kill", client_kill_main, &client_kill_cmd },
 	{ "logs", client_logs_main, &client_logs_cmd },
 	{ "pause", client_pause_main, &client_pause_cmd },
+	{ "port", client_port_main, &client_port_cmd },
 	{ "prune", client_prune_main, &client_prune_cmd },
 	{ "ps", client_ps_main, &client_ps_cmd },
 	{ "rename", client_rename_main, &client_rename_cmd },

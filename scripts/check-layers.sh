@@ -58,13 +58,14 @@ done
 # role (only roles log), top ("." is the repository top, i.e. kettle.c). Mechanism ranks follow
 # what each folder uses today: logs and copy use only base; store includes logs' limits;
 # ipc uses store (ids, restart) and runtime uses store (record). A new folder is one row here
-# and one line in docs/ARCHITECTURE.md: image and net get theirs when they
+# and one line in docs/ARCHITECTURE.md: image gets its row when they
 # land, ranked above everything they use. cli (the command tables' parser, help and
 # completion) uses only base; so do tmpl (the --format template engine) and filter (ps
 # --filter); seccomp (profiles, filters, the libseccomp wrapper) uses store's capability names
 # and base, and runtime's spec.c writes its section of config.json; cdi (CDI spec files and
 # device resolution) uses store's record (its container edits) and base; boot (the
-# containers file, the mounts of a first process) uses only base.
+# containers file, the mounts of a first process) uses only base; net (bridge, netlink,
+# nf_tables, leases) uses store (the record's port type, atomic writes) and base.
 ranks='
 base     10 base
 logs     20 mechanism
@@ -80,6 +81,7 @@ cdi      35 mechanism
 ipc      40 mechanism
 runtime  40 mechanism
 supervise 50 mechanism
+net      40 mechanism
 client   60 role
 daemon   60 role
 hostrt   60 role

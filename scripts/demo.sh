@@ -32,7 +32,8 @@ step()
 	"$@"
 }
 
-step ./kettle daemon -d --root "$KETTLE_ROOT"
+# --default-network none: the demo leaves the host's network alone (no kettle0, no rules).
+step ./kettle daemon -d --root "$KETTLE_ROOT" --default-network none
 step ./kettle run --rm --rootfs "$rootfs" /bin/sh -c 'echo hello from a kettle container; uname -n'
 step ./kettle run -d --name demo-sleeper --rootfs "$rootfs" /bin/sleep 1000
 step ./kettle ps

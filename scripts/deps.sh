@@ -3,8 +3,9 @@
 #
 # Runs as root. Installs the toolchain (musl-gcc, gcc, clang with libFuzzer runtime,
 # clang-format, patch for the Debian patch series vendor.sh applies), the test peers (runc,
-# busybox-static, util-linux, bsdutils for `script`'s terminal, iproute2, containerd; nodejs
-# and npm for the shim v2 kit's CRI client) and the bench peers (hyperfine), then builds the pinned vendor libraries with
+# busybox-static, util-linux, bsdutils for `script`'s terminal, iproute2, nftables: nft is
+# network.test's oracle, kettle itself never runs it; containerd; nodejs and npm for the shim
+# v2 kit's CRI client) and the bench peers (hyperfine), then builds the pinned vendor libraries with
 # scripts/vendor.sh. Idempotent: when every package is already installed apt is not
 # touched at all, so a re-run costs only the dpkg-query check.
 set -eu
@@ -12,7 +13,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs="musl-tools gperf runc busybox-static make gcc clang libclang-rt-14-dev clang-format
-file dpkg-dev xz-utils ca-certificates util-linux procps iproute2 hyperfine containerd
+file dpkg-dev xz-utils ca-certificates util-linux procps iproute2 nftables hyperfine containerd
 bash coreutils python3 jq patch bsdutils nodejs npm"
 
 if [ "$(id -u)" -ne 0 ]; then

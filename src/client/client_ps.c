@@ -68,6 +68,8 @@ struct ps_row {
 	size_t nmounts;			/* entries of mounts */
 	char **networks;		/* owned: network names */
 	size_t nnetworks;		/* entries of networks */
+	char **ports;			/* owned: published ports, "0.0.0.0:8080->80/tcp" */
+	size_t nports;			/* entries of ports */
 	char *rootfs;			/* owned: its --rootfs, or NULL */
 	char *size;			/* owned: the SIZE text once measured, or NULL */
 	char label[CELL_MAX];		/* .Label's result, for the template's lifetime */
@@ -234,7 +236,8 @@ static int parse_row(const struct json_doc *d, int obj, struct ps_row *row, stru
 	    get_dup(d, obj, "rootfs", &row->rootfs, err) < 0 ||
 	    get_list(d, obj, "labels", &row->labels, &row->nlabels, err) < 0 ||
 	    get_list(d, obj, "mounts", &row->mounts, &row->nmounts, err) < 0 ||
-	    get_list(d, obj, "networks", &row->networks, &row->nnetworks, err) < 0)
+	    get_list(d, obj, "networks", &row->networks, &row->nnetworks, err) < 0 ||
+	    get_list(d, obj, "ports", &row->ports, &row->nports, err) < 0)
 		return -1;
 	if (!row->image && !(row->image = strdup("")))
 		return kerr_set(err, ENOMEM, "row");
@@ -256,6 +259,7 @@ static void row_done(struct ps_row *r)
 	free_list(r->labels, r->nlabels);
 	free_list(r->mounts, r->nmounts);
 	free_list(r->networks, r->nnetworks);
+	free_list(r->ports, r->nports);
 }
 
 /* Newest first; ties by id so the order is stable. */
@@ -593,8 +597,15 @@ static int row_json(struct ps_row *r, const struct ps_args *a, bool size, int64_
 	buf_done(&list);
 	json_w_key(&w, "Pid");
 	json_w_i64(&w, r->pid);
+	buf_init(&list, SIZE_MAX);
+	for (size_t i = 0; i < r->nports; i++) {
+		if (i)
+			buf_append_str(&list, ", ", err);
+		buf_append_str(&list, r->ports[i], err);
+	}
 	json_w_key(&w, "Ports");
-	json_w_str(&w, "");
+	json_w_strn(&w, list.data ? (const char *)list.data : "", list.len);
+	buf_done(&list);
 	if (r->created_ns)
 		ago(now, r->created_ns, buf, sizeof(buf));
 	else

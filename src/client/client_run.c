@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "client/client.h"
 #include "client/client_devices.h"
+#include "client/client_runnet.h"
 #include "logs/logfile.h"
 #include "runtime/proc.h"
 #include "store/record.h"
@@ -107,7 +108,9 @@ static const struct cli_opt run_opts[] CLI_TABLE = {
 	CLI_OPT(OPT_TMPFS, 0, CLI_STRING, CLI_REPEAT, "tmpfs", "PATH", "Mount a tmpfs at PATH"),
 	CLI_OPT('h', 'h', CLI_STRING, 0, "hostname", "NAME", "Container host name"),
 	CLI_OPT(OPT_NETWORK, 0, CLI_STRING, 0, "network", "MODE",
-		"none (default), host or ns:PATH"),
+		"bridge (the daemon's default unless set with `kettle daemon --default-network`), "
+		"none, host, container:NAME or ns:PATH"),
+	CLIENT_RUNNET_OPTS,
 	CLI_OPT('m', 'm', CLI_SIZE, 0, "memory", "SIZE", "Memory limit (e.g. 64m, 1g)"),
 	CLI_OPT(OPT_CPUS, 0, CLI_NUMBER, 0, "cpus", "N", "CPU limit (e.g. 1.5)"),
 	CLI_OPT(OPT_PIDS_LIMIT, 0, CLI_NUMBER, 0, "pids-limit", "N",
@@ -458,6 +461,8 @@ static int run_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 	case OPT_GPUS:
 		return client_devices_option(cmd, r, CLIENT_DEVICES_GPUS, val);
 	default:
+		if (client_runnet_is(id))
+			return client_runnet_option(cmd, r, id, val);
 		return health_option(cmd, a, id, val);
 	}
 }
@@ -589,6 +594,8 @@ static int run_or_create(int argc, char **argv, const struct cli_cmd *cmd, bool 
 	int rc;
 
 	record_init(&a.rec);
+	/* No --network: the daemon's default, which only the daemon knows. */
+	a.rec.network = RECORD_NET_DEFAULT;
 	rc = parse_run_args(argc, argv, &a);
 	if (rc >= 0) {
 		record_done(&a.rec);

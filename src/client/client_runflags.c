@@ -508,18 +508,25 @@ int client_runflags_add_cap(const struct cli_cmd *cmd, struct record_strv *v, co
 int client_runflags_set_network(const struct cli_cmd *cmd, struct record *r, const char *val)
 {
 	free(r->netns_path);
-	r->netns_path = NULL;
+	free(r->net.container);
+	r->netns_path = r->net.container = NULL;
 	if (strcmp(val, "none") == 0) {
 		r->network = RECORD_NET_NONE;
 	} else if (strcmp(val, "host") == 0) {
 		r->network = RECORD_NET_HOST;
+	} else if (strcmp(val, "bridge") == 0 || strcmp(val, "default") == 0) {
+		r->network = val[0] == 'b' ? RECORD_NET_BRIDGE : RECORD_NET_DEFAULT;
+	} else if (str_has_prefix(val, "container:") && val[10] != '\0') {
+		r->network = RECORD_NET_CONTAINER;
+		r->net.container = strdup(val + 10);
+		return r->net.container ? 0 : client_runflags_out_of_memory();
 	} else if (str_has_prefix(val, "ns:") && val[3] != '\0') {
 		r->network = RECORD_NET_NS;
 		return client_runflags_abs_flag(cmd, "--network ns:", val + 3, &r->netns_path);
 	} else {
 		return client_usage_error(cmd,
-					  "invalid --network `%s`, expected none, host or "
-					  "ns:PATH",
+					  "invalid --network `%s`, expected bridge, none, host, "
+					  "container:NAME or ns:PATH",
 					  val);
 	}
 	return 0;

@@ -32,6 +32,7 @@
 #include "daemon/daemon_api.h"
 #include "daemon/daemon_boot.h"
 #include "daemon/daemon_events.h"
+#include "daemon/daemon_net.h"
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_seccomp.h"
 #include "daemon/daemon_shutdown.h"
@@ -42,6 +43,8 @@
 #include "cdi/cdi.h"
 #include "cli/cli.h"
 #include "logs/logfile.h"
+#include "net/bridge.h"
+#include "net/ip4.h"
 #include "runtime/proc.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
@@ -70,6 +73,8 @@ enum {
 	OPT_CDI_SPEC_DIR,
 	OPT_BOOT,
 	OPT_CONTAINERS,
+	OPT_DEFAULT_NETWORK,
+	OPT_BRIDGE_SUBNET,
 };
 
 /* In the order of the help and of the usage line a misuse prints. */
@@ -111,6 +116,12 @@ static const struct cli_opt daemon_opts[] CLI_TABLE = {
 	CLI_OPT(OPT_CONTAINERS, 0, CLI_FILE, 0, "containers", "FILE",
 		"With --boot: run `kettle run -d LINE` for each line of FILE, in order, once "
 		"serving (quoted like a shell's words, nothing expanded)"),
+	CLI_OPT(OPT_DEFAULT_NETWORK, 0, CLI_CHOICE, 0, "default-network", "bridge|none",
+		"Network of containers run without --network (default bridge: " BRIDGE_NAME
+		", set up when first needed)"),
+	CLI_OPT(OPT_BRIDGE_SUBNET, 0, CLI_STRING, 0, "bridge-subnet", "CIDR",
+		"Subnet of " BRIDGE_NAME " (default: 10.88.0.0/16, or the next /16 that no route "
+		"of the host overlaps)"),
 };
 
 const struct cli_cmd daemon_cmd CLI_TABLE = {
@@ -145,6 +156,7 @@ struct daemon_args {
 	size_t ncdi_dirs;		    /* entries of cdi_dirs; 0: the defaults */
 	bool boot;			    /* --boot */
 	const char *containers;		    /* --containers FILE, or NULL */
+	struct daemon_net_opts net;	    /* --default-network, --bridge-subnet */
 };
 
 /* A backoff duration of option o: 1 ms to 1 day. Returns 0, or -1 once printed. */
@@ -234,6 +246,24 @@ static int take_value(struct daemon_args *a, const struct cli_opt *o, int id, ch
 		}
 		a->cdi_dirs[a->ncdi_dirs++] = val;
 		return 0;
+	case OPT_DEFAULT_NETWORK:
+		if (strcmp(val, "bridge") == 0 || strcmp(val, "none") == 0) {
+			a->net.default_network =
+				val[0] == 'b' ? RECORD_NET_BRIDGE : RECORD_NET_NONE;
+			return 0;
+		}
+		cli_misuse_write(stderr, &daemon_cmd,
+				 "--default-network `%s` is unknown, expected bridge or none", val);
+		return -1;
+	case OPT_BRIDGE_SUBNET:
+		if (ip4_parse_net(val, &a->net.subnet, &err) == 0 && a->net.subnet.prefix >= 8 &&
+		    a->net.subnet.prefix <= 30)
+			return 0;
+		cli_misuse_write(stderr, &daemon_cmd,
+				 "--bridge-subnet `%s` is not an IPv4 network A.B.C.D/N with N in "
+				 "8..30",
+				 val);
+		return -1;
 	case OPT_LOG_MAX_SIZE:
 		if (str_parse_size(val, &a->log_max_size, &err) == 0 &&
 		    a->log_max_size >= LOGFILE_MIN_SIZE && a->log_max_size <= LOGFILE_MAX_SIZE)
@@ -266,6 +296,7 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		.log_max_size = LOGFILE_DEFAULT_MAX_SIZE,
 		.log_max_files = LOGFILE_DEFAULT_MAX_FILES,
 		.runtime_timeout_ms = RUNTIME_TIMEOUT_MS,
+		.net = { .default_network = RECORD_NET_BRIDGE },
 	};
 	cli_parse_init(&p, &daemon_cmd, argc, argv);
 	while ((id = cli_parse_next(&p, &err)) > 0) {
@@ -547,11 +578,14 @@ static int start(struct daemon *d, const struct daemon_args *a, int *logfd, stru
 	if (daemon_events_init(d, err) < 0)
 		return -1;
 	daemon_watch_init(d);
+	if (daemon_net_init(d, &a->net, err) < 0)
+		return -1;
 	d->adopting = true;
 	int rc = daemon_adopt_load(d, err);
 	d->adopting = false;
 	if (rc < 0)
 		return -1;
+	daemon_net_adopt(d);
 	if (ipc_listen(d->rootfd, STORE_DAEMON_ADDR, name, &lfd, err) < 0)
 		return -1;
 	d->server = rpc_server_new(d->loop, lfd, d->token, geteuid(), &client_ops, d, err);
@@ -574,6 +608,7 @@ static void stop(struct daemon *d)
 	daemon_events_free(d);
 	d->server = rpc_server_free(d->server);
 	daemon_registry_free(d);
+	daemon_net_free(d);
 	/* Only while we hold the lock: the address is ours, and clients fail fast without. */
 	if (d->lockfd >= 0 && d->rootfd >= 0)
 		(void)unlinkat(d->rootfd, STORE_DAEMON_ADDR, 0);

@@ -18,6 +18,7 @@
 #include "daemon/daemon_devices.h"
 #include "daemon/daemon_events.h"
 #include "daemon/daemon_files.h"
+#include "daemon/daemon_net.h"
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_reply.h"
 #include "daemon/daemon_runtime.h"
@@ -82,6 +83,47 @@ static int choose_identity(struct daemon *d, struct record *rec, struct kerr *er
 			NAME_TRIES);
 }
 
+/* --network container:X: X by name, id or prefix, followed to the namespace it has. The
+ * record keeps X's id, so a rename of X changes nothing; joining X's own host or ns:PATH
+ * network is recorded as that network. */
+static int resolve_net_owner(struct daemon *d, struct record *rec, struct kerr *err)
+{
+	uint32_t code;
+	struct daemon_ctr *o = daemon_resolve(d, rec->net.container, &code, err);
+
+	for (int hops = 0; o && o->rec.network == RECORD_NET_CONTAINER && hops < 8; hops++)
+		o = daemon_find_id(d, o->rec.net.container);
+	if (!o)
+		return kerr_wrap(err, "--network container:");
+	if (o->broken)
+		return kerr_set(err, 0, "--network container:%.64s: container %.12s is broken",
+				rec->net.container, o->rec.id);
+	free(rec->net.container);
+	rec->net.container = NULL;
+	switch (o->rec.network) {
+	case RECORD_NET_BRIDGE:
+		rec->net.container = strdup(o->rec.id);
+		break;
+	case RECORD_NET_HOST:
+		rec->network = RECORD_NET_HOST;
+		return 0;
+	case RECORD_NET_NS:
+		rec->network = RECORD_NET_NS;
+		rec->netns_path = strdup(o->rec.netns_path);
+		break;
+	default:
+		return kerr_set(
+			err, 0,
+			"--network container:%.64s: container %.12s has no network namespace "
+			"that outlives its process (--network none); run it with --network "
+			"bridge to share its network",
+			o->rec.name, o->rec.id);
+	}
+	if (!rec->net.container && !rec->netns_path)
+		return kerr_set(err, ENOMEM, "--network container:");
+	return 0;
+}
+
 void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
 {
 	struct record rec;
@@ -117,6 +159,10 @@ void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct
 	if (daemon_devices_resolve(d, &rec, &err) < 0)
 		goto out_fail;
 	if (choose_identity(d, &rec, &err) < 0)
+		goto out_fail;
+	if (rec.network == RECORD_NET_CONTAINER && resolve_net_owner(d, &rec, &err) < 0)
+		goto out_fail;
+	if (daemon_net_prepare(d, &rec, &err) < 0)
 		goto out_fail;
 	rec.created_ns = clock_wall_ns();
 	/* The daemon's backoff defaults are written into the record: the shim needs no

@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "daemon/daemon_death.h"
 #include "daemon/daemon_events.h"
+#include "daemon/daemon_net.h"
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_runtime.h"
 #include "daemon/daemon_spawn.h"
@@ -188,6 +189,8 @@ bool daemon_death_check_gone(struct daemon *d, struct daemon_ctr *c)
 	c->shim_exiting = false;
 	c->shim_pid = 0;
 	daemon_ctr_refresh(d, c);
+	/* Its host ports are free again: no forwarding to a container nobody supervises. */
+	daemon_net_changed(d, c);
 	if (!c->removing && daemon_registry_kind_may_run(c->st.kind)) {
 		/* No runtime state left means everything died at once (a reboot seen by a
 		 * daemon that came up before the old shims were reaped). */

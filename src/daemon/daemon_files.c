@@ -4,7 +4,8 @@
  * copy, seccomp.json) and record.json, written
  * for CREATE, UPDATE and RENAME and repaired at adoption. Every file is replaced
  * atomically; a new container's are made durable once its shim is on its way
- * (daemon_files_sync_record). Calls no other daemon file. Never blocks on a peer.
+ * (daemon_files_sync_record). Calls only daemon_net (a network container's view of its
+ * record). Never blocks on a peer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon_files.h"
+#include "daemon/daemon_net.h"
 #include "base/fd.h"
 #include "store/ids.h"
 #include "runtime/selfexe.h"
@@ -76,11 +78,17 @@ int daemon_files_write(struct daemon *d, const struct record *rec, bool fresh, s
 		     selfexe_copy(dirfd, SPEC_INIT_COPY, err) < 0))
 			rc = -1;
 		struct seccomp_profile *sp = NULL;
+		/* Networks: the namespace file and the generated /etc files (daemon_net.c). */
+		struct daemon_net_view view;
 
 		if (rc == 0)
 			rc = load_seccomp(dirfd, rec, &sp, err);
 		if (rc == 0)
-			rc = spec_generate(rec, cgroups, sp, &b, err);
+			rc = daemon_net_view(d, rec, &view, err);
+		if (rc == 0) {
+			rc = spec_generate(&view.rec, cgroups, sp, &b, err);
+			daemon_net_view_done(&view);
+		}
 		seccomp_profile_free(sp);
 		/* A new container's is not fsynced: it is derived from record.json, which
 		 * follows durably, and a crash that loses it leaves it missing or empty,

@@ -23,7 +23,9 @@
 #include "base/str.h"
 #include "daemon/daemon_inspect.h"
 #include "daemon/daemon_devices.h"
+#include "daemon/daemon_net.h"
 #include "daemon/daemon_registry.h"
+#include "net/bridge.h"
 #include "runtime/spec.h"
 #include "store/store.h"
 
@@ -92,7 +94,11 @@ const char *daemon_inspect_network(const struct daemon_ctr *c)
 		return "none";
 	case RECORD_NET_HOST:
 		return "host";
+	case RECORD_NET_BRIDGE:
+	case RECORD_NET_DEFAULT:
+		return "bridge";
 	case RECORD_NET_NS:
+	case RECORD_NET_CONTAINER:
 		break;
 	}
 	return NULL;
@@ -257,7 +263,17 @@ static void put_network_mode(struct json_w *w, const struct record *r)
 		}
 		return;
 	}
-	json_w_str(w, r->network == RECORD_NET_HOST ? "host" : "none");
+	if (r->network == RECORD_NET_CONTAINER) {
+		char s[sizeof("container:") + IDS_ID_LEN];
+
+		snprintf(s, sizeof(s), "container:%s", r->net.container ? r->net.container : "");
+		json_w_str(w, s);
+		return;
+	}
+	json_w_str(w, r->network == RECORD_NET_HOST ? "host"
+		      : r->network == RECORD_NET_BRIDGE || r->network == RECORD_NET_DEFAULT
+			      ? "bridge"
+			      : "none");
 }
 
 static void put_restart_policy(struct json_w *w, const struct record *r)
@@ -285,8 +301,9 @@ static void put_host_config(struct json_w *w, const struct view *v)
 	put_log_config(w, v);
 	put_network_mode(w, r);
 	json_w_key(w, "PortBindings");
-	json_w_obj_begin(w);
-	json_w_obj_end(w);
+	daemon_net_ports_json(r, w);
+	json_w_key(w, "PublishAllPorts");
+	json_w_bool(w, r->net.publish_all);
 	put_restart_policy(w, r);
 	json_w_key(w, "AutoRemove");
 	json_w_bool(w, r->auto_remove);
@@ -495,7 +512,7 @@ static void put_config(struct json_w *w, const struct view *v)
 
 /* ---- NetworkSettings ---- */
 
-static void put_endpoint(struct json_w *w)
+static void put_endpoint(struct json_w *w, const struct daemon_net_addr *a)
 {
 	json_w_obj_begin(w);
 	json_w_key(w, "NetworkID");
@@ -503,13 +520,13 @@ static void put_endpoint(struct json_w *w)
 	json_w_key(w, "EndpointID");
 	json_w_str(w, "");
 	json_w_key(w, "Gateway");
-	json_w_str(w, "");
+	json_w_str(w, a->gw);
 	json_w_key(w, "IPAddress");
-	json_w_str(w, "");
+	json_w_str(w, a->ip);
 	json_w_key(w, "IPPrefixLen");
-	json_w_i64(w, 0);
+	json_w_u64(w, a->prefix);
 	json_w_key(w, "MacAddress");
-	json_w_str(w, "");
+	json_w_str(w, a->mac);
 	json_w_obj_end(w);
 }
 
@@ -517,31 +534,32 @@ static void put_network_settings(struct json_w *w, const struct view *v)
 {
 	const struct record *r = &v->c->rec;
 	const char *net = daemon_inspect_network(v->c);
+	struct daemon_net_addr a;
 
+	daemon_net_addr(v->d, v->c, &a);
 	json_w_key(w, "NetworkSettings");
 	json_w_obj_begin(w);
 	json_w_key(w, "Bridge");
-	json_w_str(w, "");
+	json_w_str(w, a.bridge ? BRIDGE_NAME : "");
 	json_w_key(w, "SandboxID");
 	json_w_str(w, "");
 	json_w_key(w, "SandboxKey");
-	json_w_str(w, r->network == RECORD_NET_NS && r->netns_path ? r->netns_path : "");
+	json_w_str(w, r->network == RECORD_NET_NS && r->netns_path ? r->netns_path : a.sandbox);
 	json_w_key(w, "Ports");
-	json_w_obj_begin(w);
-	json_w_obj_end(w);
+	daemon_net_ports_json(r, w);
 	json_w_key(w, "Gateway");
-	json_w_str(w, "");
+	json_w_str(w, a.gw);
 	json_w_key(w, "IPAddress");
-	json_w_str(w, "");
+	json_w_str(w, a.ip);
 	json_w_key(w, "IPPrefixLen");
-	json_w_i64(w, 0);
+	json_w_u64(w, a.prefix);
 	json_w_key(w, "MacAddress");
-	json_w_str(w, "");
+	json_w_str(w, a.mac);
 	json_w_key(w, "Networks");
 	json_w_obj_begin(w);
 	if (net) {
 		json_w_key(w, net);
-		put_endpoint(w);
+		put_endpoint(w, &a);
 	}
 	json_w_obj_end(w);
 	json_w_obj_end(w);

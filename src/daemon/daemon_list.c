@@ -11,6 +11,7 @@
  * of the rows docs/PROTOCOL.md describes under LIST. Never blocks.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,7 +75,34 @@ static bool passes(const struct filter_set *fs, const struct daemon_ctr *c)
 		src[i] = r->mounts[i].source;
 		dst[i] = r->mounts[i].destination;
 	}
+	/* -p's container ports are published and exposed; --expose's ("80/tcp") exposed. */
+	_cleanup_free_ struct filter_port *ports =
+		calloc(r->net.nports + r->net.expose.n + 1, sizeof(*ports));
+
+	if (!ports)
+		return false;
+	for (size_t i = 0; i < r->net.nports; i++) {
+		ports[i].port = r->net.ports[i].ctr_port;
+		snprintf(ports[i].proto, sizeof(ports[i].proto), "%s",
+			 record_proto_name(r->net.ports[i].proto));
+	}
+	size_t nexposed = r->net.nports;
+	for (size_t i = 0; i < r->net.expose.n; i++) {
+		const char *e = r->net.expose.v[i], *slash = strchr(e, '/');
+		unsigned long port = strtoul(e, NULL, 10);
+
+		if (port == 0 || port > 65535)
+			continue; /* record_validate checked them: not reached */
+		ports[nexposed].port = (uint16_t)port;
+		snprintf(ports[nexposed].proto, sizeof(ports[nexposed].proto), "%s",
+			 slash ? slash + 1 : "tcp");
+		nexposed++;
+	}
 	struct filter_ctr v = {
+		.published = ports,
+		.npublished = r->net.nports,
+		.exposed = ports,
+		.nexposed = nexposed,
 		.id = r->id,
 		.name = r->name,
 		.labels = (const char *const *)r->labels.v,
@@ -177,8 +205,17 @@ static void put_row(struct json_w *w, const struct daemon_ctr *c)
 	if (net)
 		json_w_str(w, net);
 	json_w_arr_end(w);
+	/* docker's PORTS cells: "0.0.0.0:8080->80/tcp" for each published port. */
 	json_w_key(w, "ports");
 	json_w_arr_begin(w);
+	for (size_t i = 0; i < r->net.nports; i++) {
+		const struct record_port *p = &r->net.ports[i];
+		char cell[RECORD_IP_MAX + 32];
+
+		snprintf(cell, sizeof(cell), "%s:%u->%u/%s", p->host_ip[0] ? p->host_ip : "0.0.0.0",
+			 p->host_port, p->ctr_port, record_proto_name(p->proto));
+		json_w_str(w, cell);
+	}
 	json_w_arr_end(w);
 	json_w_key(w, "rootfs");
 	if (r->rootfs)

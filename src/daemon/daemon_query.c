@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "daemon/daemon_inspect.h"
 #include "daemon/daemon_query.h"
+#include "daemon/daemon_net.h"
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_reply.h"
 #include "daemon/daemon_request.h"

@@ -4,7 +4,7 @@
  * (daemon_ctr_refresh: state.json and exit.json, the newest word of the shim wins) and the
  * requests pending on it, answered in the order they came. Lookup is by name, full id or
  * unique id prefix, skipping hidden (exited --rm) containers. Calls only daemon_reply,
- * daemon_runtime and daemon_events below it; never a shim, a handler or a dispatcher.
+ * daemon_runtime, daemon_events and daemon_net below it; never a shim, a handler or a dispatcher.
  * Never blocks.
  */
 #include <errno.h>
@@ -14,6 +14,7 @@
 
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_events.h"
+#include "daemon/daemon_net.h"
 #include "daemon/daemon_reply.h"
 #include "daemon/daemon_runtime.h"
 #include "base/fd.h"
@@ -164,6 +165,8 @@ int daemon_ctr_remove(struct daemon *d, struct daemon_ctr *c, struct kerr *err)
 	if (c->shim_pid == 0 && daemon_runtime_state_exists(d, c))
 		daemon_runtime_delete(d, c, false);
 	daemon_events_publish(d, c, "destroy", 0, NULL);
+	/* The namespace file is a mount point: it must go before the directory can. */
+	daemon_net_detach(d, c);
 	int rc = store_remove_container(d->rootfd, id, err);
 	daemon_ctr_forget(d, c, "the container was removed");
 	if (rc < 0)

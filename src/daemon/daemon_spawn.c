@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon_spawn.h"
+#include "daemon/daemon_net.h"
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_runtime.h"
 #include "base/fd.h"
@@ -69,6 +70,9 @@ int daemon_spawn_shim(struct daemon *d, struct daemon_ctr *c, struct kerr *err)
 				 err) < 0)
 		return -1;
 	if (runtime_init(&rt, daemon_runtime_of(d, &c->rec), d->runc_root, runc_log, err) < 0)
+		return -1;
+	/* Its network first: runc joins the namespace file, the shim binds its ports. */
+	if (daemon_net_attach(d, c, err) < 0)
 		return -1;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return kerr_set(err, errno, "create the ready pipe of a shim");

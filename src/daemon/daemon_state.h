@@ -35,6 +35,8 @@
 #define DAEMON_NOT_FOUND_CODE	1     /* docker exits 1 for "no such container" */
 #define DAEMON_FAIL_CODE	125   /* kettle's own failure */
 
+struct daemon_net;
+
 /* What a pending request is waiting for and what to answer when it completes. */
 enum daemon_pend_kind {
 	DAEMON_PEND_CREATE,   /* CREATE: the shim's ready frame */
@@ -121,6 +123,7 @@ struct daemon {
 	uint64_t runtime_timeout_ms;		 /* --runtime-timeout, passed to every shim */
 	struct daemon_events *events;		 /* owned; history and subscribers */
 	struct daemon_shim_cbs shim_cbs;	 /* set by daemon_watch_init before any shim */
+	struct daemon_net *net;			 /* owned; networks (daemon_net.c) */
 	/* --seccomp-profile (daemon_seccomp.c) */
 	char *seccomp_default; /* owned; "builtin", "unconfined" or an absolute profile path */
 	char *seccomp_text;    /* owned; that file's bytes as checked at startup, or NULL */

@@ -32,6 +32,7 @@
 #include "shim/shim_health.h"
 #include "shim/shim_input.h"
 #include "shim/shim_io.h"
+#include "shim/shim_ports.h"
 #include "shim/shim_reply.h"
 #include "shim/shim_rpc.h"
 #include "shim/shim_state.h"
@@ -309,6 +310,9 @@ static int setup(struct shim *sh, const struct shim_args *a, struct kerr *err)
 	sh->st.shim_pid = getpid();
 	if (shim_io_open(sh, err) < 0)
 		return EXIT_USAGE;
+	/* Before runc: a port someone else holds fails the create with its name. */
+	if (shim_ports_bind(sh, err) < 0)
+		return EXIT_USAGE;
 	log_debug("listening on @%s, bundle %s, runtime %s", name, sh->bundle, sh->rt.path);
 	sh->run_first = a->run && !a->restart && !sh->rec.tty;
 	if (shim_supervise_start(sh, a->restart, err) < 0)
@@ -322,6 +326,7 @@ static void teardown(struct shim *sh)
 	shim_health_done(sh);
 	shim_exec_done(sh);
 	shim_io_done(sh);
+	shim_ports_done(sh);
 	sh->server = rpc_server_free(sh->server);
 	sh->loop = loop_free(sh->loop);
 	record_done(&sh->rec);

@@ -266,6 +266,10 @@ struct shim {
 	bool subscribed;    /* an EVENTS subscription has arrived: nothing is held any more */
 	char *early_events; /* owned, or NULL; NUL-separated event documents */
 	size_t early_len;   /* bytes used in early_events */
+	/* Published ports (shim_ports.c): the host sockets held for the shim's whole life, so
+	 * nobody else can take a port that is forwarded to this container. */
+	int *port_fds;	  /* owned; nport_fds descriptors */
+	size_t nport_fds; /* entries of port_fds */
 };
 
 /* "creating", "running", …: the state as SHIM_STATE and the logs name it. */

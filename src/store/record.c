@@ -124,6 +124,7 @@ void record_done(struct record *r)
 	free(r->hostname);
 	free(r->netns_path);
 	record_dev_done(&r->dev);
+	record_net_done(&r->net);
 	record_strv_free(&r->cap_add);
 	record_strv_free(&r->cap_drop);
 	record_strv_free(&r->labels);

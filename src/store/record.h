@@ -30,9 +30,12 @@
 #define RECORD_CAP_NAME_MAX 64 /* longest capability name we ever build, with "CAP_" */
 
 enum record_network {
-	RECORD_NET_NONE = 0, /* a new network namespace with only loopback (the default) */
-	RECORD_NET_HOST,     /* the host's network namespace */
-	RECORD_NET_NS,	     /* join the namespace at netns_path */
+	RECORD_NET_NONE = 0,  /* a new network namespace with only loopback */
+	RECORD_NET_HOST,      /* the host's network namespace */
+	RECORD_NET_NS,	      /* join the namespace at netns_path */
+	RECORD_NET_BRIDGE,    /* the daemon's bridge: own namespace, veth, leased address */
+	RECORD_NET_CONTAINER, /* another container's namespace (net.container) */
+	RECORD_NET_DEFAULT,   /* a request's "whatever the daemon's default is" */
 };
 
 /* Health checks (docker's --health-* flags): defaults for the zero values. */
@@ -67,6 +70,37 @@ struct record_mount {
 	bool readonly;	   /* ":ro" */
 };
 
+/* ---- networks (record_net.c): published ports, DNS, hosts ---- */
+
+#define RECORD_PORTS_MAX 1024 /* published ports of one container */
+#define RECORD_IP_MAX	 46   /* INET6_ADDRSTRLEN: an address as text, NUL included */
+
+enum record_proto {
+	RECORD_PROTO_TCP = 0,
+	RECORD_PROTO_UDP,
+};
+
+/* -p [IP:]HOST:CONTAINER[/PROTO] */
+struct record_port {
+	char host_ip[RECORD_IP_MAX]; /* IPv4 the host side listens on; "" for every address */
+	uint16_t host_port;	     /* 1..65535; 0 in a request: the daemon picks a free one */
+	uint16_t ctr_port;	     /* 1..65535 */
+	enum record_proto proto;     /* tcp or udp */
+};
+
+struct record_net {
+	char *container;		/* owned; --network container:X: X's id (a request may
+					 give a name or an id prefix), else NULL */
+	struct record_port *ports;	/* owned array; -p, and -P's picks */
+	size_t nports;			/* entries of ports */
+	bool publish_all;		/* -P: every exposed port to a free host port */
+	struct record_strv expose;	/* "PORT/PROTO": --expose, and the image's */
+	struct record_strv dns;		/* --dns servers */
+	struct record_strv dns_search;	/* --dns-search domains */
+	struct record_strv dns_options; /* --dns-option options */
+	struct record_strv add_hosts;	/* --add-host "NAME:IP" */
+};
+
 struct record {
 	char id[IDS_ID_LEN + 1];       /* assigned by the daemon; "" in a request */
 	char name[IDS_NAME_MAX + 1];   /* unique; generated when the request has none */
@@ -85,6 +119,7 @@ struct record {
 	char *hostname;		       /* owned, or NULL (then the name's first 12 id chars) */
 	enum record_network network;   /* --network */
 	char *netns_path;	       /* owned; with RECORD_NET_NS */
+	struct record_net net;	       /* ports, DNS and hosts (record_net.c) */
 	uint64_t memory_bytes;	       /* --memory; 0 = no limit */
 	uint64_t cpus_milli;	       /* --cpus in thousandths of a CPU; 0 = no limit */
 	int64_t pids_limit;	       /* --pids-limit; 0 = no limit */
@@ -145,6 +180,14 @@ int record_validate(const struct record *r, bool request, struct kerr *err);
 /* --cpus against this host, as docker checks it: 0 (no limit), or 0.01 up to host_cpus
  * ("Range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available"). */
 int record_check_cpus(uint64_t cpus_milli, long host_cpus, struct kerr *err);
+
+/* record_net.c: the network block. */
+void record_net_done(struct record_net *n);
+const char *record_proto_name(enum record_proto p);
+/* "tcp"/"udp" (case as given) into *p; false for anything else. */
+bool record_proto_parse(const char *s, size_t n, enum record_proto *p);
+/* Checks network, net.* and their combinations. */
+int record_net_validate(const struct record *r, bool request, struct kerr *err);
 
 /* "net_admin", "NET_ADMIN", "CAP_NET_ADMIN" -> "CAP_NET_ADMIN"; "all" -> "ALL". */
 int record_canonical_cap(const char *in, char *out, size_t cap, struct kerr *err);

@@ -20,6 +20,7 @@
 #include "base/json_w.h"
 #include "logs/logfile.h"
 #include "store/record.h"
+#include "store/record_net.h"
 #include "base/str.h"
 
 /* ---- JSON in ---- */
@@ -259,35 +260,6 @@ static int f_mounts(const struct parse *p, int i)
 	return 0;
 }
 
-static int f_network(const struct parse *p, int i)
-{
-	char q[4 * RECORD_SHOWN_MAX + 4];
-	char *s = NULL;
-
-	if (want(p, i, JSON_STRING, "network") < 0 || dup_str(p, i, "network", &s) < 0)
-		return -1;
-	if (strcmp(s, "none") == 0) {
-		p->r->network = RECORD_NET_NONE;
-	} else if (strcmp(s, "host") == 0) {
-		p->r->network = RECORD_NET_HOST;
-	} else if (str_has_prefix(s, "ns:")) {
-		p->r->network = RECORD_NET_NS;
-		p->r->netns_path = strdup(s + 3);
-		if (!p->r->netns_path) {
-			free(s);
-			return kerr_set(p->err, ENOMEM, "key `network`");
-		}
-	} else {
-		kerr_set(p->err, 0,
-			 "key `network`: unknown mode `%s`, expected none, host or ns:PATH",
-			 record_shown(q, s));
-		free(s);
-		return -1;
-	}
-	free(s);
-	return 0;
-}
-
 /* "isolation": "default" or "host". */
 static int f_isolation(const struct parse *p, int v)
 {
@@ -420,8 +392,10 @@ static int parse_member(const struct parse *p, int k, int v)
 		return get_strv(p, v, "tmpfs", &r->tmpfs);
 	if (json_str_eq(d, k, "hostname"))
 		return get_opt_str(p, v, "hostname", &r->hostname);
-	if (json_str_eq(d, k, "network"))
-		return f_network(p, v);
+	/* "network" and the rest of the network block (record_net.c). */
+	int net = record_net_json_member(d, k, v, r, p->err);
+	if (net != 0)
+		return net < 0 ? -1 : 0;
 	if (json_str_eq(d, k, "memory"))
 		return get_u64_key(p, v, "memory", &r->memory_bytes);
 	if (json_str_eq(d, k, "cpus"))
@@ -643,21 +617,8 @@ int record_json_encode(const struct record *r, struct buf *out, struct kerr *err
 	json_w_arr_end(&w);
 	w_strv(&w, "tmpfs", &r->tmpfs);
 	w_opt_str(&w, "hostname", r->hostname);
-	json_w_key(&w, "network");
-	if (r->network == RECORD_NET_NS) {
-		size_t n = r->netns_path ? strlen(r->netns_path) : 0;
-		char *s = malloc(n + 4);
-
-		if (!s)
-			return kerr_set(err, ENOMEM, "container record: network");
-		memcpy(s, "ns:", 3);
-		if (n)
-			memcpy(s + 3, r->netns_path, n);
-		json_w_strn(&w, s, n + 3);
-		free(s);
-	} else {
-		json_w_str(&w, r->network == RECORD_NET_HOST ? "host" : "none");
-	}
+	if (record_net_json_mode(&w, r, err) < 0)
+		return -1;
 	json_w_key(&w, "memory");
 	json_w_u64(&w, r->memory_bytes);
 	json_w_key(&w, "cpus");
@@ -723,6 +684,7 @@ int record_json_encode(const struct record *r, struct buf *out, struct kerr *err
 		json_w_key(&w, "stop_timeout_ms");
 		json_w_i64(&w, r->stop_timeout_ms);
 	}
+	record_net_json_block(&w, r);
 	json_w_obj_end(&w);
 	if (json_w_end(&w, err) < 0)
 		return kerr_wrap(err, "container record");

@@ -398,6 +398,9 @@ int record_validate(const struct record *r, bool request, struct kerr *err)
 	switch (r->network) {
 	case RECORD_NET_NONE:
 	case RECORD_NET_HOST:
+	case RECORD_NET_BRIDGE:
+	case RECORD_NET_CONTAINER:
+	case RECORD_NET_DEFAULT:
 		if (r->netns_path)
 			return kerr_set(err, 0,
 					"--network has a namespace path but is not ns:PATH");
@@ -410,9 +413,12 @@ int record_validate(const struct record *r, bool request, struct kerr *err)
 		break;
 	default:
 		return kerr_set(err, 0,
-				"--network mode %d is unknown, expected none, host or ns:PATH",
+				"--network mode %d is unknown, expected none, host, bridge, "
+				"container:NAME or ns:PATH",
 				(int)r->network);
 	}
+	if (record_net_validate(r, request, err) < 0)
+		return -1;
 	if (r->memory_bytes != 0 && r->memory_bytes < MEMORY_MIN)
 		return kerr_set(
 			err, 0,

@@ -183,6 +183,11 @@ bench_kettle_start()
 	KETTLE_ROOT=$root
 	export KETTLE_ROOT
 	bench_on_exit bench_kettle_stop
+	# No bridge unless a bench asks for one (inside its own network namespace).
+	case " $* " in
+	*" --default-network"*) ;;
+	*) set -- "$@" --default-network none ;;
+	esac
 	if ! "$KETTLE" daemon -d --root "$root" "$@" 2>"$BENCH_TMP/kettled.err"; then
 		BENCH_WHY="kettle daemon failed: $(head -c 500 "$BENCH_TMP/kettled.err")"
 		return 1

@@ -194,6 +194,8 @@ kt_daemon_pid()
 
 # start_daemon [ARGS...]: starts `kettle daemon -d --root $KROOT` (creating KROOT on first
 # use and keeping it across stop/start, so re-adoption can be tested). Counts as one test.
+# Unless ARGS name one, the daemon gets `--default-network none`: only tests that make their
+# own network namespace (network*.test) may let a daemon set up a bridge and firewall rules.
 start_daemon()
 {
 	if [ -z "$KROOT" ]; then
@@ -202,9 +204,12 @@ start_daemon()
 	export KROOT
 	local cmd
 	cmd=$(printf '%q daemon -d --root %q' "$KETTLE" "$KROOT")
+	local net=0
 	for a in "$@"; do
 		cmd+=" $(printf '%q' "$a")"
+		case $a in --default-network*) net=1 ;; esac
 	done
+	[ $net = 1 ] || cmd+=" --default-network none"
 	kt_run "$cmd"
 	if [ "$KT_RC" != 0 ] || [ -z "$(kt_daemon_pid)" ]; then
 		kt_fail "start daemon"

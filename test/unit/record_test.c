@@ -356,8 +356,8 @@ TEST(rejections_with_messages)
 		{ ",\"hostname\":"
 		  "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
 		  "is 65 bytes long, expected 1 to 64" },
-		{ ",\"network\":\"bridge\"", "key `network`: unknown mode `bridge`, expected none, "
-					     "host or ns:PATH" },
+		{ ",\"network\":\"bogus\"", "key `network`: unknown mode `bogus`, expected none, "
+					    "host, bridge, container:NAME or ns:PATH" },
 		{ ",\"network\":\"ns:\"", "--network ns: path `` is not an absolute path" },
 		{ ",\"network\":null", "key `network`: expected a string, found null" },
 		{ ",\"cap_add\":[\"net_admin\"]", "--cap-add: capability `net_admin` is not in "
