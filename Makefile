@@ -46,7 +46,7 @@ endif
 
 VENDOR_DIR := build/vendor/$(FLAVOR)
 VENDOR_STAMP := $(VENDOR_DIR)/.stamp
-VENDOR_LIBS := $(VENDOR_DIR)/lib/libseccomp.a
+VENDOR_LIBS := $(VENDOR_DIR)/lib/libseccomp.a $(VENDOR_DIR)/lib/libz.a
 
 CPPFLAGS := -iquote src -isystem $(VENDOR_DIR)/include -DKETTLE_VERSION=\"$(shell cat VERSION)\"
 CFLAGS := $(BASE_CFLAGS) $(SAN_FLAGS) $(CFLAGS_EXTRA)
@@ -120,7 +120,7 @@ build/fuzz/%: test/fuzz/%.c $(SRCS) build/vendor/glibc/.stamp
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(filter-out src/base/log.c,$(SRCS)) src/base/log.c \
-		build/vendor/glibc/lib/libseccomp.a
+		build/vendor/glibc/lib/libseccomp.a build/vendor/glibc/lib/libz.a
 # The sanitizer build's own vendor rule already makes this stamp (both are the glibc flavour).
 ifneq ($(VENDOR_STAMP),build/vendor/glibc/.stamp)
 build/vendor/glibc/.stamp: scripts/vendor.sh $(wildcard vendor/*.pin)

@@ -10,7 +10,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-pkgs="musl-tools gperf runc busybox-static make gcc clang libclang-rt-14-dev clang-format
+pkgs="musl-tools gperf bzip2 runc busybox-static make gcc clang libclang-rt-14-dev clang-format
 file dpkg-dev xz-utils ca-certificates util-linux procps iproute2 hyperfine containerd
 bash coreutils python3 jq"
 
