@@ -14,6 +14,7 @@
 
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_events.h"
+#include "daemon/daemon_images.h"
 #include "daemon/daemon_reply.h"
 #include "daemon/daemon_runtime.h"
 #include "base/fd.h"
@@ -164,8 +165,13 @@ int daemon_ctr_remove(struct daemon *d, struct daemon_ctr *c, struct kerr *err)
 	if (c->shim_pid == 0 && daemon_runtime_state_exists(d, c))
 		daemon_runtime_delete(d, c, false);
 	daemon_events_publish(d, c, "destroy", 0, NULL);
+	/* An image's container: its root unmounted and its deep trees removed first. */
+	bool had_image = c->rec.image.ref != NULL;
+	daemon_images_ctr_cleanup(d, c);
 	int rc = store_remove_container(d->rootfd, id, err);
 	daemon_ctr_forget(d, c, "the container was removed");
+	if (had_image)
+		daemon_images_gc(d); /* layers only this container kept alive */
 	if (rc < 0)
 		return kerr_wrap(err, "remove container `%.12s`", id);
 	log_info("removed container %.12s", id);

@@ -117,6 +117,7 @@ struct daemon {
 	uint64_t runtime_timeout_ms;		 /* --runtime-timeout, passed to every shim */
 	struct daemon_events *events;		 /* owned; history and subscribers */
 	struct daemon_shim_cbs shim_cbs;	 /* set by daemon_watch_init before any shim */
+	struct daemon_images *images;		 /* owned; the image store (daemon_images.c) */
 };
 
 #endif

@@ -128,6 +128,7 @@ void record_done(struct record *r)
 	record_strv_free(&r->labels);
 	free(r->runtime);
 	free(r->health_cmd);
+	record_image_done(&r->image);
 	record_init(r);
 }
 

@@ -61,6 +61,29 @@ struct record_mount {
 	bool readonly;	   /* ":ro" */
 };
 
+/*
+ * A container made from an image (`kettle run IMAGE`): in a request, the reference and the
+ * flags whose meaning needs the image (--entrypoint, -u, --no-healthcheck); in a record,
+ * what the daemon resolved: the image id, its layers (the shim mounts them) and what of
+ * the image config has no other field. record_image.c holds its JSON and checks.
+ */
+#define RECORD_IMAGE_ID_LEN 71 /* "sha256:" and 64 hex digits */
+#define RECORD_STORAGE_MAX  15 /* bytes of a storage driver name */
+
+struct record_image {
+	char *ref;			  /* owned; the image as the user named it, NULL: none */
+	char id[RECORD_IMAGE_ID_LEN + 1]; /* its id (daemon); "" in a request */
+	struct record_strv layers;	  /* its layers' chain ids, bottom first (daemon) */
+	char storage[RECORD_STORAGE_MAX + 1]; /* "overlay" or "vfs" (daemon); "" in a request */
+	bool entrypoint_set;		      /* request: --entrypoint was given */
+	struct record_strv entrypoint;	      /* request: --entrypoint ([] for "") */
+	char *user;			      /* request: -u as typed, resolved in the image by
+					         the daemon; NULL: none */
+	bool no_healthcheck;		      /* request: --no-healthcheck */
+	char *stop_signal;		      /* the image's StopSignal, or NULL (SIGTERM) */
+	struct record_strv exposed_ports;     /* the image's ExposedPorts ("80/tcp") */
+};
+
 struct record {
 	char id[IDS_ID_LEN + 1];       /* assigned by the daemon; "" in a request */
 	char name[IDS_NAME_MAX + 1];   /* unique; generated when the request has none */
@@ -104,6 +127,7 @@ struct record {
 	uint64_t health_start_period_ms; /* --health-start-period, ms; 0 = none */
 	uint32_t health_retries;	 /* --health-retries; 0 = RECORD_HEALTH_RETRIES */
 	enum record_health_action health_on_failure; /* --health-on-failure */
+	struct record_image image;		     /* from an image; image.ref NULL: not */
 };
 
 void record_init(struct record *r);
@@ -122,6 +146,15 @@ int record_json_encode(const struct record *r, struct buf *out, struct kerr *err
 /* record_validate.c. Checks all invariants above: exactly one of rootfs/bundle, absolute
  * paths without NUL or "..", env entries with '=', known capabilities, limits in range. */
 int record_validate(const struct record *r, bool request, struct kerr *err);
+
+/* record_image.c: the "image" key of the record's JSON, and its checks. */
+struct json_doc;
+struct json_w;
+int record_image_decode(const struct json_doc *doc, int i, struct record_image *im,
+			struct kerr *err);
+void record_image_encode(struct json_w *w, const struct record_image *im);
+int record_image_validate(const struct record *r, bool request, struct kerr *err);
+void record_image_done(struct record_image *im);
 
 /* "net_admin", "NET_ADMIN", "CAP_NET_ADMIN" -> "CAP_NET_ADMIN"; "all" -> "ALL". */
 int record_canonical_cap(const char *in, char *out, size_t cap, struct kerr *err);

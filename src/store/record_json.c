@@ -448,6 +448,8 @@ static int parse_member(const struct parse *p, int k, int v)
 		return get_u32(p, v, "health_retries", &r->health_retries);
 	if (json_str_eq(d, k, "health_on_failure"))
 		return f_health_on_failure(p, v);
+	if (json_str_eq(d, k, "image"))
+		return record_image_decode(d, v, &r->image, p->err);
 
 	size_t n = (size_t)(d->toks[k].end - d->toks[k].start);
 
@@ -648,6 +650,7 @@ int record_json_encode(const struct record *r, struct buf *out, struct kerr *err
 	json_w_u64(&w, r->health_retries);
 	json_w_key(&w, "health_on_failure");
 	json_w_str(&w, record_health_action_name(r->health_on_failure));
+	record_image_encode(&w, &r->image);
 	json_w_obj_end(&w);
 	if (json_w_end(&w, err) < 0)
 		return kerr_wrap(err, "container record");
