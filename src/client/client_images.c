@@ -31,19 +31,6 @@
 #define REPLY_TOKENS   65536
 #define ELLIPSIS       "\xe2\x80\xa6"
 
-void client_images_human_size(uint64_t bytes, char *out, size_t cap)
-{
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
-	double v = (double)bytes;
-	size_t u = 0;
-
-	while (v >= 1000.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v /= 1000.0;
-		u++;
-	}
-	snprintf(out, cap, "%.3g%s", v, units[u]);
-}
-
 /* ---- a table as docker's tabwriter lays it out ---- */
 
 struct table {

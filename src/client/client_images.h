@@ -22,7 +22,8 @@ int client_load_main(int argc, char **argv);
 int client_import_main(int argc, char **argv);
 int client_save_main(int argc, char **argv);
 
-/* docker's sizes: decimal units, three significant digits ("4.26MB", "855B"). */
+/* docker's sizes: decimal units, three significant digits ("4.26MB", "855B")
+ * (client_imgio.c). */
 void client_images_human_size(uint64_t bytes, char *out, size_t cap);
 
 #endif

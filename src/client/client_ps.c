@@ -35,6 +35,7 @@
 #define NCOLS	     7	  /* CONTAINER ID, NAMES, COMMAND, CREATED, STATUS, RESTARTS, PID */
 #define CRASHLOOP    3	  /* from the second backoff delay of a streak on: CrashLoopBackOff */
 #define ELLIPSIS     "\xe2\x80\xa6"
+#define IMAGE_MAX    512 /* bytes of an IMAGE cell */
 
 /* One container as LIST describes it. */
 struct ps_row {
@@ -51,6 +52,7 @@ struct ps_row {
 	int64_t streak;			/* restarts in the current crash loop */
 	int64_t next_start_ns;		/* restarting: when it starts again; 0 unknown */
 	enum status_health_kind health; /* health check status; NONE without a check */
+	char image[IMAGE_MAX];		/* what LIST says the IMAGE is; "" without one */
 };
 
 enum ps_format {
@@ -110,6 +112,10 @@ static int parse_row(const struct json_doc *d, int obj, struct ps_row *row, stru
 	k = json_obj_get(d, obj, "name");
 	if (k >= 0 && json_get_str(d, k, row->name, sizeof(row->name), err) < 0)
 		return kerr_wrap(err, "`name`");
+	k = json_obj_get(d, obj, "image");
+	if (k >= 0 && d->toks[k].type == JSON_STRING &&
+	    json_get_str(d, k, row->image, sizeof(row->image), err) < 0)
+		return kerr_wrap(err, "`image`");
 	k = json_obj_get(d, obj, "command");
 	if (k >= 0 && d->toks[k].type == JSON_STRING) {
 		/* A long command is cut, not refused: ps shows 20 characters of it anyway. */
@@ -330,9 +336,11 @@ static int row_cells(const struct ps_row *r, const struct ps_args *a, int64_t no
 
 /* ---- output ---- */
 
-static void print_table(char *(*cells)[NCOLS], size_t nrows)
+/* images: NULL, or the IMAGE cells (header first), a column after CONTAINER ID as docker
+ * places it; it is shown only when some container was made from an image. */
+static void print_table(char *(*cells)[NCOLS], size_t nrows, const char *const *images)
 {
-	size_t w[NCOLS];
+	size_t w[NCOLS], wi = TAB_MINWIDTH;
 
 	for (int c = 0; c < NCOLS; c++) {
 		w[c] = TAB_MINWIDTH;
@@ -340,9 +348,15 @@ static void print_table(char *(*cells)[NCOLS], size_t nrows)
 			if (width(cells[r][c]) + TAB_PADDING > w[c])
 				w[c] = width(cells[r][c]) + TAB_PADDING;
 	}
+	for (size_t r = 0; images && r < nrows; r++)
+		if (width(images[r]) + TAB_PADDING > wi)
+			wi = width(images[r]) + TAB_PADDING;
 	for (size_t r = 0; r < nrows; r++) {
-		for (int c = 0; c < NCOLS - 1; c++)
+		for (int c = 0; c < NCOLS - 1; c++) {
 			printf("%s%*s", cells[r][c], (int)(w[c] - width(cells[r][c])), "");
+			if (c == 0 && images)
+				printf("%s%*s", images[r], (int)(wi - width(images[r])), "");
+		}
 		printf("%s\n", cells[r][NCOLS - 1]);
 	}
 }
@@ -364,6 +378,8 @@ static int print_json_row(const struct ps_row *row, char *cells[NCOLS])
 	json_w_str(&w, when);
 	json_w_key(&w, "ID");
 	json_w_str(&w, cells[0]);
+	json_w_key(&w, "Image");
+	json_w_str(&w, row->image);
 	json_w_key(&w, "Names");
 	json_w_str(&w, cells[1]);
 	json_w_key(&w, "Pid");
@@ -454,8 +470,16 @@ static int show(const struct ps_args *a, struct ps_row *rows, size_t n)
 	for (int c = 0; rc == 0 && c < NCOLS; c++)
 		if (!cells[0][c])
 			rc = CLIENT_EXIT_FAIL;
+	/* The IMAGE column, when any container has an image ("-" for the others). */
+	const char **images = NULL;
+	for (size_t i = 0; i < n && !images; i++)
+		if (rows[i].image[0])
+			images = calloc(n + 1, sizeof(*images));
+	for (size_t i = 0; images && i <= n; i++)
+		images[i] = i == 0 ? "IMAGE" : rows[i - 1].image[0] ? rows[i - 1].image : "-";
 	if (rc == 0 && a->format == PS_TABLE)
-		print_table(cells, n + 1);
+		print_table(cells, n + 1, images);
+	free(images);
 	for (size_t i = 0; rc == 0 && a->format == PS_JSON && i < n; i++)
 		rc = print_json_row(&rows[i], cells[i + 1]);
 	for (size_t r = 0; r <= n; r++)

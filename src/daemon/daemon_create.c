@@ -27,6 +27,7 @@
 #include "store/ids.h"
 #include "base/log.h"
 #include "ipc/request.h"
+#include "runtime/proc.h"
 #include "runtime/runtime.h"
 #include "runtime/spec.h"
 #include "store/store.h"
@@ -117,6 +118,11 @@ void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct
 		goto out_fail;
 	if (rec.image.ref && daemon_images_apply(d, &rec, &err) < 0)
 		goto out_fail;
+	if (rec.image.stop_signal &&
+	    proc_signal_parse(rec.image.stop_signal, &(int){ 0 }, &err) < 0) {
+		kerr_wrap(&err, "the image's StopSignal");
+		goto out_fail;
+	}
 	if (rec.rootfs && check_rootfs(rec.rootfs, &err) < 0)
 		goto out_fail;
 	if (rec.bundle && spec_check_bundle(rec.bundle, rec.args.n ? NULL : &rec.args, &err) < 0)

@@ -562,6 +562,27 @@ int daemon_images_apply(struct daemon *d, struct record *rec, struct kerr *err)
 	return rc;
 }
 
+void daemon_images_shown(struct daemon *d, const struct record *rec, char *out, size_t cap)
+{
+	const struct imgstore_image *im;
+	char tag[2 * IMGREF_MAX + 2];
+	uint32_t code;
+	struct kerr ignored;
+
+	if (!rec->image.ref) {
+		str_copy(out, cap, "");
+		return;
+	}
+	im = d->images ? daemon_images_resolve(d, rec->image.ref, tag, sizeof(tag), &code, &ignored)
+		       : NULL;
+	if (im && strcmp(im->id, rec->image.id) == 0)
+		str_copy(out, cap, rec->image.ref);
+	else if (imgref_is_digest(rec->image.id))
+		str_copyn(out, cap, imgref_hex(rec->image.id), IMGREF_SHORT_LEN);
+	else
+		str_copy(out, cap, rec->image.ref);
+}
+
 void daemon_images_usage(struct daemon *d, size_t *images, uint64_t *bytes)
 {
 	struct daemon_images *im = d->images;

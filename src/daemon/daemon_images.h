@@ -85,6 +85,10 @@ void daemon_images_ctr_cleanup(struct daemon *d, const struct daemon_ctr *c);
  */
 int daemon_images_apply(struct daemon *d, struct record *rec, struct kerr *err);
 
+/* What ps shows as a container's IMAGE: the reference it was made from while that still
+ * names its image, else the image's short id (docker's rule); "" for no image. */
+void daemon_images_shown(struct daemon *d, const struct record *rec, char *out, size_t cap);
+
 /* Images and the bytes of their layers and blobs (INFO). */
 void daemon_images_usage(struct daemon *d, size_t *images, uint64_t *bytes);
 

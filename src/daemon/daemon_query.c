@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "daemon/daemon_images.h"
 #include "daemon/daemon_query.h"
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_reply.h"
@@ -65,6 +66,20 @@ static int by_created_desc(const void *a, const void *b)
 	return strcmp(x->rec.id, y->rec.id);
 }
 
+/* LIST's "image": what ps shows in its IMAGE column; null for a container of a rootfs or
+ * a bundle. */
+static void put_image(struct daemon *d, const struct daemon_ctr *c, struct json_w *w)
+{
+	char shown[512];
+
+	json_w_key(w, "image");
+	daemon_images_shown(d, &c->rec, shown, sizeof(shown));
+	if (shown[0])
+		json_w_str(w, shown);
+	else
+		json_w_null(w);
+}
+
 void daemon_query_list(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
 {
 	uint32_t all = 0;
@@ -102,6 +117,7 @@ void daemon_query_list(struct daemon *d, struct rpc_conn *conn, const struct wir
 		json_w_str(&w, c->rec.id);
 		json_w_key(&w, "name");
 		json_w_str(&w, c->rec.name);
+		put_image(d, c, &w);
 		json_w_key(&w, "command");
 		json_w_str(&w, cmd);
 		json_w_key(&w, "created");
@@ -164,6 +180,17 @@ static void put_health(struct daemon *d, const struct daemon_ctr *c, struct json
 		status_health_json(w, &st->health);
 	else
 		status_health_json(w, &c->st.health);
+}
+
+/* inspect's image (docker's "Image", the id; the record's "image" block has the rest:
+ * the reference, layers, storage driver, stop signal, exposed ports). */
+static void put_inspect_image(const struct daemon_ctr *c, struct json_w *w)
+{
+	json_w_key(w, "image");
+	if (c->rec.image.ref)
+		json_w_str(w, c->rec.image.id);
+	else
+		json_w_null(w);
 }
 
 static int inspect_json(struct daemon *d, const struct daemon_ctr *c, struct buf *out,
@@ -239,6 +266,7 @@ static int inspect_json(struct daemon *d, const struct daemon_ctr *c, struct buf
 		json_w_str(&w, c->rec.rootfs);
 	else
 		json_w_null(&w);
+	put_inspect_image(c, &w);
 	if (store_container_path(d->root, c->rec.id, STORE_CTR_LOG, path, sizeof(path), err) < 0)
 		return -1;
 	json_w_key(&w, "log_path");

@@ -131,10 +131,11 @@ static void remember(struct merge *m, const struct stat *st, const char *name)
 		m->links = l;
 		m->cap = nc;
 	}
-	char *p = malloc(m->plen + strlen(name) + 2);
+	size_t n = m->plen + strlen(name) + 2;
+	char *p = malloc(n);
 	if (!p)
 		return;
-	sprintf(p, "%s%s%s", m->path, m->plen ? "/" : "", name);
+	snprintf(p, n, "%s%s%s", m->path, m->plen ? "/" : "", name);
 	m->links[m->nlinks++] = (struct link){ st->st_dev, st->st_ino, p };
 }
 
