@@ -3,7 +3,8 @@
 #
 # One two-layer image, written three ways: DIR/layout (an OCI image layout directory),
 # DIR/layout.tar (a tar of it) and DIR/docker.tar (docker save's archive of docker < 25:
-# manifest.json, <config hex>.json, <layer>/layer.tar). Layer 1 (a plain tar) is a busybox
+# manifest.json, <config hex>.json, <layer>/layer.tar); and DIR/single.tar, a one-layer
+# image (kettle/single) sharing the first layer. Layer 1 (a plain tar) is a busybox
 # root: applet symlinks, /etc/passwd and /etc/group (kuser 1000:1000), /etc/removeme,
 # /opq/old1 and /opq/old2, a set-uid file, a file with a security.capability xattr, and a
 # directory owned by kuser. Layer 2 (gzip -n) deletes /etc/removeme (.wh.removeme), makes
@@ -120,8 +121,20 @@ printf '%s' "{\"kettle/fixture\":{\"latest\":\"$diff2\",\"v1\":\"$diff2\"}}" >"$
 tar --create --file "$tmp/docker.tar" --directory "$dk" --format=posix --sort=name \
 	--numeric-owner --owner=0 --group=0 --mtime="$mtime" .
 
-printf 'id=sha256:%s\ndiff1=sha256:%s\ndiff2=sha256:%s\nblob2=sha256:%s\nmanifest=sha256:%s\n' \
-	"$config" "$diff1" "$diff2" "$blob2" "$manifest" >"$tmp/ids"
+# ---- a second image sharing layer 1 (docker-archive, tagged kettle/single) ----
+sg=$tmp/single
+mkdir -p "$sg/$diff1"
+cp "$tmp/layer1.tar" "$sg/$diff1/layer.tar"
+printf '%s' "{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2024-01-03T00:00:00Z\",\"config\":{\"Env\":[\"PATH=/bin\"],\"Cmd\":[\"echo\",\"single\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:$diff1\"]}}" >"$sg/single.json"
+single=$(sum "$sg/single.json")
+mv "$sg/single.json" "$sg/$single.json"
+printf '%s' "[{\"Config\":\"$single.json\",\"RepoTags\":[\"kettle/single:latest\"],\"Layers\":[\"$diff1/layer.tar\"]}]" >"$sg/manifest.json"
+tar --create --file "$tmp/single.tar" --directory "$sg" --format=posix --sort=name \
+	--numeric-owner --owner=0 --group=0 --mtime="$mtime" .
+rm -rf "$sg"
+
+printf 'id=sha256:%s\ndiff1=sha256:%s\ndiff2=sha256:%s\nblob2=sha256:%s\nmanifest=sha256:%s\nsingle=sha256:%s\n' \
+	"$config" "$diff1" "$diff2" "$blob2" "$manifest" "$single" >"$tmp/ids"
 rm -rf "$l1" "$l2" "$dk" "$tmp/layer1.tar" "$tmp/layer2.tar" "$tmp/layer2.tar.gz" \
 	"$tmp/config.json" "$tmp/config.min" "$tmp/manifest.json"
 chmod 0755 "$tmp"

@@ -733,13 +733,14 @@ static int image_prune(int argc, char **argv)
 		}
 	}
 	rc = client_open(&cl);
-	if (rc == 0) {
-		rc = ask(&cl, WIRE_T_IMAGE_PRUNE, NULL, -1, a.all, &d, toks, &err);
-		if (rc)
-			rc = client_fail(rc, &err);
-		client_close(&cl);
+	if (rc) {
+		free(toks);
+		return rc;
 	}
-	if (rc == 0) {
+	rc = ask(&cl, WIRE_T_IMAGE_PRUNE, NULL, -1, a.all, &d, toks, &err);
+	if (rc)
+		rc = client_fail(rc, &err);
+	if (rc == 0) { /* d points into the connection's buffer: printed before closing */
 		int del = json_obj_get(&d, 0, "deleted"), un = json_obj_get(&d, 0, "untagged");
 		bool any = (del >= 0 && d.toks[del].size) || (un >= 0 && d.toks[un].size);
 
@@ -751,6 +752,7 @@ static int image_prune(int argc, char **argv)
 		client_images_human_size(json_num(&d, 0, "reclaimed"), size, sizeof(size));
 		printf("Total reclaimed space: %s\n", size);
 	}
+	client_close(&cl);
 	free(toks);
 	return rc;
 }

@@ -274,10 +274,10 @@ static int open_input(const struct cli_cmd *cmd, const char *path, int *fd, pid_
 
 	*child = 0;
 	if (!path || strcmp(path, "-") == 0) {
-		if (isatty(STDIN_FILENO))
-			return client_usage_error(
-				cmd, "requested load from stdin, but stdin is empty "
-				     "(a terminal): give -i FILE or redirect an archive");
+		if (fstat(STDIN_FILENO, &st) < 0 || (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)))
+			return client_usage_error(cmd,
+						  "requested load from stdin, but stdin is empty: "
+						  "give -i FILE, or redirect or pipe an archive");
 		*fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
 		if (*fd < 0)
 			return client_fail(CLIENT_EXIT_FAIL,

@@ -86,7 +86,7 @@ static int take_fds(struct rpc_conn *conn, const struct wire_frame *f, bool writ
 	if (wire_get_u32(f, WIRE_F_NFDS, true, &want, err) < 0)
 		rc = -1;
 	else if (n != want)
-		rc = kerr_set(err, EINVAL, "NFDS says %u descriptors, %zu arrived", want, n);
+		rc = kerr_set(err, 0, "NFDS says %u descriptors, %zu arrived", want, n);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		int fl = fcntl(got[i], F_GETFL);
 		bool data = i == 0;
@@ -95,15 +95,15 @@ static int take_fds(struct rpc_conn *conn, const struct wire_frame *f, bool writ
 			rc = kerr_set(err, errno, "descriptor %zu", i + 1);
 		else if (data && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
 			rc = kerr_set(
-				err, EINVAL,
+				err, 0,
 				"the %s must be a regular file or a pipe (a directory, device or "
 				"socket is refused)",
 				writing ? "output" : "input");
 		else if (!data && !S_ISFIFO(st.st_mode))
-			rc = kerr_set(err, EINVAL, "the progress descriptor must be a pipe");
+			rc = kerr_set(err, 0, "the progress descriptor must be a pipe");
 		else if ((data && !writing && (fl & O_ACCMODE) == O_WRONLY) ||
 			 ((writing || !data) && (fl & O_ACCMODE) == O_RDONLY))
-			rc = kerr_set(err, EBADF, "descriptor %zu is open for the wrong direction",
+			rc = kerr_set(err, 0, "descriptor %zu is open for the wrong direction",
 				      i + 1);
 	}
 	if (rc < 0) {
@@ -139,8 +139,8 @@ static void api_load(struct daemon *d, struct rpc_conn *conn, const struct wire_
 		if (imgref_parse(tag, &r, &err) < 0)
 			goto out_fail;
 		if (!r.tag[0]) {
-			kerr_set(&err, EINVAL,
-				 "import: `%s` is a digest, expected REPOSITORY[:TAG]", tag);
+			kerr_set(&err, 0, "import: `%s` is a digest, expected REPOSITORY[:TAG]",
+				 tag);
 			goto out_fail;
 		}
 		str_copy(tag, sizeof(tag), r.full);
@@ -190,7 +190,7 @@ static int save_add(const struct imgstore_image *im, const char *tag, const char
 		i++;
 	if (i == *n) {
 		if (*n == REQUEST_IMAGE_SAVE_MAX)
-			return kerr_set(err, E2BIG, "save: more than %d images",
+			return kerr_set(err, 0, "save: more than %d images",
 					REQUEST_IMAGE_SAVE_MAX);
 		ims[(*n)++] = im;
 		ntags[i] = 0;
@@ -235,13 +235,13 @@ static void api_save(struct daemon *d, struct rpc_conn *conn, const struct wire_
 		goto out;
 	if (doc.toks[0].type != JSON_OBJECT || (v = json_obj_get(&doc, 0, "images")) < 0 ||
 	    doc.toks[v].type != JSON_ARRAY || doc.toks[v].size == 0) {
-		kerr_set(&err, EINVAL, "save: expected {\"images\": [IMAGE…], \"format\": …}");
+		kerr_set(&err, 0, "save: expected {\"images\": [IMAGE…], \"format\": …}");
 		goto out;
 	}
 	int fv = json_obj_get(&doc, 0, "format");
 	if (fv >= 0 && (json_get_str(&doc, fv, format, sizeof(format), &err) < 0 ||
 			(strcmp(format, "docker") != 0 && strcmp(format, "oci") != 0))) {
-		kerr_set(&err, EINVAL, "save: unknown format, expected docker or oci");
+		kerr_set(&err, 0, "save: unknown format, expected docker or oci");
 		goto out;
 	}
 	for (int i = 0, k = v + 1; i < doc.toks[v].size; i++, k = json_skip(&doc, k)) {
@@ -574,7 +574,7 @@ static void api_tag(struct daemon *d, struct rpc_conn *conn, const struct wire_f
 		return;
 	}
 	if (!r.tag[0] || r.digest[0]) {
-		kerr_set(&err, EINVAL, "refusing to create a tag with a digest reference");
+		kerr_set(&err, 0, "refusing to create a tag with a digest reference");
 		fail(conn, f->reqid, DAEMON_FAIL_CODE, &err);
 		return;
 	}
@@ -645,12 +645,12 @@ static int in_use(const struct imgstore_image *im, const struct daemon_ctr *c, c
 		imgref_repo(tag, repo, sizeof(repo));
 		imgref_familiar(repo, shown, sizeof(shown));
 		return kerr_set(
-			err, EBUSY,
+			err, 0,
 			"conflict: unable to remove repository reference \"%s\" (must force) "
 			"- container %.12s is using its referenced image %.12s",
 			shown, c->rec.id, imgref_hex(im->id));
 	}
-	return kerr_set(err, EBUSY,
+	return kerr_set(err, 0,
 			"conflict: unable to delete %.12s (must be forced) - image is being used "
 			"by %s container %.12s",
 			imgref_hex(im->id), running ? "running" : "stopped", c->rec.id);
@@ -691,7 +691,7 @@ static void api_remove(struct daemon *d, struct rpc_conn *conn, const struct wir
 		json_w_str(&untagged, shown);
 		log_info("untagged %s", tag);
 	} else if (!tag[0] && nt > 1 && !force) {
-		kerr_set(&err, EBUSY,
+		kerr_set(&err, 0,
 			 "conflict: unable to delete %.12s (must be forced) - image is referenced "
 			 "in multiple repositories",
 			 imgref_hex(im->id));

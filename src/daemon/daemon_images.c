@@ -131,7 +131,7 @@ static int set_tag(struct daemon_images *im, const char *tag, const char *id, st
 	}
 	if (im->ntags == IMGSTORE_TAGS_MAX) {
 		free(nid);
-		return kerr_set(err, E2BIG, "more than %d tags", IMGSTORE_TAGS_MAX);
+		return kerr_set(err, 0, "more than %d tags", IMGSTORE_TAGS_MAX);
 	}
 	if (im->ntags == im->tags_cap) {
 		size_t nc = im->tags_cap ? im->tags_cap * 2 : 16;
@@ -265,7 +265,7 @@ static struct imgstore_image *not_found(const char *ref, uint32_t *code, struct 
 
 	str_sanitize(shown, sizeof(shown), ref, strlen(ref));
 	*code = DAEMON_IMAGE_NOT_FOUND_CODE;
-	kerr_set(err, ENOENT, "No such image: %s", shown);
+	kerr_set(err, 0, "No such image: %s", shown);
 	return NULL;
 }
 
@@ -311,7 +311,7 @@ struct imgstore_image *daemon_images_resolve(struct daemon *d, const char *ref, 
 			if (strncmp(imgref_hex(im->v[i].id), hex, n) != 0)
 				continue;
 			if (found) {
-				kerr_set(err, EINVAL,
+				kerr_set(err, 0,
 					 "image id prefix `%s` is ambiguous: it matches more than "
 					 "one image",
 					 hex);
@@ -331,8 +331,22 @@ int daemon_images_record(struct daemon *d, const struct imgload_result *res, str
 
 	for (size_t i = 0; i < res->n; i++) {
 		const struct imgstore_image *src = &res->images[i];
+		struct imgstore_image *have = daemon_images_by_id(d, src->id);
 
-		if (!daemon_images_by_id(d, src->id)) {
+		/* A manifest that came with the image replaces one kettle made up for it
+		   (docker-archive, import): it gives the image its RepoDigests. */
+		if (have && have->manifest_generated && !src->manifest_generated) {
+			str_copy(have->manifest, sizeof(have->manifest), src->manifest);
+			str_copy(have->manifest_type, sizeof(have->manifest_type),
+				 src->manifest_type);
+			have->manifest_size = src->manifest_size;
+			have->manifest_generated = false;
+			for (size_t k = 0; k < have->nlayers && k < src->nlayers; k++)
+				have->layers[k] = src->layers[k];
+			if (imgstore_meta_write(&im->st, have, err) < 0)
+				return kerr_wrap(err, "record image %s", src->id);
+		}
+		if (!have) {
 			struct imgstore_image copy = *src;
 
 			copy.layers = calloc(src->nlayers + 1, sizeof(*copy.layers));
@@ -368,7 +382,7 @@ int daemon_images_untag(struct daemon *d, const char *tag, struct kerr *err)
 	const char *left[1];
 
 	if (i == SIZE_MAX)
-		return kerr_set(err, ENOENT, "No such image: %s", tag);
+		return kerr_set(err, 0, "No such image: %s", tag);
 	str_copy(id, sizeof(id), im->tag_ids[i]);
 	drop_tag_at(im, i);
 	if (write_index(d, err) < 0)
@@ -539,7 +553,7 @@ int daemon_images_apply(struct daemon *d, struct record *rec, struct kerr *err)
 			imgref_familiar(r.full, shown, sizeof(shown));
 		else
 			str_sanitize(shown, sizeof(shown), rec->image.ref, strlen(rec->image.ref));
-		return kerr_set(err, ENOENT,
+		return kerr_set(err, 0,
 				"unable to find image `%s` locally (kettle has no registry: "
 				"`kettle load` it first)",
 				shown);
@@ -553,9 +567,8 @@ int daemon_images_apply(struct daemon *d, struct record *rec, struct kerr *err)
 		return kerr_wrap(err, "image %s", im->id);
 	for (size_t i = 0; rc == 0 && i < im->nlayers; i++)
 		if (!imgstore_layer_has(&d->images->st, im->layers[i].chain))
-			rc = kerr_set(err, ENOENT,
-				      "image %s: its layer %s is missing from the store", im->id,
-				      im->layers[i].chain);
+			rc = kerr_set(err, 0, "image %s: its layer %s is missing from the store",
+				      im->id, im->layers[i].chain);
 	if (rc == 0)
 		rc = imgrun_apply(&d->images->st, im, &cfg, d->images->storage, rec, err);
 	imgdoc_config_done(&cfg);

@@ -112,7 +112,7 @@ static int parse_job(const char *text, struct job *j, struct kerr *err)
 		goto out;
 	if ((v = json_obj_get(&d, 0, "images")) >= 0) {
 		if (d.toks[v].type != JSON_ARRAY || d.toks[v].size > SAVE_MAX) {
-			kerr_set(err, EINVAL, "job: images is not a list of at most %d", SAVE_MAX);
+			kerr_set(err, 0, "job: images is not a list of at most %d", SAVE_MAX);
 			goto out;
 		}
 		j->images = calloc((size_t)d.toks[v].size + 1, sizeof(*j->images));
@@ -220,7 +220,7 @@ static int run_job(const struct imgstore *st, struct job *j, struct imgload_resu
 	}
 	if (strcmp(j->op, "clean") == 0)
 		return imgstore_clean(st, err);
-	return kerr_set(err, EINVAL, "unknown job `%s`", j->op);
+	return kerr_set(err, 0, "unknown job `%s`", j->op);
 }
 
 static int write_report(bool ok, const struct kerr *why, const struct imgload_result *res)

@@ -92,7 +92,7 @@ static int report_images(const struct json_doc *doc, struct imgload_result *res,
 
 	memset(res, 0, sizeof(*res));
 	if (v < 0 || doc->toks[v].type != JSON_ARRAY)
-		return kerr_set(err, EINVAL, "the report has no images");
+		return kerr_set(err, 0, "the report has no images");
 	res->images = calloc((size_t)doc->toks[v].size + 1, sizeof(*res->images));
 	if (!res->images)
 		return kerr_set(err, ENOMEM, "the report");
@@ -208,8 +208,7 @@ int daemon_imgwork_start(struct daemon *d, enum daemon_imgwork_op op, uint64_t c
 	int p[2];
 
 	if (im->workers >= DAEMON_IMGWORK_MAX)
-		return kerr_set(err, EAGAIN,
-				"%u image loads and saves are running already; try again",
+		return kerr_set(err, 0, "%u image loads and saves are running already; try again",
 				im->workers);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return kerr_set(err, errno, "create an image worker's report pipe");

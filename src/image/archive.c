@@ -36,7 +36,7 @@ static int read_at(int fd, void *buf, size_t n, uint64_t off, struct kerr *err)
 		if (r < 0)
 			return kerr_set(err, errno, "read the archive at byte %" PRIu64, off + got);
 		if (r == 0)
-			return kerr_set(err, EPROTO,
+			return kerr_set(err, 0,
 					"the archive ends early (truncated at byte %" PRIu64 ")",
 					off + got);
 		got += (size_t)r;
@@ -55,8 +55,7 @@ static int add_name(struct archive *a, size_t *cap, const char *s, size_t *at, s
 	size_t n = strlen(s) + 1;
 
 	if (n > ARCHIVE_NAMES_MAX - a->names_len)
-		return kerr_set(err, E2BIG, "the archive's names exceed %u bytes",
-				ARCHIVE_NAMES_MAX);
+		return kerr_set(err, 0, "the archive's names exceed %u bytes", ARCHIVE_NAMES_MAX);
 	if (a->names_len + n > *cap) {
 		size_t nc = *cap ? *cap * 2 : 65536;
 		while (nc < a->names_len + n)
@@ -105,7 +104,7 @@ static int scan(struct archive *a, struct pending **pend, size_t *names_cap, str
 	}
 	for (;;) {
 		if (off + BLOCK > (uint64_t)st.st_size) {
-			kerr_set(err, EPROTO,
+			kerr_set(err, 0,
 				 "the archive ends early (no end-of-archive block after byte "
 				 "%" PRIu64 ")",
 				 off);
@@ -125,7 +124,7 @@ static int scan(struct archive *a, struct pending **pend, size_t *names_cap, str
 			uint64_t max =
 				type == 'L' || type == 'K' ? COPY_NAME_MAX + 1 : COPY_PAX_MAX;
 			if (h->size > max) {
-				kerr_set(err, EFBIG,
+				kerr_set(err, 0,
 					 "archive record at byte %" PRIu64 " is over %" PRIu64
 					 " bytes",
 					 off - BLOCK, max);
@@ -151,7 +150,7 @@ static int scan(struct archive *a, struct pending **pend, size_t *names_cap, str
 		}
 		memset(ext, 0, sizeof(*ext));
 		if (a->n == ARCHIVE_MEMBERS_MAX) {
-			kerr_set(err, E2BIG, "the archive has more than %d members",
+			kerr_set(err, 0, "the archive has more than %d members",
 				 ARCHIVE_MEMBERS_MAX);
 			goto out;
 		}
@@ -187,7 +186,7 @@ static int scan(struct archive *a, struct pending **pend, size_t *names_cap, str
 		m->size = h->size;
 		a->n++;
 		if (h->size > (uint64_t)st.st_size - off) {
-			kerr_set(err, EPROTO,
+			kerr_set(err, 0,
 				 "archive member `%.200s` runs past the end of the archive "
 				 "(truncated)",
 				 clean);
@@ -269,7 +268,7 @@ static int resolve(const char *dir, const char *target, char *out, size_t cap, s
 	size_t o = 0;
 
 	if (target[0] == '/')
-		return kerr_set(err, EPERM, "archive link to `%.200s` is absolute", target);
+		return kerr_set(err, 0, "archive link to `%.200s` is absolute", target);
 	for (int pass = 0; pass < 2; pass++) {
 		const char *p = pass ? target : dir;
 		while (*p) {
@@ -284,7 +283,7 @@ static int resolve(const char *dir, const char *target, char *out, size_t cap, s
 			if (n == 2 && p[0] == '.' && p[1] == '.') {
 				if (o == 0)
 					return kerr_set(
-						err, EPERM,
+						err, 0,
 						"archive link to `%.200s` leaves the archive",
 						target);
 				while (o > 0 && out[o - 1] != '/')
@@ -295,7 +294,7 @@ static int resolve(const char *dir, const char *target, char *out, size_t cap, s
 				continue;
 			}
 			if (o + n + 2 > cap)
-				return kerr_set(err, ENAMETOOLONG, "archive link target too long");
+				return kerr_set(err, 0, "archive link target too long");
 			if (o)
 				out[o++] = '/';
 			memcpy(out + o, p, n);
@@ -317,14 +316,13 @@ const struct archive_member *archive_find(const struct archive *a, const char *p
 	for (int hops = 0; hops <= ARCHIVE_LINKS_MAX; hops++) {
 		const struct archive_member *m = lookup(a, name);
 		if (!m) {
-			kerr_set(err, ENOENT, "the archive has no `%.200s`", name);
+			kerr_set(err, 0, "the archive has no `%.200s`", name);
 			return NULL;
 		}
 		if (m->kind == COPY_FILE)
 			return m;
 		if (m->kind != COPY_SYMLINK && m->kind != COPY_HARDLINK) {
-			kerr_set(err, EINVAL, "archive member `%.200s` is not a regular file",
-				 name);
+			kerr_set(err, 0, "archive member `%.200s` is not a regular file", name);
 			return NULL;
 		}
 		if (m->kind == COPY_HARDLINK) {
@@ -339,8 +337,7 @@ const struct archive_member *archive_find(const struct archive *a, const char *p
 		}
 		memcpy(name, next, strlen(next) + 1);
 	}
-	kerr_set(err, ELOOP, "archive member `%.200s`: more than %d links", path,
-		 ARCHIVE_LINKS_MAX);
+	kerr_set(err, 0, "archive member `%.200s`: more than %d links", path, ARCHIVE_LINKS_MAX);
 	return NULL;
 }
 
@@ -348,7 +345,7 @@ int archive_read(const struct archive *a, const struct archive_member *m, size_t
 		 struct buf *out, struct kerr *err)
 {
 	if (m->size > max)
-		return kerr_set(err, EFBIG, "`%.200s` is %" PRIu64 " bytes, over the limit of %zu",
+		return kerr_set(err, 0, "`%.200s` is %" PRIu64 " bytes, over the limit of %zu",
 				m->name, m->size, max);
 	if (buf_reserve(out, (size_t)m->size + 1, err) < 0)
 		return -1;

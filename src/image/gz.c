@@ -59,12 +59,12 @@ int gz_inflate(struct gz *g, const uint8_t *in, size_t inlen, size_t *used, uint
 		if (!g->in_member) {
 			/* A new member must start with the gzip magic: no trailing garbage. */
 			if (in[*used] != 0x1f || (inlen - *used >= 2 && in[*used + 1] != 0x8b))
-				return kerr_set(err, EINVAL,
+				return kerr_set(err, 0,
 						"gzip: unexpected data at byte %" PRIu64
 						" after the end of the stream",
 						g->in_off + *used);
 			if (g->members && inflateReset(&g->z) != Z_OK)
-				return kerr_set(err, EINVAL, "gzip: reset for the next member");
+				return kerr_set(err, 0, "gzip: reset for the next member");
 			g->in_member = true;
 		}
 		size_t ni = inlen - *used, no = cap - *made;
@@ -102,7 +102,7 @@ int gz_inflate(struct gz *g, const uint8_t *in, size_t inlen, size_t *used, uint
 int gz_finish(const struct gz *g, struct kerr *err)
 {
 	if (g->in_member || !g->members)
-		return kerr_set(err, EPROTO,
+		return kerr_set(err, 0,
 				"gzip: the stream ends early (truncated after %" PRIu64
 				" compressed bytes)",
 				g->in_off);

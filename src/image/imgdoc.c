@@ -35,8 +35,8 @@ static int walk_begin(struct walk *w, const char *what, const char *text, size_t
 	w->err = err;
 	w->toks = NULL;
 	if (len > IMGDOC_JSON_MAX)
-		return kerr_set(err, EFBIG, "%s of %zu bytes exceeds the limit of %u bytes", what,
-				len, IMGDOC_JSON_MAX);
+		return kerr_set(err, 0, "%s of %zu bytes exceeds the limit of %u bytes", what, len,
+				IMGDOC_JSON_MAX);
 	if (ntoks > JSON_TOKENS_MAX)
 		ntoks = JSON_TOKENS_MAX;
 	w->toks = calloc(ntoks, sizeof(*w->toks));
@@ -62,7 +62,7 @@ static int want(const struct walk *w, int i, enum json_type t, const char *key)
 {
 	if (type_of(w, i) == t)
 		return 0;
-	return kerr_set(w->err, EINVAL, "%s: key `%s`: expected %s, found %s", w->what, key,
+	return kerr_set(w->err, 0, "%s: key `%s`: expected %s, found %s", w->what, key,
 			json_type_name(t), json_type_name(type_of(w, i)));
 }
 
@@ -125,7 +125,7 @@ static int check_digest(const struct walk *w, const char *d, const char *key)
 	if (imgref_is_digest(d))
 		return 0;
 	str_sanitize(shown, sizeof(shown), d, strlen(d));
-	return kerr_set(w->err, EINVAL,
+	return kerr_set(w->err, 0,
 			"%s: key `%s`: `%s` is not a digest, expected sha256: and 64 lowercase hex "
 			"digits",
 			w->what, key, shown);
@@ -140,7 +140,7 @@ static int strv_at(const struct walk *w, int i, const char *key, size_t cap, str
 	if (want(w, i, JSON_ARRAY, key) < 0)
 		return -1;
 	if ((size_t)t->size > cap)
-		return kerr_set(w->err, E2BIG, "%s: key `%s`: %d entries exceed the limit of %zu",
+		return kerr_set(w->err, 0, "%s: key `%s`: %d entries exceed the limit of %zu",
 				w->what, key, t->size, cap);
 	record_strv_free(v);
 	v->v = calloc((size_t)t->size + 1, sizeof(*v->v));
@@ -167,7 +167,7 @@ static int keys_at(const struct walk *w, int i, const char *key, bool with_value
 	if (want(w, i, JSON_OBJECT, key) < 0)
 		return -1;
 	if ((size_t)t->size > IMGDOC_LIST_MAX)
-		return kerr_set(w->err, E2BIG, "%s: key `%s`: %d entries exceed the limit of %d",
+		return kerr_set(w->err, 0, "%s: key `%s`: %d entries exceed the limit of %d",
 				w->what, key, t->size, IMGDOC_LIST_MAX);
 	record_strv_free(v);
 	v->v = calloc((size_t)t->size + 1, sizeof(*v->v));
@@ -251,12 +251,12 @@ static int desc_at(const struct walk *w, int i, const char *key, struct imgdoc_d
 	snprintf(k, sizeof(k), "%s.digest", key);
 	v = get(w, i, "digest");
 	if (v < 0)
-		return kerr_set(w->err, EINVAL, "%s: key `%s` is missing", w->what, k);
+		return kerr_set(w->err, 0, "%s: key `%s` is missing", w->what, k);
 	if (want(w, v, JSON_STRING, k) < 0)
 		return -1;
 	char digest[IMGREF_DIGEST_LEN + 2];
 	if (json_get_str(&w->doc, v, digest, sizeof(digest), w->err) < 0)
-		return kerr_set(w->err, EINVAL,
+		return kerr_set(w->err, 0,
 				"%s: key `%s` is not a digest, expected sha256: and 64 lowercase "
 				"hex digits",
 				w->what, k);
@@ -266,7 +266,7 @@ static int desc_at(const struct walk *w, int i, const char *key, struct imgdoc_d
 	snprintf(k, sizeof(k), "%s.size", key);
 	v = get(w, i, "size");
 	if (v < 0)
-		return kerr_set(w->err, EINVAL, "%s: key `%s` is missing", w->what, k);
+		return kerr_set(w->err, 0, "%s: key `%s` is missing", w->what, k);
 	if (want(w, v, JSON_NUMBER, k) < 0 || json_get_u64(&w->doc, v, &d->size, w->err) < 0)
 		return kerr_wrap(w->err, "%s", k);
 	int a = get(w, i, "annotations");
@@ -298,7 +298,7 @@ static int descs_at(const struct walk *w, int i, const char *key, size_t cap,
 	if (want(w, i, JSON_ARRAY, key) < 0)
 		return -1;
 	if ((size_t)t->size > cap)
-		return kerr_set(w->err, E2BIG, "%s: key `%s`: %d entries exceed the limit of %zu",
+		return kerr_set(w->err, 0, "%s: key `%s`: %d entries exceed the limit of %zu",
 				w->what, key, t->size, cap);
 	*out = calloc((size_t)t->size + 1, sizeof(**out));
 	if (!*out)
@@ -338,7 +338,7 @@ static int manifest_walk(struct walk *w, struct imgdoc_manifest *m)
 	if (opt_u64(w, 0, "schemaVersion", &version) < 0)
 		return -1;
 	if (version != 2)
-		return kerr_set(w->err, EINVAL, "%s: schemaVersion is %llu, expected 2", w->what,
+		return kerr_set(w->err, 0, "%s: schemaVersion is %llu, expected 2", w->what,
 				(unsigned long long)version);
 	if (opt_fixed(w, 0, "mediaType", m->media_type, sizeof(m->media_type)) < 0)
 		return -1;
@@ -347,18 +347,18 @@ static int manifest_walk(struct walk *w, struct imgdoc_manifest *m)
 	    strcmp(m->media_type, IMGDOC_MT_DOCKER_LIST) == 0) {
 		m->is_index = true;
 		if (v < 0)
-			return kerr_set(w->err, EINVAL, "%s: key `manifests` is missing", w->what);
+			return kerr_set(w->err, 0, "%s: key `manifests` is missing", w->what);
 		return descs_at(w, v, "manifests", IMGDOC_MANIFESTS_MAX, &m->manifests,
 				&m->nmanifests);
 	}
 	v = get(w, 0, "config");
 	if (v < 0)
-		return kerr_set(w->err, EINVAL, "%s: key `config` is missing", w->what);
+		return kerr_set(w->err, 0, "%s: key `config` is missing", w->what);
 	if (desc_at(w, v, "config", &m->config) < 0)
 		return -1;
 	v = get(w, 0, "layers");
 	if (v < 0)
-		return kerr_set(w->err, EINVAL, "%s: key `layers` is missing", w->what);
+		return kerr_set(w->err, 0, "%s: key `layers` is missing", w->what);
 	return descs_at(w, v, "layers", IMGDOC_LAYERS_MAX, &m->layers, &m->nlayers);
 }
 
@@ -417,7 +417,7 @@ static int dmanifest_walk(struct walk *w, struct imgdoc_dmanifest *m)
 	if (want(w, 0, JSON_ARRAY, "(the document)") < 0)
 		return -1;
 	if ((size_t)t->size > IMGDOC_MANIFESTS_MAX)
-		return kerr_set(w->err, E2BIG, "%s: %d entries exceed the limit of %d", w->what,
+		return kerr_set(w->err, 0, "%s: %d entries exceed the limit of %d", w->what,
 				t->size, IMGDOC_MANIFESTS_MAX);
 	m->e = calloc((size_t)t->size + 1, sizeof(*m->e));
 	if (!m->e)
@@ -432,7 +432,7 @@ static int dmanifest_walk(struct walk *w, struct imgdoc_dmanifest *m)
 		snprintf(key, sizeof(key), "[%d].Config", i);
 		int v = get(w, k, "Config");
 		if (v < 0)
-			return kerr_set(w->err, EINVAL, "%s: key `%s` is missing", w->what, key);
+			return kerr_set(w->err, 0, "%s: key `%s` is missing", w->what, key);
 		if (dup_str(w, v, key, &e->config) < 0)
 			return -1;
 		snprintf(key, sizeof(key), "[%d].RepoTags", i);
@@ -442,7 +442,7 @@ static int dmanifest_walk(struct walk *w, struct imgdoc_dmanifest *m)
 		snprintf(key, sizeof(key), "[%d].Layers", i);
 		v = get(w, k, "Layers");
 		if (v < 0)
-			return kerr_set(w->err, EINVAL, "%s: key `%s` is missing", w->what, key);
+			return kerr_set(w->err, 0, "%s: key `%s` is missing", w->what, key);
 		if (strv_at(w, v, key, IMGDOC_LAYERS_MAX, &e->layers) < 0)
 			return -1;
 		k = json_skip(&w->doc, k);
@@ -528,8 +528,8 @@ static int config_obj(const struct walk *w, int i, struct imgdoc_config *c)
 		return -1;
 	for (size_t k = 0; k < c->env.n; k++)
 		if (!strchr(c->env.v[k], '=') || c->env.v[k][0] == '=')
-			return kerr_set(w->err, EINVAL, "%s: config.Env[%zu] is not KEY=VALUE",
-					w->what, k);
+			return kerr_set(w->err, 0, "%s: config.Env[%zu] is not KEY=VALUE", w->what,
+					k);
 	v = get(w, i, "Labels");
 	if (v >= 0 && keys_at(w, v, "config.Labels", true, &c->labels) < 0)
 		return -1;
@@ -553,9 +553,8 @@ static int history_at(const struct walk *w, int i, struct imgdoc_config *c)
 	if (want(w, i, JSON_ARRAY, "history") < 0)
 		return -1;
 	if ((size_t)t->size > IMGDOC_HISTORY_MAX)
-		return kerr_set(w->err, E2BIG,
-				"%s: key `history`: %d entries exceed the limit of %d", w->what,
-				t->size, IMGDOC_HISTORY_MAX);
+		return kerr_set(w->err, 0, "%s: key `history`: %d entries exceed the limit of %d",
+				w->what, t->size, IMGDOC_HISTORY_MAX);
 	c->history = calloc((size_t)t->size + 1, sizeof(*c->history));
 	if (!c->history)
 		return kerr_set(w->err, ENOMEM, "%s: history", w->what);
@@ -595,12 +594,12 @@ static int config_walk(struct walk *w, struct imgdoc_config *c)
 		return -1;
 	v = get(w, 0, "rootfs");
 	if (v < 0)
-		return kerr_set(w->err, EINVAL, "%s: key `rootfs` is missing", w->what);
+		return kerr_set(w->err, 0, "%s: key `rootfs` is missing", w->what);
 	if (want(w, v, JSON_OBJECT, "rootfs") < 0)
 		return -1;
 	int d = get(w, v, "diff_ids");
 	if (d < 0)
-		return kerr_set(w->err, EINVAL, "%s: key `rootfs.diff_ids` is missing", w->what);
+		return kerr_set(w->err, 0, "%s: key `rootfs.diff_ids` is missing", w->what);
 	if (strv_at(w, d, "rootfs.diff_ids", IMGDOC_LAYERS_MAX, &c->diff_ids) < 0)
 		return -1;
 	for (size_t k = 0; k < c->diff_ids.n; k++) {

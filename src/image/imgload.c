@@ -121,7 +121,7 @@ static int push_tag(struct record_strv *v, const char *tag, struct kerr *err)
 	if (imgref_parse(tag, &r, err) < 0)
 		return -1;
 	if (!r.tag[0])
-		return kerr_set(err, EINVAL, "tag `%.200s` names a digest, not a tag", tag);
+		return kerr_set(err, 0, "tag `%.200s` names a digest, not a tag", tag);
 	for (size_t i = 0; i < v->n; i++)
 		if (strcmp(v->v[i], r.full) == 0)
 			return 0;
@@ -173,11 +173,10 @@ static int read_doc(struct job *j, const struct archive_member *m, const char *w
 	sha256_hex_of(out->data, out->len, hex);
 	snprintf(got, IMGREF_DIGEST_LEN + 1, "sha256:%s", hex);
 	if (digest && digest[0] && strcmp(digest, got) != 0)
-		return kerr_set(j->err, EBADMSG,
-				"%s: digest mismatch: its sha256 should be %s, got %s", what,
-				digest, got);
+		return kerr_set(j->err, 0, "%s: digest mismatch: its sha256 should be %s, got %s",
+				what, digest, got);
 	if (size != UINT64_MAX && size != out->len)
-		return kerr_set(j->err, EBADMSG,
+		return kerr_set(j->err, 0,
 				"%s: size mismatch: the descriptor says %" PRIu64
 				" bytes, the blob has %zu",
 				what, size, out->len);
@@ -215,7 +214,7 @@ static int load_layer(struct job *j, const struct source *s, size_t i, const cha
 	str_copy(l->diff_id, sizeof(l->diff_id), diff_id);
 	if (d && !imgdoc_is_layer_type(d->media_type))
 		return kerr_set(
-			j->err, ENOTSUP,
+			j->err, 0,
 			"layer %zu (%s) has media type `%.100s`, which is not a layer kettle "
 			"can unpack",
 			i + 1, d->digest, d->media_type);
@@ -417,12 +416,12 @@ static int load_image(struct job *j, struct source *s)
 		goto out;
 	im.config_size = text.len;
 	if (cfg.diff_ids.n != s->nlayers) {
-		kerr_set(j->err, EINVAL, "%s lists %zu layers (rootfs.diff_ids), the manifest %zu",
-			 what, cfg.diff_ids.n, s->nlayers);
+		kerr_set(j->err, 0, "%s lists %zu layers (rootfs.diff_ids), the manifest %zu", what,
+			 cfg.diff_ids.n, s->nlayers);
 		goto out;
 	}
 	if (cfg.os && strcmp(cfg.os, "linux") != 0) {
-		kerr_set(j->err, ENOTSUP, "%s is an image for `%.40s`, not linux", what, cfg.os);
+		kerr_set(j->err, 0, "%s is an image for `%.40s`, not linux", what, cfg.os);
 		goto out;
 	}
 	im.layers = calloc(s->nlayers + 1, sizeof(*im.layers));
@@ -479,7 +478,7 @@ static int load_docker(struct job *j)
 		return -1;
 	}
 	if (dm.n == 0)
-		kerr_set(j->err, EINVAL, "manifest.json lists no image");
+		kerr_set(j->err, 0, "manifest.json lists no image");
 	for (size_t i = 0; i < dm.n; i++) {
 		struct imgdoc_dentry *e = &dm.e[i];
 		struct source s = { .config_size = UINT64_MAX, .nlayers = e->layers.n };
@@ -536,8 +535,7 @@ static int oci_manifest(struct job *j, const struct imgdoc_desc *d, int depth, s
 	if (!man->is_index)
 		return 0;
 	if (depth > 0)
-		return kerr_set(j->err, EINVAL, "%s: an index inside an index inside an index",
-				what);
+		return kerr_set(j->err, 0, "%s: an index inside an index inside an index", what);
 	/* A multi-platform index: this machine's linux image. */
 	const char *arch = imgload_host_arch();
 	struct imgdoc_desc pick;
@@ -553,7 +551,7 @@ static int oci_manifest(struct job *j, const struct imgdoc_desc *d, int depth, s
 	}
 	imgdoc_manifest_done(man);
 	if (!found)
-		return kerr_set(j->err, ENOENT, "%s lists no linux/%s image", what, arch);
+		return kerr_set(j->err, 0, "%s lists no linux/%s image", what, arch);
 	return oci_manifest(j, &pick, depth + 1, text, man, digest, mtype);
 }
 
@@ -587,7 +585,7 @@ static int load_oci(struct job *j)
 		goto out;
 	if (!strstr((const char *)text.data, "\"imageLayoutVersion\"") ||
 	    !strstr((const char *)text.data, "\"1.")) {
-		kerr_set(j->err, EINVAL, "oci-layout: not an image layout of version 1.x");
+		kerr_set(j->err, 0, "oci-layout: not an image layout of version 1.x");
 		goto out;
 	}
 	text.len = 0;
@@ -595,12 +593,12 @@ static int load_oci(struct job *j)
 	    imgdoc_manifest_parse((const char *)text.data, text.len, &idx, j->err) < 0)
 		goto out;
 	if (!idx.is_index) {
-		kerr_set(j->err, EINVAL, "index.json is not an image index");
+		kerr_set(j->err, 0, "index.json is not an image index");
 		imgdoc_manifest_done(&idx);
 		goto out;
 	}
 	if (idx.nmanifests == 0)
-		kerr_set(j->err, EINVAL, "index.json lists no image");
+		kerr_set(j->err, 0, "index.json lists no image");
 	const char *arch = imgload_host_arch();
 	size_t loaded = 0;
 	rc = idx.nmanifests ? 0 : -1;
@@ -649,7 +647,7 @@ static int load_oci(struct job *j)
 			kerr_wrap(j->err, "index.json entry %zu", i + 1);
 	}
 	if (rc == 0 && loaded == 0)
-		rc = kerr_set(j->err, ENOENT, "index.json lists no linux/%s image", arch);
+		rc = kerr_set(j->err, 0, "index.json lists no linux/%s image", arch);
 	imgdoc_manifest_done(&idx);
 out:
 	buf_done(&text);
@@ -672,7 +670,7 @@ int imgload_archive(const struct imgstore *st, int fd, const struct imgload_opts
 		rc = load_oci(&j);
 	else
 		rc = kerr_set(
-			err, EINVAL,
+			err, 0,
 			"not an image archive: it has neither manifest.json (docker save) nor "
 			"index.json and oci-layout (an OCI image layout) at its top");
 	archive_done(&j.ar);

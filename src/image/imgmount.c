@@ -84,7 +84,7 @@ static int mount_fsconfig(const char *layers, char *const *chains, size_t n, con
 	for (size_t i = n; i-- > 0;) {
 		if (snprintf(path, sizeof(path), "%s/%s/" IMGSTORE_DIFF, layers,
 			     imgref_hex(chains[i])) >= (int)sizeof(path))
-			return kerr_set(err, ENAMETOOLONG, "layer path under `%s`", layers);
+			return kerr_set(err, 0, "layer path under `%s`", layers);
 		if (fsconfig_str(fsfd, "lowerdir+", path) < 0)
 			return kerr_set(err, errno,
 					"overlay of %zu layers: this kernel cannot stack so many "
@@ -111,13 +111,13 @@ int imgmount_overlay(const char *root, const char *ctrdir, char *const *chains, 
 	if (!opts)
 		return kerr_set(err, ENOMEM, "mount the root filesystem");
 	if (n == 0)
-		return kerr_set(err, EINVAL, "mount the root filesystem: the image has no layers");
+		return kerr_set(err, 0, "mount the root filesystem: the image has no layers");
 	if (snprintf(layers, sizeof(layers), "%s/" IMGSTORE_DIR "/layers", root) >=
 		    (int)sizeof(layers) ||
 	    snprintf(upper, sizeof(upper), "%s/" IMGMOUNT_UPPER, ctrdir) >= (int)sizeof(upper) ||
 	    snprintf(work, sizeof(work), "%s/" IMGMOUNT_WORK, ctrdir) >= (int)sizeof(work) ||
 	    snprintf(target, sizeof(target), "%s/" IMGMOUNT_ROOTFS, ctrdir) >= (int)sizeof(target))
-		return kerr_set(err, ENAMETOOLONG, "paths under `%s`", ctrdir);
+		return kerr_set(err, 0, "paths under `%s`", ctrdir);
 	/* The root's mode is upper's: explicit, whatever the shim's umask. */
 	if ((mkdir(upper, 0755) < 0 && errno != EEXIST) || chmod(upper, 0755) < 0 ||
 	    (mkdir(work, 0700) < 0 && errno != EEXIST) ||
@@ -127,7 +127,7 @@ int imgmount_overlay(const char *root, const char *ctrdir, char *const *chains, 
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!imgref_is_digest(chains[i]))
-			return kerr_set(err, EINVAL, "layer `%.80s` is not a chain id", chains[i]);
+			return kerr_set(err, 0, "layer `%.80s` is not a chain id", chains[i]);
 	o = (size_t)snprintf(opts, OPTS_MAX + 1, "lowerdir=");
 	for (size_t i = n; i-- > 0 && o < OPTS_MAX;)
 		o += (size_t)snprintf(opts + o, OPTS_MAX + 1 - o, "%s%s/" IMGSTORE_DIFF,
@@ -158,7 +158,7 @@ int imgmount_workdir(const char *rootfs, const char *workdir, struct kerr *err)
 	if (root < 0)
 		return kerr_set(err, errno, "open `%s`", rootfs);
 	if (!str_copy(path, sizeof(path), workdir))
-		return kerr_set(err, ENAMETOOLONG, "working directory `%.80s`", workdir);
+		return kerr_set(err, 0, "working directory `%.80s`", workdir);
 	/* One component at a time, each resolved in the root (a symlink in the image stays
 	   inside it), created 0755 and root's as docker creates it. */
 	for (char *p = path;;) {
@@ -222,7 +222,7 @@ int imgmount_vfs(const char *root, int ctrdirfd, char *const *chains, size_t n, 
 		return kerr_set(err, ENOMEM, "copy the image");
 	if (snprintf(layers, sizeof(layers), "%s/" IMGSTORE_DIR "/layers", root) >=
 	    (int)sizeof(layers))
-		return kerr_set(err, ENAMETOOLONG, "layers under `%s`", root);
+		return kerr_set(err, 0, "layers under `%s`", root);
 	lfd = open(layers, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lfd < 0)
 		return kerr_set(err, errno, "open `%s`", layers);
@@ -238,7 +238,7 @@ int imgmount_vfs(const char *root, int ctrdirfd, char *const *chains, size_t n, 
 		char diff[96];
 
 		if (!imgref_is_digest(chains[i])) {
-			rc = kerr_set(err, EINVAL, "layer `%.80s` is not a chain id", chains[i]);
+			rc = kerr_set(err, 0, "layer `%.80s` is not a chain id", chains[i]);
 			break;
 		}
 		snprintf(diff, sizeof(diff), "%s/" IMGSTORE_DIFF, imgref_hex(chains[i]));

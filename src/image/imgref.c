@@ -139,7 +139,7 @@ static int bad(struct kerr *err, const char *s, const char *why)
 	char shown[96];
 
 	str_sanitize(shown, sizeof(shown), s, strlen(s));
-	return kerr_set(err, EINVAL, "invalid reference format `%s`: %s", shown, why);
+	return kerr_set(err, 0, "invalid reference format `%s`: %s", shown, why);
 }
 
 int imgref_parse(const char *s, struct imgref *r, struct kerr *err)
@@ -245,7 +245,7 @@ int imgref_chain_id(const char *parent, const char *diff_id, char out[IMGREF_DIG
 	char hex[SHA256_HEX_LEN + 1];
 
 	if (!imgref_is_digest(diff_id) || (parent && !imgref_is_digest(parent)))
-		return kerr_set(err, EINVAL, "chain id: `%.80s` is not a sha256 digest", diff_id);
+		return kerr_set(err, 0, "chain id: `%.80s` is not a sha256 digest", diff_id);
 	if (!parent) {
 		str_copy(out, IMGREF_DIGEST_LEN + 1, diff_id);
 		return 0;

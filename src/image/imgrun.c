@@ -118,7 +118,7 @@ static int apply_health(const struct imgdoc_config *cfg, struct record *r, struc
 			r->health_cmd = shell_join(&h->test);
 		else if (strcmp(kind, "NONE") != 0)
 			return kerr_set(
-				err, EINVAL,
+				err, 0,
 				"the image's Healthcheck.Test starts with `%.40s`, expected "
 				"CMD, CMD-SHELL or NONE",
 				kind);
@@ -195,7 +195,7 @@ int imgrun_apply(const struct imgstore *st, const struct imgstore_image *im,
 	if (rc < 0)
 		return -1;
 	if (r->args.n == 0)
-		return kerr_set(err, EINVAL,
+		return kerr_set(err, 0,
 				"no command specified: the image has neither Entrypoint nor Cmd; "
 				"give one after the image");
 	struct record_strv user_env = r->env;

@@ -59,7 +59,7 @@ static int write_hdr(struct saver *s, const char *name, char type, uint64_t size
 
 	memset(h, 0, sizeof(h));
 	if (strlen(name) >= 100)
-		return kerr_set(s->err, ENAMETOOLONG, "save: member name `%s`", name);
+		return kerr_set(s->err, 0, "save: member name `%s`", name);
 	memcpy(h, name, strlen(name));
 	octal((char *)h + 100, 8, type == '5' ? 0755 : 0644);
 	octal((char *)h + 108, 8, 0);
@@ -142,8 +142,7 @@ static int write_blob(struct saver *s, const char *blob, const char *as, uint64_
 		long n = tap_src.read(tap_src.data, s->buf, left > SAVE_BUF ? SAVE_BUF : left,
 				      s->err);
 		if (n <= 0) {
-			rc = n < 0 ? -1
-				   : kerr_set(s->err, EPROTO, "%s is shorter than recorded", what);
+			rc = n < 0 ? -1 : kerr_set(s->err, 0, "%s is shorter than recorded", what);
 			break;
 		}
 		rc = fd_write_full(s->out, s->buf, (size_t)n, s->err);
@@ -158,7 +157,7 @@ static int write_blob(struct saver *s, const char *blob, const char *as, uint64_
 	if (rc == 0) {
 		imgsrc_tap_digest(&tap, got);
 		if (strcmp(got, as) != 0)
-			rc = kerr_set(s->err, EBADMSG,
+			rc = kerr_set(s->err, 0,
 				      "%s: digest mismatch in the store: it hashes to %s, not %s",
 				      what, got, as);
 	}

@@ -32,7 +32,7 @@ static long file_read(void *data, void *buf, size_t n, struct kerr *err)
 		if (r < 0)
 			return kerr_set(err, errno, "read the archive at byte %" PRIu64, f->off);
 		if (r == 0)
-			return kerr_set(err, EPROTO,
+			return kerr_set(err, 0,
 					"the archive ends early: %" PRIu64
 					" more bytes were expected at byte %" PRIu64,
 					f->left, f->off);
@@ -76,7 +76,7 @@ static long tap_read(void *data, void *buf, size_t n, struct kerr *err)
 	if (r <= 0)
 		return r;
 	if ((uint64_t)r > t->max - t->count)
-		return kerr_set(err, EFBIG, "%s", t->too_big);
+		return kerr_set(err, 0, "%s", t->too_big);
 	sha256_update(&t->sha, buf, (size_t)r);
 	t->count += (uint64_t)r;
 	if (t->progress && t->count >= t->next_report) {
@@ -142,7 +142,7 @@ static int dec_start(struct imgsrc_dec *d, struct kerr *err)
 	case GZ_NONE:
 		return 0;
 	default:
-		return kerr_set(err, ENOTSUP,
+		return kerr_set(err, 0,
 				"%s is compressed with %s, which kettle does not support (gzip "
 				"or uncompressed only)",
 				d->what, gz_format_name(d->fmt));
@@ -224,7 +224,7 @@ int imgsrc_slurp(const struct copy_src *src, size_t max, const char *what, struc
 				return -1;
 			if (r == 0)
 				return 0;
-			return kerr_set(err, EFBIG, "%s is larger than %zu bytes", what, max);
+			return kerr_set(err, 0, "%s is larger than %zu bytes", what, max);
 		}
 		size_t want = max - out->len > 65536 ? 65536 : max - out->len;
 		if (buf_reserve(out, want, err) < 0)

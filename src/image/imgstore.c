@@ -196,7 +196,7 @@ int imgstore_tmp_dir(const struct imgstore *st, const char *prefix, char *name, 
 	if (ids_random_hex(rnd, TMP_RANDOM, err) < 0)
 		return -1;
 	if (snprintf(name, cap, "%s-%s", prefix, rnd) >= (int)cap)
-		return kerr_set(err, ENAMETOOLONG, "temporary name `%s`", prefix);
+		return kerr_set(err, 0, "temporary name `%s`", prefix);
 	if (mkdirat(st->tmp, name, 0700) < 0)
 		return kerr_set(err, errno, "create images/tmp/%s", name);
 	*fd = openat(st->tmp, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -211,7 +211,7 @@ static int hex_name(const char *digest, struct kerr *err)
 {
 	if (imgref_is_digest(digest))
 		return 0;
-	return kerr_set(err, EINVAL, "`%.80s` is not a sha256 digest", digest);
+	return kerr_set(err, 0, "`%.80s` is not a sha256 digest", digest);
 }
 
 bool imgstore_blob_has(const struct imgstore *st, const char *digest)
@@ -303,7 +303,7 @@ int imgstore_blob_put_fd(const struct imgstore *st, const char *digest, int fd, 
 			goto out_unlink;
 		}
 		if (n == 0) {
-			kerr_set(err, EPROTO, "store blob %s: the input ends early", digest);
+			kerr_set(err, 0, "store blob %s: the input ends early", digest);
 			goto out_unlink;
 		}
 		left -= (uint64_t)n;
@@ -352,7 +352,7 @@ int imgstore_blob_read(const struct imgstore *st, const char *digest, size_t max
 	if (fstat(fd, &s) < 0)
 		return kerr_set(err, errno, "stat blob %s", digest);
 	if ((uint64_t)s.st_size > max)
-		return kerr_set(err, EFBIG, "blob %s is %lld bytes, over the limit of %zu", digest,
+		return kerr_set(err, 0, "blob %s is %lld bytes, over the limit of %zu", digest,
 				(long long)s.st_size, max);
 	if (buf_reserve(out, (size_t)s.st_size + 1, err) < 0)
 		return -1;
@@ -362,9 +362,8 @@ int imgstore_blob_read(const struct imgstore *st, const char *digest, size_t max
 	out->data[out->len] = '\0';
 	sha256_hex_of(out->data + start, got, hex);
 	if (strcmp(hex, imgref_hex(digest)) != 0)
-		return kerr_set(err, EBADMSG,
-				"blob %s: digest mismatch: its bytes hash to sha256:%s", digest,
-				hex);
+		return kerr_set(err, 0, "blob %s: digest mismatch: its bytes hash to sha256:%s",
+				digest, hex);
 	return 0;
 }
 
@@ -423,7 +422,7 @@ int imgstore_layer_path(const char *root, const char *chain, char *out, size_t c
 	int n = snprintf(out, cap, "%s/" IMGSTORE_DIR "/layers/%s/" IMGSTORE_DIFF, root,
 			 imgref_hex(chain));
 	if (n < 0 || (size_t)n >= cap)
-		return kerr_set(err, ENAMETOOLONG, "layer path under `%s`", root);
+		return kerr_set(err, 0, "layer path under `%s`", root);
 	return 0;
 }
 
@@ -578,10 +577,10 @@ static int m_digest(const struct mwalk *w, int obj, const char *key, char *out)
 	int v = json_obj_get(&w->doc, obj, key);
 
 	if (v < 0)
-		return kerr_set(w->err, EINVAL, "key `%s` is missing", key);
+		return kerr_set(w->err, 0, "key `%s` is missing", key);
 	if (json_get_str(&w->doc, v, out, IMGREF_DIGEST_LEN + 1, w->err) < 0 ||
 	    !imgref_is_digest(out))
-		return kerr_set(w->err, EINVAL, "key `%s` is not a sha256 digest", key);
+		return kerr_set(w->err, 0, "key `%s` is not a sha256 digest", key);
 	return 0;
 }
 
@@ -630,10 +629,10 @@ static int meta_walk(const struct mwalk *w, struct imgstore_image *im)
 	int v;
 
 	if (d->toks[0].type != JSON_OBJECT)
-		return kerr_set(w->err, EINVAL, "expected an object");
+		return kerr_set(w->err, 0, "expected an object");
 	v = json_obj_get(d, 0, "version");
 	if (v < 0 || json_get_i64(d, v, &version, w->err) < 0 || version != IMGSTORE_VERSION)
-		return kerr_set(w->err, EINVAL, "key `version` is not %d", IMGSTORE_VERSION);
+		return kerr_set(w->err, 0, "key `version` is not %d", IMGSTORE_VERSION);
 	v = json_obj_get(d, 0, "manifest_generated");
 	if (m_digest(w, 0, "id", im->id) < 0 || m_digest(w, 0, "manifest", im->manifest) < 0 ||
 	    m_str(w, 0, "manifest_type", im->manifest_type, sizeof(im->manifest_type)) < 0 ||
@@ -645,9 +644,9 @@ static int meta_walk(const struct mwalk *w, struct imgstore_image *im)
 		return -1;
 	v = json_obj_get(d, 0, "layers");
 	if (v < 0 || d->toks[v].type != JSON_ARRAY)
-		return kerr_set(w->err, EINVAL, "key `layers` is not an array");
+		return kerr_set(w->err, 0, "key `layers` is not an array");
 	if (d->toks[v].size > 256)
-		return kerr_set(w->err, E2BIG, "key `layers`: more than 256 entries");
+		return kerr_set(w->err, 0, "key `layers`: more than 256 entries");
 	im->layers = calloc((size_t)d->toks[v].size + 1, sizeof(*im->layers));
 	if (!im->layers)
 		return kerr_set(w->err, ENOMEM, "layers");
@@ -656,7 +655,7 @@ static int meta_walk(const struct mwalk *w, struct imgstore_image *im)
 		struct imgstore_layer *l = &im->layers[i];
 
 		if (d->toks[k].type != JSON_OBJECT)
-			return kerr_set(w->err, EINVAL, "key `layers[%d]` is not an object", i);
+			return kerr_set(w->err, 0, "key `layers[%d]` is not an object", i);
 		if (m_digest(w, k, "chain", l->chain) < 0 ||
 		    m_digest(w, k, "diff_id", l->diff_id) < 0 ||
 		    m_digest(w, k, "blob", l->blob) < 0 ||
@@ -669,7 +668,7 @@ static int meta_walk(const struct mwalk *w, struct imgstore_image *im)
 	v = json_obj_get(d, 0, "tags");
 	if (v >= 0) {
 		if (d->toks[v].type != JSON_ARRAY || d->toks[v].size > IMGSTORE_TAGS_MAX)
-			return kerr_set(w->err, EINVAL, "key `tags` is not an array of tags");
+			return kerr_set(w->err, 0, "key `tags` is not an array of tags");
 		im->tags.v = calloc((size_t)d->toks[v].size + 1, sizeof(char *));
 		if (!im->tags.v)
 			return kerr_set(w->err, ENOMEM, "tags");
@@ -698,7 +697,7 @@ int imgstore_meta_decode(const char *text, size_t len, struct imgstore_image *im
 
 	memset(im, 0, sizeof(*im));
 	if (len > IMGSTORE_META_MAX)
-		return kerr_set(err, EFBIG, "image record of %zu bytes exceeds %u", len,
+		return kerr_set(err, 0, "image record of %zu bytes exceeds %u", len,
 				IMGSTORE_META_MAX);
 	if (ntoks > JSON_TOKENS_MAX)
 		ntoks = JSON_TOKENS_MAX;
@@ -762,7 +761,7 @@ int imgstore_meta_read(const struct imgstore *st, const char *id, struct imgstor
 		rc = imgstore_meta_decode((const char *)b.data, b.len, im, err);
 	if (rc == 0 && strcmp(im->id, id) != 0) {
 		imgstore_image_done(im);
-		rc = kerr_set(err, EINVAL, "images/meta/%s names image %s", name, im->id);
+		rc = kerr_set(err, 0, "images/meta/%s names image %s", name, im->id);
 	}
 	buf_done(&b);
 	return rc < 0 ? kerr_wrap(err, "image %s", id) : 0;
@@ -791,7 +790,7 @@ int imgstore_meta_each(const struct imgstore *st, int (*fn)(struct imgstore_imag
 		if (!imgref_is_hex64(hex))
 			continue;
 		if (++count > IMGSTORE_IMAGES_MAX) {
-			rc = kerr_set(err, E2BIG, "more than %d images", IMGSTORE_IMAGES_MAX);
+			rc = kerr_set(err, 0, "more than %d images", IMGSTORE_IMAGES_MAX);
 			break;
 		}
 		buf_init(&b, IMGSTORE_META_MAX + 1);
@@ -863,12 +862,12 @@ int imgstore_index_read(const struct imgstore *st,
 		goto out_wrap;
 	int v = doc.toks[0].type == JSON_OBJECT ? json_obj_get(&doc, 0, "version") : -1;
 	if (v < 0 || json_get_i64(&doc, v, &version, err) < 0 || version != IMGSTORE_VERSION) {
-		kerr_set(err, EINVAL, "key `version` is not %d", IMGSTORE_VERSION);
+		kerr_set(err, 0, "key `version` is not %d", IMGSTORE_VERSION);
 		goto out_wrap;
 	}
 	int t = json_obj_get(&doc, 0, "tags");
 	if (t < 0 || doc.toks[t].type != JSON_OBJECT) {
-		kerr_set(err, EINVAL, "key `tags` is not an object");
+		kerr_set(err, 0, "key `tags` is not an object");
 		goto out_wrap;
 	}
 	int k = t + 1;
@@ -880,7 +879,7 @@ int imgstore_index_read(const struct imgstore *st,
 		    json_get_str(&doc, k + 1, id, sizeof(id), err) < 0 ||
 		    imgref_parse(tag, &r, err) < 0 || strcmp(r.full, tag) != 0 ||
 		    !imgref_is_digest(id)) {
-			kerr_set(err, EINVAL, "tag %d is not a normalized tag and an image id", i);
+			kerr_set(err, 0, "tag %d is not a normalized tag and an image id", i);
 			goto out_wrap;
 		}
 		if (fn(tag, id, data) < 0)

@@ -33,7 +33,7 @@ int imguser_read(const int *layers, size_t n, const char *path, char *out, size_
 		for (const char *p = path;;) {
 			const char *e = strchrnul(p, '/');
 			if (!str_copyn(prefix, sizeof(prefix), path, (size_t)(e - path)))
-				return kerr_set(err, ENAMETOOLONG, "image file `%s`", path);
+				return kerr_set(err, 0, "image file `%s`", path);
 			if (fstatat(layers[i], prefix, &st, AT_SYMLINK_NOFOLLOW) < 0)
 				break;
 			if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
@@ -67,9 +67,8 @@ int imguser_read(const int *layers, size_t n, const char *path, char *out, size_
 			if (fd_read_full(f, out, cap - 1, &len, err) < 0)
 				return kerr_wrap(err, "read the image's /%s", path);
 			if (len == cap - 1)
-				return kerr_set(err, EFBIG,
-						"the image's /%s is larger than %zu bytes", path,
-						cap - 1);
+				return kerr_set(err, 0, "the image's /%s is larger than %zu bytes",
+						path, cap - 1);
 			out[len] = '\0';
 			return 1;
 		}
@@ -137,13 +136,12 @@ int imguser_resolve(const int *layers, size_t n, const char *spec, uint32_t *uid
 	if (!text)
 		return kerr_set(err, ENOMEM, "look the user up");
 	if (!str_copy(user, sizeof(user), spec))
-		return kerr_set(err, EINVAL, "user `%.64s…` is too long", spec);
+		return kerr_set(err, 0, "user `%.64s…` is too long", spec);
 	char *group = strchr(user, ':');
 	if (group)
 		*group++ = '\0';
 	if (!user[0] || (group && !group[0]))
-		return kerr_set(err, EINVAL, "invalid user `%s`, expected NAME|UID[:GROUP|GID]",
-				spec);
+		return kerr_set(err, 0, "invalid user `%s`, expected NAME|UID[:GROUP|GID]", spec);
 	f = imguser_read(layers, n, "etc/passwd", text, IMGUSER_FILE_MAX + 1, err);
 	if (f < 0)
 		return -1;
@@ -151,24 +149,24 @@ int imguser_resolve(const int *layers, size_t n, const char *spec, uint32_t *uid
 		uint32_t listed;
 
 		if (to_id(user, uid) < 0)
-			return kerr_set(err, ERANGE, "user id `%s` is out of range", user);
+			return kerr_set(err, 0, "user id `%s` is out of range", user);
 		if (f == 1 && lookup(text, user, true, &listed, gid) == 0)
 			*gid = 0;
 	} else if (f == 0 || lookup(text, user, false, uid, gid) == 0) {
-		return kerr_set(err, ENOENT,
+		return kerr_set(err, 0,
 				"unable to find user %s: no matching entries in passwd file", user);
 	}
 	if (!group)
 		return 0;
 	if (all_digits(group))
 		return to_id(group, gid) < 0
-			       ? kerr_set(err, ERANGE, "group id `%s` is out of range", group)
+			       ? kerr_set(err, 0, "group id `%s` is out of range", group)
 			       : 0;
 	f = imguser_read(layers, n, "etc/group", text, IMGUSER_FILE_MAX + 1, err);
 	if (f < 0)
 		return -1;
 	if (f == 0 || lookup(text, group, false, gid, NULL) == 0)
-		return kerr_set(err, ENOENT,
+		return kerr_set(err, 0,
 				"unable to find group %s: no matching entries in group file",
 				group);
 	return 0;

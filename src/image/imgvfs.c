@@ -216,7 +216,7 @@ static int one(struct merge *m, int s, int d, const char *name, int depth)
 					   : copy_other(m, s, d, name, &st);
 	if (depth >= IMGVFS_DEPTH_MAX)
 		return kerr_set(
-			m->err, ELOOP,
+			m->err, 0,
 			"vfs copy: `%s` is nested deeper than %d directories (use the overlay "
 			"driver)",
 			m->path, IMGVFS_DEPTH_MAX);
@@ -234,8 +234,7 @@ static int one(struct merge *m, int s, int d, const char *name, int depth)
 	int n = snprintf(m->path + m->plen, sizeof(m->path) - m->plen, "%s%s", m->plen ? "/" : "",
 			 name);
 	if (n < 0 || (size_t)n >= sizeof(m->path) - m->plen)
-		return kerr_set(m->err, ENAMETOOLONG, "vfs copy: path under `%s` too long",
-				m->path);
+		return kerr_set(m->err, 0, "vfs copy: path under `%s` too long", m->path);
 	m->plen += (size_t)n;
 	int rc = walk(m, sd, dd, depth + 1);
 	m->plen = saved;

@@ -18,8 +18,8 @@
 static int mismatch(const char *what, const char *kind, const char *want, const char *got,
 		    struct kerr *err)
 {
-	return kerr_set(err, EBADMSG, "%s: digest mismatch: its %s should be %s, got %s", what,
-			kind, want, got);
+	return kerr_set(err, 0, "%s: digest mismatch: its %s should be %s, got %s", what, kind,
+			want, got);
 }
 
 int layer_unpack(int dirfd, const struct layer_in *in, struct layer_out *out, struct kerr *err)
@@ -78,7 +78,7 @@ int layer_unpack(int dirfd, const struct layer_in *in, struct layer_out *out, st
 	if (in->blob_digest && strcmp(in->blob_digest, out->blob_digest) != 0)
 		return mismatch(in->what, "sha256", in->blob_digest, out->blob_digest, err);
 	if (in->blob_size != UINT64_MAX && in->blob_size != out->blob_size)
-		return kerr_set(err, EBADMSG,
+		return kerr_set(err, 0,
 				"%s: size mismatch: the manifest says %" PRIu64 " bytes, the blob "
 				"has %" PRIu64,
 				in->what, in->blob_size, out->blob_size);

@@ -36,12 +36,12 @@ int whiteout_classify(const char *clean, enum whiteout_kind *kind, char *target,
 	const char *t = base + 4;
 	str_sanitize(shown, sizeof(shown), clean, strlen(clean));
 	if (!t[0])
-		return kerr_set(err, EINVAL, "whiteout `%s` names nothing (a bare `.wh.`)", shown);
+		return kerr_set(err, 0, "whiteout `%s` names nothing (a bare `.wh.`)", shown);
 	if (strcmp(t, ".") == 0 || strcmp(t, "..") == 0)
-		return kerr_set(err, EINVAL, "whiteout `%s` names `%s`, which cannot be deleted",
-				shown, t);
+		return kerr_set(err, 0, "whiteout `%s` names `%s`, which cannot be deleted", shown,
+				t);
 	if (!str_copy(target, cap, t))
-		return kerr_set(err, ENAMETOOLONG, "whiteout `%s`: name too long", shown);
+		return kerr_set(err, 0, "whiteout `%s`: name too long", shown);
 	*kind = WHITEOUT_FILE;
 	return 0;
 }
@@ -60,9 +60,8 @@ static int hook_member(void *data, const struct copy_hdr *h, const char *clean, 
 		/* A whiteout is an empty regular file (or a hard link to one, as some tools
 		   write them); anything else under such a name is a forgery. */
 		if (h->kind != COPY_FILE && h->kind != COPY_HARDLINK)
-			return kerr_set(err, EINVAL,
-					"whiteout `%.200s` is not a regular file (type %c)", clean,
-					(char)h->kind);
+			return kerr_set(err, 0, "whiteout `%.200s` is not a regular file (type %c)",
+					clean, (char)h->kind);
 		st->whiteouts++;
 		return kind == WHITEOUT_FILE ? COPY_WHITEOUT : COPY_OPAQUE;
 	case WHITEOUT_META:
