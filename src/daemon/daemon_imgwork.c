@@ -134,6 +134,7 @@ static void finish(struct work *w)
 		daemon_reply_error(w->client, w->reqid, DAEMON_FAIL_CODE,
 				   "the image worker died before it finished (see the daemon's "
 				   "log)");
+		d->images->gc_pending = w->op != DAEMON_IMGWORK_SAVE;
 		goto out;
 	}
 	if (!ok) {
@@ -144,6 +145,8 @@ static void finish(struct work *w)
 			str_copy(msg, sizeof(msg), "the image worker failed without saying why");
 		log_info("image %s failed: %s", op_names[w->op], msg);
 		daemon_reply_error(w->client, w->reqid, DAEMON_FAIL_CODE, msg);
+		/* What it stored may serve no image now. */
+		d->images->gc_pending = w->op != DAEMON_IMGWORK_SAVE;
 		goto out;
 	}
 	if (w->op == DAEMON_IMGWORK_SAVE) {

@@ -362,13 +362,14 @@ static int manifest_walk(struct walk *w, struct imgdoc_manifest *m)
 	return descs_at(w, v, "layers", IMGDOC_LAYERS_MAX, &m->layers, &m->nlayers);
 }
 
-int imgdoc_manifest_parse(const char *text, size_t len, struct imgdoc_manifest *m, struct kerr *err)
+int imgdoc_manifest_parse(const char *text, size_t len, const char *what, struct imgdoc_manifest *m,
+			  struct kerr *err)
 {
 	struct walk w;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
-	rc = walk_begin(&w, "manifest", text, len, err);
+	rc = walk_begin(&w, what, text, len, err);
 	if (rc == 0)
 		rc = manifest_walk(&w, m);
 	walk_end(&w);

@@ -120,7 +120,8 @@ struct imgdoc_config {
 	size_t config_len;		  /* 0 when absent or null */
 };
 
-int imgdoc_manifest_parse(const char *text, size_t len, struct imgdoc_manifest *m,
+/* what names the document in messages ("index.json", "manifest sha256:…"). */
+int imgdoc_manifest_parse(const char *text, size_t len, const char *what, struct imgdoc_manifest *m,
 			  struct kerr *err);
 void imgdoc_manifest_done(struct imgdoc_manifest *m);
 

@@ -50,6 +50,13 @@ struct source {
 	struct record_strv tags;		   /* normalized tags */
 };
 
+/* A layer blob verified and not yet stored: it is, once the whole image is verified. */
+struct blob_todo {
+	char digest[IMGREF_DIGEST_LEN + 1]; /* what it hashed to */
+	uint64_t off;			    /* its bytes in the archive */
+	uint64_t size;			    /* its length */
+};
+
 /* A load in progress. */
 struct job {
 	const struct imgstore *st;    /* borrowed */
@@ -60,6 +67,8 @@ struct job {
 	char (*pending)[64];	      /* tmp names of unpacked layers awaiting commit */
 	char (*pending_chain)[IMGREF_DIGEST_LEN + 1]; /* their chain ids */
 	size_t npending;			      /* entries of both */
+	struct blob_todo *blobs;		      /* verified blobs to store at the commit */
+	size_t nblobs;				      /* entries of blobs */
 };
 
 /* Progress of the layer being read. */
@@ -265,9 +274,13 @@ static int load_layer(struct job *j, const struct source *s, size_t i, const cha
 	} else {
 		imgstore_layer_sizes(j->st, l->chain, l);
 	}
-	if (!imgstore_blob_has(j->st, l->blob) &&
-	    imgstore_blob_put_fd(j->st, l->blob, j->ar.fd, m->off, m->size, j->err) < 0)
-		goto out_remove;
+	if (!imgstore_blob_has(j->st, l->blob)) {
+		struct blob_todo *b = &j->blobs[j->nblobs++];
+
+		str_copy(b->digest, sizeof(b->digest), l->blob);
+		b->off = m->off;
+		b->size = m->size;
+	}
 	if (!need_layer)
 		return 0;
 	if (imgstore_layer_json(dirfd, l, parent, j->err) < 0)
@@ -285,9 +298,15 @@ out_remove:
 	return -1;
 }
 
-/* syncfs once, then the unpacked layers are renamed into place. */
+/* The image is verified: its blobs are stored, one syncfs makes its unpacked layers
+ * durable, then they are renamed into place. */
 static int commit_layers(struct job *j)
 {
+	for (size_t i = 0; i < j->nblobs; i++)
+		if (imgstore_blob_put_fd(j->st, j->blobs[i].digest, j->ar.fd, j->blobs[i].off,
+					 j->blobs[i].size, j->err) < 0)
+			return -1;
+	j->nblobs = 0;
 	if (j->npending && syncfs(j->st->layers) < 0)
 		return kerr_set(j->err, errno, "sync the image store");
 	for (size_t i = 0; i < j->npending; i++) {
@@ -427,7 +446,9 @@ static int load_image(struct job *j, struct source *s)
 	im.layers = calloc(s->nlayers + 1, sizeof(*im.layers));
 	j->pending = calloc(s->nlayers + 1, sizeof(*j->pending));
 	j->pending_chain = calloc(s->nlayers + 1, sizeof(*j->pending_chain));
-	if (!im.layers || !j->pending || !j->pending_chain) {
+	j->blobs = calloc(s->nlayers + 1, sizeof(*j->blobs));
+	j->nblobs = 0;
+	if (!im.layers || !j->pending || !j->pending_chain || !j->blobs) {
 		kerr_set(j->err, ENOMEM, "load");
 		goto out;
 	}
@@ -451,8 +472,10 @@ out:
 	drop_pending(j);
 	free(j->pending);
 	free(j->pending_chain);
+	free(j->blobs);
 	j->pending = NULL;
 	j->pending_chain = NULL;
+	j->blobs = NULL;
 	imgstore_image_done(&im);
 	imgdoc_config_done(&cfg);
 	buf_done(&text);
@@ -529,8 +552,8 @@ static int oci_manifest(struct job *j, const struct imgdoc_desc *d, int depth, s
 		return kerr_wrap(j->err, "%s", what);
 	text->len = 0;
 	if (read_doc(j, m, what, d->digest, d->size, text, digest) < 0 ||
-	    imgdoc_manifest_parse((const char *)text->data, text->len, man, j->err) < 0)
-		return kerr_wrap(j->err, "%s", what);
+	    imgdoc_manifest_parse((const char *)text->data, text->len, what, man, j->err) < 0)
+		return -1;
 	str_copy(mtype, 256, man->media_type[0] ? man->media_type : d->media_type);
 	if (!man->is_index)
 		return 0;
@@ -590,7 +613,8 @@ static int load_oci(struct job *j)
 	}
 	text.len = 0;
 	if (read_doc(j, m, "index.json", NULL, UINT64_MAX, &text, got) < 0 ||
-	    imgdoc_manifest_parse((const char *)text.data, text.len, &idx, j->err) < 0)
+	    imgdoc_manifest_parse((const char *)text.data, text.len, "index.json", &idx, j->err) <
+		    0)
 		goto out;
 	if (!idx.is_index) {
 		kerr_set(j->err, 0, "index.json is not an image index");

@@ -143,9 +143,9 @@ static int dec_start(struct imgsrc_dec *d, struct kerr *err)
 		return 0;
 	default:
 		return kerr_set(err, 0,
-				"%s is compressed with %s, which kettle does not support (gzip "
-				"or uncompressed only)",
-				d->what, gz_format_name(d->fmt));
+				"compressed with %s, which kettle does not support (gzip or "
+				"uncompressed only)",
+				gz_format_name(d->fmt));
 	}
 }
 
@@ -166,15 +166,12 @@ static long dec_read(void *data, void *buf, size_t n, struct kerr *err)
 			d->pos += k;
 			return (long)k;
 		}
-		if (d->pos == d->len) { /* eof */
-			if (gz_finish(d->gz, err) < 0)
-				return kerr_wrap(err, "%s", d->what);
-			return 0;
-		}
+		if (d->pos == d->len) /* eof */
+			return gz_finish(d->gz, err) < 0 ? -1 : 0;
 		size_t used, made;
 		if (gz_inflate(d->gz, d->buf + d->pos, d->len - d->pos, &used, buf, n, &made, err) <
 		    0)
-			return kerr_wrap(err, "%s", d->what);
+			return -1;
 		d->pos += used;
 		if (made)
 			return (long)made;

@@ -33,8 +33,7 @@ int layer_unpack(int dirfd, const struct layer_in *in, struct layer_out *out, st
 
 	memset(out, 0, sizeof(*out));
 	snprintf(too_big, sizeof(too_big),
-		 "%s is larger than %" PRIu64 " bytes uncompressed (--max-layer-size)", in->what,
-		 in->max_size);
+		 "larger than %" PRIu64 " bytes uncompressed (--max-layer-size)", in->max_size);
 	imgsrc_tap(&blob_src, &blob_tap, in->blob, UINT64_MAX, "");
 	blob_tap.progress = in->progress;
 	blob_tap.pdata = in->pdata;
@@ -49,10 +48,10 @@ int layer_unpack(int dirfd, const struct layer_in *in, struct layer_out *out, st
 		.hook = &hook,
 	};
 	rc = dirfd >= 0 ? copy_extract_src(dirfd, &diff_src, &o, err) : 0;
-	if (rc < 0)
-		kerr_wrap(err, "%s", in->what);
 	if (rc == 0)
 		rc = imgsrc_drain(&diff_src, err);
+	if (rc < 0)
+		kerr_wrap(err, "%s", in->what);
 	out->format = dec.fmt;
 	imgsrc_dec_done(&dec);
 	if (rc < 0 && in->blob_digest) {
