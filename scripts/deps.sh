@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs="musl-tools gperf bzip2 runc busybox-static make gcc clang libclang-rt-14-dev clang-format
 file dpkg-dev xz-utils ca-certificates util-linux procps iproute2 hyperfine containerd
-bash coreutils python3 jq"
+bash coreutils python3 jq libcap2-bin bsdutils umoci skopeo podman"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: must run as root (uid $(id -u)); allowed: uid 0" >&2
