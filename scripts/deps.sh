@@ -2,8 +2,9 @@
 # deps.sh — install everything a fresh Debian 12 machine needs to build and test kettle.
 #
 # Runs as root. Installs the toolchain (musl-gcc, gcc, clang with libFuzzer runtime,
-# clang-format), the test peers (runc, busybox-static, util-linux, iproute2) and the bench
-# peers (hyperfine, containerd), then builds the pinned vendor libraries with
+# clang-format), the test peers (runc, busybox-static, util-linux, iproute2; python3 and
+# libcap2-bin for the image fixtures; umoci, skopeo and podman, the images' oracles) and the
+# bench peers (hyperfine, containerd, podman), then builds the pinned vendor libraries with
 # scripts/vendor.sh. Idempotent: when every package is already installed apt is not
 # touched at all, so a re-run costs only the dpkg-query check.
 set -eu
