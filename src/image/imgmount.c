@@ -28,12 +28,20 @@
 
 #define OPTS_MAX 4000 /* bytes of mount(2) data that always fit its page */
 
-/* The new mount API's constants (linux/mount.h), which musl's headers lack. */
-#define FSCONFIG_SET_STRING	1
-#define FSCONFIG_CMD_CREATE	6
-#define FSOPEN_CLOEXEC		0x1
-#define FSMOUNT_CLOEXEC		0x1
+/* The new mount API's constants (linux/mount.h), which musl's headers lack. glibc's
+ * <sys/mount.h> defines the flags as macros (guarded here, the SANITIZE build is glibc) and
+ * the fsconfig commands as an enum (declared above, so these macros only name equal values). */
+#define FSCONFIG_SET_STRING 1
+#define FSCONFIG_CMD_CREATE 6
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC 0x1
+#endif
+#ifndef FSMOUNT_CLOEXEC
+#define FSMOUNT_CLOEXEC 0x1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x4
+#endif
 
 bool imgmount_overlay_supported(void)
 {
