@@ -424,9 +424,10 @@ static int dmanifest_walk(struct walk *w, struct imgdoc_dmanifest *m)
 	if (!m->e)
 		return kerr_set(w->err, ENOMEM, "%s", w->what);
 	int k = 1;
-	for (int i = 0; i < t->size; i++, m->n++) {
+	for (int i = 0; i < t->size; i++) {
 		struct imgdoc_dentry *e = &m->e[i];
 
+		m->n++; /* counted before it is filled, so a half-filled entry is freed too */
 		snprintf(key, sizeof(key), "[%d]", i);
 		if (want(w, k, JSON_OBJECT, key) < 0)
 			return -1;
@@ -560,9 +561,12 @@ static int history_at(const struct walk *w, int i, struct imgdoc_config *c)
 	if (!c->history)
 		return kerr_set(w->err, ENOMEM, "%s: history", w->what);
 	int k = i + 1;
-	for (int e = 0; e < t->size; e++, c->nhistory++) {
+	for (int e = 0; e < t->size; e++) {
 		struct imgdoc_history *h = &c->history[e];
 
+		/* Counted before it is filled: an entry that fails half-way still has its
+		 * strings freed by imgdoc_config_done. */
+		c->nhistory++;
 		snprintf(key, sizeof(key), "history[%d]", e);
 		if (want(w, k, JSON_OBJECT, key) < 0)
 			return -1;
