@@ -221,7 +221,17 @@ void imgref_familiar(const char *full, char *out, size_t cap)
 	const char *p = full;
 
 	if (str_has_prefix(p, IMGREF_DOMAIN "/")) {
-		p += sizeof(IMGREF_DOMAIN);
+		const char *rest = full + sizeof(IMGREF_DOMAIN);
+		size_t n = strcspn(rest, "/");
+
+		/* The domain stays when the name's first component would read as one
+		 * (docker.io/a.b/c is not a.b/c): the familiar form must parse back to full. */
+		if (rest[n] == '/' && (memchr(rest, '.', n) || memchr(rest, ':', n) ||
+				       (n == 9 && memcmp(rest, "localhost", 9) == 0))) {
+			str_copy(out, cap, full);
+			return;
+		}
+		p = rest;
 		if (str_has_prefix(p, "library/") && !strchr(p + 8, '/'))
 			p += 8;
 	}
