@@ -416,8 +416,11 @@ int client_history_main(int argc, char **argv)
 		char id[IMGREF_DIGEST_LEN + 1], by[8192], comment[1024], created[64], size[32];
 
 		json_text(&d, k, "id", id, sizeof(id));
-		if (imgref_is_digest(id) && !a.no_trunc)
-			str_copyn(id, sizeof(id), imgref_hex(id), IMGREF_SHORT_LEN);
+		if (imgref_is_digest(id) && !a.no_trunc) {
+			/* In place: the hex lies inside id, so memmove, never a copy. */
+			memmove(id, imgref_hex(id), IMGREF_SHORT_LEN);
+			id[IMGREF_SHORT_LEN] = '\0';
+		}
 		if (a.quiet) {
 			printf("%s\n", id);
 			continue;
