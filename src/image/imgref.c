@@ -213,6 +213,9 @@ int imgref_parse(const char *s, struct imgref *r, struct kerr *err)
 		snprintf(r->full, sizeof(r->full), "%s:%s", r->name, r->tag);
 	else
 		snprintf(r->full, sizeof(r->full), "%s@%s", r->name, r->digest);
+	/* The normalized form is parsed again (tags in the store's records): it must fit too. */
+	if (strlen(r->full) > IMGREF_MAX)
+		return bad(err, s, "the normalized reference is longer than 255 bytes");
 	return 0;
 }
 
