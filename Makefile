@@ -46,7 +46,7 @@ endif
 
 VENDOR_DIR := build/vendor/$(FLAVOR)
 VENDOR_STAMP := $(VENDOR_DIR)/.stamp
-VENDOR_LIBS := $(VENDOR_DIR)/lib/libseccomp.a
+VENDOR_LIBS := $(VENDOR_DIR)/lib/libseccomp.a $(VENDOR_DIR)/lib/libz.a
 
 # musl-gcc does not see the kernel's uapi headers: <seccomp.h> needs <asm/unistd.h>, and src/net
 # speaks linux/rtnetlink.h and linux/netfilter/…; vendor.sh copies them for the musl flavour,
@@ -125,7 +125,7 @@ build/fuzz/%: test/fuzz/%.c $(SRCS) build/vendor/glibc/.stamp
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(filter-out src/base/log.c,$(SRCS)) src/base/log.c \
-		build/vendor/glibc/lib/libseccomp.a
+		build/vendor/glibc/lib/libseccomp.a build/vendor/glibc/lib/libz.a
 # The sanitizer build's own vendor rule already makes this stamp (both are the glibc flavour).
 ifneq ($(VENDOR_STAMP),build/vendor/glibc/.stamp)
 build/vendor/glibc/.stamp: scripts/vendor.sh $(wildcard vendor/*.pin)

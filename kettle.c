@@ -16,8 +16,10 @@
 
 #include "cli/cli.h"
 #include "client/client.h"
+#include "client/client_images.h"
 #include "client/client_runnet.h"
 #include "daemon/daemon.h"
+#include "daemon/daemon_imgjob.h"
 #include "hostrt/hostrt.h"
 #include "init/init.h"
 #include "shim/shim.h"
@@ -37,12 +39,18 @@ static const struct cli_entry commands[] CLI_TABLE = {
 	{ "daemon", daemon_main, &daemon_cmd },
 	{ "events", client_events_main, &client_events_cmd },
 	{ "exec", client_exec_main, &client_exec_cmd },
+	{ "history", client_history_main, &client_history_cmd },
 	{ "host-runtime", hostrt_main, NULL },
+	{ "image", client_image_main, &client_image_cmd },
+	{ "image-worker", daemon_imgjob_main, NULL },
+	{ "images", client_images_main, &client_images_cmd },
+	{ "import", client_import_main, &client_import_cmd },
 	{ "info", client_info_main, &client_info_cmd },
 	{ "init", init_main, &init_cmd },
 	{ "inspect", client_inspect_main, &client_inspect_cmd },
 	{ "kettled", daemon_main, NULL },
 	{ "kill", client_kill_main, &client_kill_cmd },
+	{ "load", client_load_main, &client_load_cmd },
 	{ "logs", client_logs_main, &client_logs_cmd },
 	{ "pause", client_pause_main, &client_pause_cmd },
 	{ "port", client_port_main, &client_port_cmd },
@@ -51,11 +59,14 @@ static const struct cli_entry commands[] CLI_TABLE = {
 	{ "rename", client_rename_main, &client_rename_cmd },
 	{ "restart", client_restart_main, &client_restart_cmd },
 	{ "rm", client_rm_main, &client_rm_cmd },
+	{ "rmi", client_rmi_main, &client_rmi_cmd },
 	{ "run", client_run_main, &client_run_cmd },
+	{ "save", client_save_main, &client_save_cmd },
 	{ "shim", shim_main, NULL },
 	{ "start", client_start_main, &client_start_cmd },
 	{ "stats", client_stats_main, &client_stats_cmd },
 	{ "stop", client_stop_main, &client_stop_cmd },
+	{ "tag", client_tag_main, &client_tag_cmd },
 	{ "top", client_top_main, &client_top_cmd },
 	{ "unpause", client_unpause_main, &client_unpause_cmd },
 	{ "update", client_update_main, &client_update_cmd },

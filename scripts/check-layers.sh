@@ -5,7 +5,8 @@
 # Includes (src/*/*.[ch] and kettle.c, or the FILEs): a file includes ("x.h") headers only from
 # its own folder or a folder of lower rank, never from another folder of equal rank (so a role
 # never includes another role's header); every file's folder has a row in the table; only
-# json.c includes <jsmn.h>, only src/seccomp/seccomp_lib.c <seccomp.h>; only roles call log_*().
+# json.c includes <jsmn.h>, only src/seccomp/seccomp_lib.c <seccomp.h>, only src/image/gz.c
+# <zlib.h>; only roles call log_*().
 # Calls (with --objects DIR, the build's object tree DIR/<folder>/<file>.o, read with nm): no
 # file calls or uses a symbol defined in a folder of higher rank or in another folder of equal
 # rank, and no files call each other in a cycle (a strongly connected component of the
@@ -58,14 +59,16 @@ done
 # role (only roles log), top ("." is the repository top, i.e. kettle.c). Mechanism ranks follow
 # what each folder uses today: logs and copy use only base; store includes logs' limits;
 # ipc uses store (ids, restart) and runtime uses store (record). A new folder is one row here
-# and one line in docs/ARCHITECTURE.md: image gets its row when they
-# land, ranked above everything they use. cli (the command tables' parser, help and
+# and one line in docs/ARCHITECTURE.md: a new folder gets its row when it
+# lands, ranked above everything they use. cli (the command tables' parser, help and
 # completion) uses only base; so do tmpl (the --format template engine) and filter (ps
 # --filter); seccomp (profiles, filters, the libseccomp wrapper) uses store's capability names
 # and base, and runtime's spec.c writes its section of config.json; cdi (CDI spec files and
 # device resolution) uses store's record (its container edits) and base; boot (the
 # containers file, the mounts of a first process) uses only base; net (bridge, netlink,
-# nf_tables, leases) uses store (the record's port type, atomic writes) and base.
+# nf_tables, leases) uses store (the record's port type, atomic writes) and base; image (OCI
+# and docker archives, the image store, layers and root filesystems) uses store (record,
+# atomic writes), copy (the hardened extractor) and base.
 ranks='
 base     10 base
 logs     20 mechanism
@@ -78,6 +81,7 @@ boot     20 mechanism
 store    30 mechanism
 seccomp  35 mechanism
 cdi      35 mechanism
+image    35 mechanism
 ipc      40 mechanism
 runtime  40 mechanism
 supervise 50 mechanism
@@ -237,6 +241,8 @@ FNR == 1 {
 		fail(path, FNR, "<jsmn.h> is included outside json.c; only json.c may see jsmn (STYLE 7)")
 	if (code ~ /^[ \t]*#[ \t]*include[ \t]*<seccomp\.h>/ && path != "src/seccomp/seccomp_lib.c")
 		fail(path, FNR, "<seccomp.h> is included outside src/seccomp/seccomp_lib.c; only the libseccomp wrapper may see libseccomp (STYLE 7)")
+	if (code ~ /^[ \t]*#[ \t]*include[ \t]*<zlib\.h>/ && path != "src/image/gz.c")
+		fail(path, FNR, "<zlib.h> is included outside src/image/gz.c; only the gzip wrapper may see zlib (STYLE 7)")
 	if ((BAND[me] == "base" || BAND[me] == "mechanism") && path !~ /^src\/base\/log\.[ch]$/) {
 		s = CS_S
 		while (match(s, /log_(error|warn|info|debug|msg|setup)[ \t]*[(]/)) {

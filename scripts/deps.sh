@@ -5,16 +5,18 @@
 # clang-format, patch for the Debian patch series vendor.sh applies), the test peers (runc,
 # busybox-static, util-linux, bsdutils for `script`'s terminal, iproute2, nftables: nft is
 # network.test's oracle, kettle itself never runs it; containerd; nodejs and npm for the shim
-# v2 kit's CRI client) and the bench peers (hyperfine), then builds the pinned vendor libraries with
+# v2 kit's CRI client; python3 and libcap2-bin for the image fixtures; umoci, skopeo and
+# podman, the images' oracles) and the bench peers (hyperfine), then builds the pinned vendor
+# libraries with
 # scripts/vendor.sh. Idempotent: when every package is already installed apt is not
 # touched at all, so a re-run costs only the dpkg-query check.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-pkgs="musl-tools gperf runc busybox-static make gcc clang libclang-rt-14-dev clang-format
+pkgs="musl-tools gperf bzip2 runc busybox-static make gcc clang libclang-rt-14-dev clang-format
 file dpkg-dev xz-utils ca-certificates util-linux procps iproute2 nftables hyperfine containerd
-bash coreutils python3 jq patch bsdutils nodejs npm"
+bash coreutils python3 jq patch bsdutils nodejs npm libcap2-bin umoci skopeo podman"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: must run as root (uid $(id -u)); allowed: uid 0" >&2

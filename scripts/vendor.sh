@@ -5,8 +5,8 @@
 # vendor/*.pin, downloads with apt into build/vendor/dl, refuses any file whose sha256
 # differs from its pin, applies the Debian package's own patch series (debian/patches/series,
 # in order) to a source package, and installs headers and static libraries under
-# build/vendor/FLAVOUR. Idempotent: a flavour built after every pin and this script changed is
-# left alone.
+# build/vendor/FLAVOUR. Idempotent: each library has its own stamp, newer than its pin
+# once built, so a new or changed pin rebuilds that library alone.
 set -eu
 
 flavour=${1:-musl}
@@ -96,38 +96,70 @@ apply_debian_patches() {
 mkdir -p "$dl" "$out/include" "$out/lib"
 up_to_date && exit 0
 
+# fresh NAME ARTIFACT: true when ARTIFACT (under build/vendor/FLAVOUR) exists and NAME's
+# stamp is newer than its pin; a tree built before the per-library stamps counts its
+# global stamp instead.
+fresh() {
+	[ -f "$out/$2" ] || return 1
+	[ -f "$out/.stamp-$1" ] && [ "$out/.stamp-$1" -nt "$top/vendor/$1.pin" ] && return 0
+	[ -f "$out/.stamp" ] && [ "$out/.stamp" -nt "$top/vendor/$1.pin" ] && touch "$out/.stamp-$1"
+}
+
 # jsmn: one header.
 jpin=$top/vendor/jsmn.pin
-fetch_binary "$jpin"
-rm -rf "$vdir/jsmn-x" && mkdir -p "$vdir/jsmn-x"
-dpkg-deb -x "$dl/$(pin_get "$jpin" file)" "$vdir/jsmn-x"
-cp "$vdir/jsmn-x/usr/include/jsmn.h" "$out/include/jsmn.h"
+if ! fresh jsmn include/jsmn.h; then
+	fetch_binary "$jpin"
+	rm -rf "$vdir/jsmn-x" && mkdir -p "$vdir/jsmn-x"
+	dpkg-deb -x "$dl/$(pin_get "$jpin" file)" "$vdir/jsmn-x"
+	cp "$vdir/jsmn-x/usr/include/jsmn.h" "$out/include/jsmn.h"
+	touch "$out/.stamp-jsmn"
+fi
 
 # libseccomp: static, with the flavour's compiler. musl-gcc does not see the kernel
 # headers, so give it copies of linux/, asm-generic/ and asm/.
 spin=$top/vendor/libseccomp.pin
-fetch_source "$spin"
-src=$vdir/src-$flavour
-rm -rf "$src" && mkdir -p "$src"
-tar -xzf "$dl/$(pin_get "$spin" file)" -C "$src" --strip-components=1
-# Debian's series adds the syscalls up to Linux 6.7 (fchmodat2, cachestat, futex_wait, …) to
-# syscalls.csv; make regenerates the lookup tables from it with gperf.
-apply_debian_patches "$spin" "$src"
-extra=
-if [ "$flavour" = musl ]; then
-	kh=$vdir/kernel-headers
-	rm -rf "$kh" && mkdir -p "$kh"
-	cp -r /usr/include/linux /usr/include/asm-generic "$kh/"
-	cp -r /usr/include/x86_64-linux-gnu/asm "$kh/asm"
-	extra="-I$kh"
+if ! fresh libseccomp lib/libseccomp.a; then
+	fetch_source "$spin"
+	src=$vdir/src-$flavour
+	rm -rf "$src" && mkdir -p "$src"
+	tar -xzf "$dl/$(pin_get "$spin" file)" -C "$src" --strip-components=1
+	# Debian's series adds the syscalls up to Linux 6.7 (fchmodat2, cachestat, futex_wait, …)
+	# to syscalls.csv; make regenerates the lookup tables from it with gperf.
+	apply_debian_patches "$spin" "$src"
+	extra=
+	if [ "$flavour" = musl ]; then
+		kh=$vdir/kernel-headers
+		rm -rf "$kh" && mkdir -p "$kh"
+		cp -r /usr/include/linux /usr/include/asm-generic "$kh/"
+		cp -r /usr/include/x86_64-linux-gnu/asm "$kh/asm"
+		extra="-I$kh"
+	fi
+	(
+		cd "$src"
+		CC=$cc CFLAGS="-O2 -fPIC $extra" ./configure --quiet --enable-static --disable-shared \
+			--prefix="$out" >/dev/null
+		make -s -j"$(nproc)" >/dev/null 2>&1 || make -j1
+		make -s install >/dev/null
+	)
+	rm -rf "$out/lib/pkgconfig" "$out/share" "$out/bin"
+	touch "$out/.stamp-libseccomp"
 fi
-(
-	cd "$src"
-	CC=$cc CFLAGS="-O2 -fPIC $extra" ./configure --quiet --enable-static --disable-shared \
-		--prefix="$out" >/dev/null
-	make -s -j"$(nproc)" >/dev/null 2>&1 || make -j1
-	make -s install >/dev/null
-)
-rm -rf "$out/lib/pkgconfig" "$out/share" "$out/bin"
+
+# zlib: static, with the flavour's compiler (its own configure; no kernel headers needed).
+zpin=$top/vendor/zlib.pin
+if ! fresh zlib lib/libz.a; then
+	fetch_source "$zpin"
+	zsrc=$vdir/zlib-$flavour
+	rm -rf "$zsrc" && mkdir -p "$zsrc"
+	tar -xjf "$dl/$(pin_get "$zpin" file)" -C "$zsrc" --strip-components=1
+	(
+		cd "$zsrc"
+		CC=$cc CFLAGS="-O2 -fPIC" ./configure --static --prefix="$out" >/dev/null
+		make -s -j"$(nproc)" libz.a >/dev/null 2>&1 || make -j1 libz.a
+		cp libz.a "$out/lib/libz.a"
+		cp zlib.h zconf.h "$out/include/"
+	)
+	touch "$out/.stamp-zlib"
+fi
 touch "$out/.stamp"
-echo "vendor.sh: $flavour: jsmn $(pin_get "$jpin" version), libseccomp $(pin_get "$spin" version) (with Debian's patches) ready in build/vendor/$flavour"
+echo "vendor.sh: $flavour: jsmn $(pin_get "$jpin" version), libseccomp $(pin_get "$spin" version) (with Debian's patches), zlib $(pin_get "$zpin" version) ready in build/vendor/$flavour"

@@ -264,3 +264,11 @@ int json_w_end(struct json_w *w, struct kerr *err)
 		return kerr_set(err, 0, "json writer: no value written, expected one");
 	return 0;
 }
+
+/* ---- a value copied as it is (a subtree of a document json_parse accepted) ---- */
+
+void json_w_raw(struct json_w *w, const char *text, size_t n)
+{
+	if (w_value(w))
+		w_put(w, text, n);
+}

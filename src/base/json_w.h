@@ -38,6 +38,9 @@ void json_w_i64(struct json_w *w, int64_t v);
 void json_w_u64(struct json_w *w, uint64_t v);
 void json_w_bool(struct json_w *w, bool v);
 void json_w_null(struct json_w *w);
+/* Writes text[0..n) as one value, unchanged: it must be one complete JSON value that
+ * json_parse accepted (a token's subtree, from its first to its last byte). */
+void json_w_raw(struct json_w *w, const char *text, size_t n);
 /* Returns 0 when the document is complete and nothing failed. */
 int json_w_end(struct json_w *w, struct kerr *err);
 

@@ -23,6 +23,7 @@
 #include "base/buf.h"
 #include "client/client.h"
 #include "client/client_devices.h"
+#include "client/client_images.h"
 #include "base/fd.h"
 #include "store/ids.h"
 #include "base/json.h"
@@ -862,6 +863,26 @@ static void info_field(const struct json_doc *d, const char *key, char *out, siz
 			 d->text + d->toks[k].start);
 }
 
+/* The image store's lines, once it holds an image: count, bytes, driver. */
+static void info_images(const struct json_doc *d)
+{
+	char n[32], bytes[32], driver[32], size[32];
+	struct kerr err;
+	uint64_t b = 0;
+
+	info_field(d, "images", n, sizeof(n));
+	info_field(d, "images_bytes", bytes, sizeof(bytes));
+	info_field(d, "storage_driver", driver, sizeof(driver));
+	if (!n[0] || strcmp(n, "0") == 0)
+		return;
+	if (str_to_u64(bytes, UINT64_MAX, &b, &err) < 0)
+		b = 0;
+	client_images_human_size(b, size, sizeof(size));
+	printf("Images: %s\n", n);
+	printf(" Store Size: %s\n", size);
+	printf("Storage Driver: %s\n", driver);
+}
+
 int client_info_main(int argc, char **argv)
 {
 	struct json_tok toks[REPLY_TOKENS];
@@ -937,6 +958,7 @@ int client_info_main(int argc, char **argv)
 		printf(" Exited: %s\n", n[STATUS_EXITED]);
 		printf(" Dead: %s\n", n[STATUS_DEAD]);
 		client_devices_info(&d);
+		info_images(&d);
 	}
 	client_close(&cl);
 	return rc;

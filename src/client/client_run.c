@@ -24,6 +24,7 @@
 #include "runtime/proc.h"
 #include "store/record.h"
 #include "base/str.h"
+#include "image/imgref.h"
 
 #define CPUS_PARSE_MAX 1000000 /* --cpus read up to this (thousandths), then held to the host */
 
@@ -36,6 +37,7 @@ struct run_args {
 	bool no_health;		   /* --no-healthcheck */
 	bool sig_proxy;		   /* --sig-proxy (default true) */
 	uint64_t reconnect_ms;	   /* --reconnect-timeout */
+	const char *entrypoint;	   /* --entrypoint (IMAGE only), or NULL */
 	struct record rec;	   /* the create request being built; owned */
 };
 
@@ -80,6 +82,7 @@ enum {
 	OPT_RECONNECT,
 	OPT_STOP_SIGNAL,
 	OPT_STOP_TIMEOUT,
+	OPT_ENTRYPOINT,
 };
 
 static const struct cli_opt run_opts[] CLI_TABLE = {
@@ -102,7 +105,7 @@ static const struct cli_opt run_opts[] CLI_TABLE = {
 		"Read variables from FILE, one KEY=VALUE per line"),
 	CLIENT_OPT_WORKDIR,
 	CLI_OPT('u', 'u', CLI_STRING, 0, "user", "UID[:GID]",
-		"User and group, numeric or names from the rootfs"),
+		"User and group, numeric or names from the rootfs or the image"),
 	CLI_OPT('v', 'v', CLI_FILE, CLI_REPEAT, "volume", "HOST:CTR[:ro|rw]",
 		"Bind mount a host path"),
 	CLI_OPT(OPT_TMPFS, 0, CLI_STRING, CLI_REPEAT, "tmpfs", "PATH", "Mount a tmpfs at PATH"),
@@ -147,6 +150,9 @@ static const struct cli_opt run_opts[] CLI_TABLE = {
 		"host: no container, the command runs directly on the host (kettle's host "
 		"runtime), still supervised, logged, restarted and health-checked; needs no "
 		"--rootfs"),
+	CLI_OPT(OPT_ENTRYPOINT, 0, CLI_STRING, 0, "entrypoint", "CMD",
+		"With an IMAGE: run CMD instead of its Entrypoint (and drop its Cmd); \"\" "
+		"clears it"),
 	CLI_OPT(OPT_RESTART, 0, CLI_STRING, 0, "restart", "POLICY",
 		"no (default), on-failure[:MAX], always or unless-stopped (docker's meanings; the "
 		"shim restarts it even while the daemon is down; stop, kill and rm end "
@@ -196,12 +202,16 @@ static const struct cli_opt run_opts[] CLI_TABLE = {
 const struct cli_cmd client_run_cmd CLI_TABLE = {
 	.name = "run",
 	.summary = "Create and start a container",
-	.synopsis = "kettle run [OPTIONS] (--rootfs DIR | --bundle DIR) [--] [COMMAND [ARG...]]",
-	.description = "Create and start a container. Without -d, its stdout and stderr are "
-		       "relayed as they arrive, every signal kettle can catch is forwarded to it "
-		       "(but SIGCHLD, SIGPIPE, SIGWINCH, a resize, and SIGTSTP, SIGTTIN, SIGTTOU), "
-		       "and kettle exits with its exit code, across a restart of the daemon too; "
-		       "with -d the full id is printed.",
+	.synopsis = "kettle run [OPTIONS] (IMAGE | --rootfs DIR | --bundle DIR) [--] "
+		    "[COMMAND [ARG...]]",
+	.description =
+		"Create and start a container: from an IMAGE (kettle load), whose "
+		"Entrypoint, Cmd, Env, WorkingDir and User apply as docker applies them, "
+		"or from a root filesystem directory or an OCI bundle. Without -d, its "
+		"stdout and stderr are relayed as they arrive, every signal kettle can catch "
+		"is forwarded to it (but SIGCHLD, SIGPIPE, SIGWINCH, a resize, and SIGTSTP, "
+		"SIGTTIN, SIGTTOU), and kettle exits with its exit code, across a restart of "
+		"the daemon too; with -d the full id is printed.",
 	.opts = run_opts,
 	.nopts = CLI_COUNT(run_opts),
 	.pos = { .max = CLI_ARGS_MANY, .first = CLI_ANYTHING, .rest = CLI_ANYTHING },
@@ -210,7 +220,8 @@ const struct cli_cmd client_run_cmd CLI_TABLE = {
 const struct cli_cmd client_create_cmd CLI_TABLE = {
 	.name = "create",
 	.summary = "Create a container without starting it",
-	.synopsis = "kettle create [OPTIONS] (--rootfs DIR | --bundle DIR) [--] [COMMAND [ARG...]]",
+	.synopsis = "kettle create [OPTIONS] (IMAGE | --rootfs DIR | --bundle DIR) [--] "
+		    "[COMMAND [ARG...]]",
 	.description = "Create a container without starting it and print its full id. The "
 		       "options are those of `kettle run` except -d (see `kettle run --help`).",
 	.opts = run_opts,
@@ -276,6 +287,9 @@ static int health_option(const struct cli_cmd *cmd, struct run_args *a, int id, 
 		return 0;
 	case OPT_NO_HEALTHCHECK:
 		a->no_health = true;
+		return 0;
+	case OPT_ENTRYPOINT:
+		a->entrypoint = val;
 		return 0;
 	default:
 		return stop_option(cmd, r, id, val);
@@ -467,6 +481,35 @@ static int run_option(const struct cli_cmd *cmd, void *ctx, int id, char *val)
 	}
 }
 
+/* `run IMAGE`: the reference, and the flags the daemon resolves against the image (-u names
+ * are looked up in the image's own /etc/passwd; --entrypoint and --no-healthcheck change
+ * what the image gives). */
+static int image_request(const struct cli_cmd *cmd, struct run_args *a, const char *ref)
+{
+	struct record_image *im = &a->rec.image;
+	struct imgref r;
+	struct kerr err;
+
+	if (imgref_parse(ref, &r, &err) < 0 && !imgref_id_prefix(ref, &(const char *){ NULL }))
+		return client_usage_error(cmd, "%s", err.msg);
+	im->ref = strdup(ref);
+	if (!im->ref)
+		return client_runflags_out_of_memory();
+	if (a->user) {
+		im->user = strdup(a->user);
+		if (!im->user)
+			return client_runflags_out_of_memory();
+	}
+	im->no_healthcheck = a->no_health;
+	if (a->entrypoint) {
+		im->entrypoint_set = true;
+		if (a->entrypoint[0] &&
+		    client_runflags_strv_push(&im->entrypoint, strdup(a->entrypoint)) != 0)
+			return CLIENT_EXIT_FAIL;
+	}
+	return 0;
+}
+
 /* Returns -1 to go on, else the exit code (0 after --help). */
 static int parse_run_args(int argc, char **argv, struct run_args *a)
 {
@@ -481,16 +524,29 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 	/* A host command's root is the host's own. */
 	if (r->isolation_host && !r->rootfs && !r->bundle && !(r->rootfs = strdup("/")))
 		return client_runflags_out_of_memory();
-	if (!r->rootfs && !r->bundle)
-		return client_usage_error(cmd, "one of --rootfs DIR or --bundle DIR is required");
+	int first = 0;
+	if (!r->rootfs && !r->bundle) {
+		/* docker's form: the first argument is the image, the rest its command. */
+		if (args.n == 0)
+			return client_usage_error(cmd, "an IMAGE, --rootfs DIR or --bundle DIR is "
+						       "required");
+		rc = image_request(cmd, a, args.v[0]);
+		if (rc)
+			return rc;
+		first = 1;
+	} else if (a->entrypoint) {
+		return client_usage_error(cmd, "--entrypoint is for an IMAGE: with --rootfs or "
+					       "--bundle the command is given as it is");
+	}
 	if (r->rootfs && r->bundle)
 		return client_usage_error(cmd, "--rootfs and --bundle cannot be used together");
 	if (r->rootfs && args.n == 0)
 		return client_usage_error(cmd, "a command is required with --rootfs");
-	for (int k = 0; k < args.n; k++)
+	for (int k = first; k < args.n; k++)
 		if (client_runflags_strv_push(&r->args, strdup(args.v[k])) != 0)
 			return CLIENT_EXIT_FAIL;
-	if (a->user && (rc = client_runflags_resolve_user(cmd, &a->rec, a->user)) != 0)
+	if (a->user && !r->image.ref &&
+	    (rc = client_runflags_resolve_user(cmd, &a->rec, a->user)) != 0)
 		return rc;
 	if (a->no_health &&
 	    (r->health_cmd || r->health_interval_ms || r->health_timeout_ms ||

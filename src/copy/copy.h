@@ -40,11 +40,45 @@ struct copy_root {
 	bool contained; /* true: RESOLVE_IN_ROOT under fd (a container's root) */
 };
 
+struct copy_hook;
+
 struct copy_opts {
 	bool keep_owner; /* -a: archive and restore uid/gid; keep set-id bits */
 	bool follow;	 /* -L: follow a symlink named by the source path itself */
 	bool devices;	 /* extraction creates device nodes; else they are skipped (a host
 			    destination: a node planted by a container must not reach it) */
+	bool xattrs;	 /* extraction applies pax SCHILY.xattr.* records to files and
+			    directories (never trusted.overlay.* or user.overlay.*) */
+	const struct copy_hook *hook; /* extraction: asked about every member; NULL: none */
+};
+
+/* ---- extraction from any byte source, with a per-member hook (image layers) ---- */
+
+/* A pull source of bytes: read returns > 0 bytes, 0 at the end, or -1 with err. */
+struct copy_src {
+	long (*read)(void *data, void *buf, size_t n, struct kerr *err);
+	void *data; /* the source's own state; borrowed */
+};
+
+/* What a hook decides for one member (copy_hook.member). */
+enum copy_verdict {
+	COPY_EXTRACT = 0, /* create it as usual */
+	COPY_SKIP,	  /* skip it (and its data) */
+	COPY_WHITEOUT,	  /* make an overlayfs whiteout (char device 0/0) named target in
+			     the member's directory, replacing what is there; data skipped */
+	COPY_OPAQUE,	  /* mark the member's directory opaque for overlayfs
+			     (trusted.overlay.opaque=y), creating it when missing */
+};
+
+struct copy_hdr;
+
+/* Called with every member whose clean name is not the root, before anything is made. */
+struct copy_hook {
+	/* clean: the member's normalized name; target: out, the leaf to white out
+	   (COPY_WHITEOUT), cap bytes. Returns an enum copy_verdict, or -1 with err. */
+	int (*member)(void *data, const struct copy_hdr *h, const char *clean, char *target,
+		      size_t cap, struct kerr *err);
+	void *data; /* the hook's own state; borrowed */
 };
 
 /*
@@ -79,5 +113,9 @@ int copy_archive(const struct copy_root *root, const char *path, const char *as_
  * belong to the caller and files lose their set-id bits.
  */
 int copy_extract(int dirfd, int infd, const struct copy_opts *o, struct kerr *err);
+/* copy_extract reading from src instead of a descriptor. It stops at the tar stream's
+ * end-of-archive block: what follows (padding) is left unread in src. */
+int copy_extract_src(int dirfd, const struct copy_src *src, const struct copy_opts *o,
+		     struct kerr *err);
 
 #endif

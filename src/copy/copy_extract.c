@@ -7,7 +7,10 @@
  * *_SYMLINK_NOFOLLOW, so a symlink in the stream or already in the tree is never written
  * through nor followed out. Headers are decoded by copy_tar.c. Memory is constant: one
  * COPY_BUF_SIZE input buffer, names in fixed buffers, at most PENDING_MAX directories
- * waiting for their mode and mtime. Never prints or exits.
+ * waiting for their mode and mtime. The bytes come from a descriptor or any copy_src (an
+ * image layer's decompressor); a copy_hook may skip members or turn them into overlayfs
+ * whiteouts and opaque markers, and pax xattrs are applied on request. Never prints or
+ * exits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "copy/copy.h"
@@ -25,6 +29,7 @@
 #define BLOCK		COPY_TAR_BLOCK
 #define REPLACE_RETRIES 8  /* an entry re-created under us between unlink and create */
 #define PENDING_MAX	64 /* directories whose mode and mtime wait for their contents */
+#define OPAQUE_XATTR	"trusted.overlay.opaque" /* overlayfs: hide the lower layers' entries */
 
 struct pending {
 	int fd;	       /* owned: the directory, O_RDONLY */
@@ -36,7 +41,7 @@ struct pending {
 };
 
 struct extractor {
-	int infd;			  /* borrowed: the tar stream */
+	const struct copy_src *src;	  /* borrowed: the tar stream */
 	int dirfd;			  /* borrowed: root of everything written */
 	const struct copy_opts *o;	  /* borrowed */
 	struct kerr *err;		  /* where failures go */
@@ -51,7 +56,20 @@ struct extractor {
 	char stack[COPY_NAME_MAX + 1];	  /* name of the deepest pending directory */
 	struct pending dirs[PENDING_MAX]; /* directories whose times wait */
 	int ndirs;			  /* entries used in dirs */
+	uint8_t xattrs[COPY_PAX_MAX];	  /* the current member's pax xattrs (o->xattrs) */
 };
+
+/* The descriptor source of copy_extract. */
+static long fd_read(void *data, void *buf, size_t n, struct kerr *err)
+{
+	for (;;) {
+		ssize_t r = read(*(int *)data, buf, n);
+		if (r >= 0)
+			return (long)r;
+		if (errno != EINTR)
+			return kerr_set(err, errno, "read the tar stream");
+	}
+}
 
 /* Makes at least want (<= COPY_BUF_SIZE) bytes available at buf[pos]. */
 static int in_fill(struct extractor *x, size_t want)
@@ -62,11 +80,10 @@ static int in_fill(struct extractor *x, size_t want)
 	x->len -= x->pos;
 	x->pos = 0;
 	while (x->len < want) {
-		ssize_t n = read(x->infd, x->buf + x->len, COPY_BUF_SIZE - x->len);
-		if (n < 0 && errno == EINTR)
-			continue;
+		long n =
+			x->src->read(x->src->data, x->buf + x->len, COPY_BUF_SIZE - x->len, x->err);
 		if (n < 0)
-			return kerr_set(x->err, errno, "read the tar stream");
+			return -1;
 		if (n == 0)
 			return kerr_set(x->err, EPROTO,
 					"the tar stream ends early (at byte %" PRIu64 ")",
@@ -105,6 +122,10 @@ static int next_member(struct extractor *x)
 	char type;
 
 	memset(&x->ext, 0, sizeof(x->ext));
+	if (x->o->xattrs) {
+		x->ext.xattrs = x->xattrs;
+		x->ext.xattrs_cap = sizeof(x->xattrs);
+	}
 	for (;;) {
 		uint64_t at = x->off;
 		if (in_fill(x, BLOCK) < 0)
@@ -270,6 +291,37 @@ static int write_data(struct extractor *x, int fd)
 	return in_skip(x, padded(x->h.size) - x->h.size);
 }
 
+/* The member's pax xattrs on fd; overlayfs's own names are never taken from a stream
+ * (they would forge whiteouts and redirects), and a filesystem without xattrs is fine. */
+static int apply_xattrs(struct extractor *x, int fd)
+{
+	const uint8_t *p = x->ext.xattrs, *end = p + x->ext.xattrs_len;
+
+	for (uint32_t i = 0; p && i < x->ext.nxattrs && p < end; i++) {
+		const char *name = (const char *)p;
+		size_t nl = strnlen(name, (size_t)(end - p));
+		uint32_t vl;
+
+		if (nl + 1 + sizeof(vl) > (size_t)(end - p))
+			break;
+		memcpy(&vl, p + nl + 1, sizeof(vl));
+		const uint8_t *v = p + nl + 1 + sizeof(vl);
+		if (vl > (size_t)(end - v))
+			break;
+		p = v + vl;
+		if (strncmp(name, "trusted.overlay.", 16) == 0 ||
+		    strncmp(name, "user.overlay.", 13) == 0)
+			continue;
+		if (fsetxattr(fd, name, v, vl, 0) == 0)
+			continue;
+		if (errno == ENOTSUP || errno == EPERM || errno == EACCES || errno == EINVAL ||
+		    errno == ERANGE)
+			continue; /* not supported here, as tar --xattrs does */
+		return kerr_set(x->err, errno, "set xattr `%.64s` on `%s`", name, x->clean);
+	}
+	return 0;
+}
+
 static int make_file(struct extractor *x, int pfd, const char *leaf)
 {
 	const struct timespec ts[2] = { { x->h.mtime, x->h.mtime_ns },
@@ -291,6 +343,9 @@ static int make_file(struct extractor *x, int pfd, const char *leaf)
 		return kerr_set(x->err, errno, "chown `%s`", x->clean);
 	if (fchmod(fd, kept_mode(x)) < 0)
 		return kerr_set(x->err, errno, "chmod `%s`", x->clean);
+	/* After the chown, which would clear security.capability. */
+	if (x->ext.nxattrs && apply_xattrs(x, fd) < 0)
+		return -1;
 	if (futimens(fd, ts) < 0)
 		return kerr_set(x->err, errno, "set times of `%s`", x->clean);
 	return 0;
@@ -317,6 +372,10 @@ static int make_dir(struct extractor *x, int pfd, const char *leaf)
 	if (x->o->keep_owner && fchown(fd, x->h.uid, x->h.gid) < 0) {
 		fd_close(fd);
 		return kerr_set(x->err, errno, "chown `%s`", x->clean);
+	}
+	if (x->ext.nxattrs && apply_xattrs(x, fd) < 0) {
+		fd_close(fd);
+		return -1;
 	}
 	struct pending p = {
 		.fd = fd,
@@ -390,6 +449,75 @@ static int make_other(struct extractor *x, int pfd, const char *leaf)
 	return 0;
 }
 
+/* An overlayfs whiteout named target next to the member: a 0/0 character device. */
+static int make_whiteout(struct extractor *x, int pfd, const char *target)
+{
+	for (int i = 0;; i++) {
+		if (mknodat(pfd, target, S_IFCHR | 0, makedev(0, 0)) == 0)
+			return 0;
+		if (errno != EEXIST || i == REPLACE_RETRIES)
+			return kerr_set(x->err, errno, "create whiteout `%s`", x->clean);
+		if (clear_way(x, pfd, target, false) < 0)
+			return -1;
+	}
+}
+
+/* Marks the member's directory (dir, a clean name, "" for the root) opaque. */
+static int make_opaque(struct extractor *x, char *dir)
+{
+	_cleanup_close_ int pfd = -1;
+	_cleanup_close_ int fd = -1;
+
+	if (dir[0] && resolve_parent(x, dir, true, &pfd) < 0)
+		return kerr_wrap(x->err, "member `%.200s`", x->h.name);
+	fd = openat(dir[0] ? pfd : x->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return kerr_set(x->err, errno, "open directory of `%s`", x->clean);
+	if (fsetxattr(fd, OPAQUE_XATTR, "y", 1, 0) < 0)
+		return kerr_set(x->err, errno, "mark `%s` opaque", x->clean);
+	return 0;
+}
+
+/* What the hook decided: 1 when the member was dealt with, 0 to extract it, -1. */
+static int run_hook(struct extractor *x)
+{
+	const struct copy_hook *k = x->o->hook;
+	char *slash = strrchr(x->clean, '/');
+	int v = k->member(k->data, &x->h, x->clean, x->target, sizeof(x->target), x->err);
+	int r = 0;
+
+	if (v < 0)
+		return kerr_wrap(x->err, "member `%.200s`", x->h.name);
+	if (v == COPY_EXTRACT)
+		return 0;
+	if (v == COPY_WHITEOUT) {
+		_cleanup_close_ int pfd = -1;
+
+		if (slash) {
+			*slash = '\0';
+			r = resolve_parent(x, x->clean, true, &pfd);
+			*slash = '/';
+		} else {
+			pfd = fcntl(x->dirfd, F_DUPFD_CLOEXEC, 0);
+			r = pfd < 0 ? kerr_set(x->err, errno, "dup the destination fd") : 0;
+		}
+		if (r == 0)
+			r = make_whiteout(x, pfd, x->target);
+	} else if (v == COPY_OPAQUE) {
+		if (slash)
+			*slash = '\0';
+		r = make_opaque(x, slash ? x->clean : (char[]){ "" });
+		if (slash)
+			*slash = '/';
+	}
+	if (r < 0)
+		return -1;
+	/* Whatever the member carried is not ours to write. */
+	if (in_skip(x, padded(x->h.size)) < 0)
+		return -1;
+	return 1;
+}
+
 static int extract_one(struct extractor *x)
 {
 	_cleanup_close_ int pfd = -1;
@@ -403,6 +531,11 @@ static int extract_one(struct extractor *x)
 			return kerr_set(x->err, EINVAL, "member `%.200s` names the root",
 					x->h.name);
 		return 0;
+	}
+	if (x->o->hook) {
+		int h = run_hook(x);
+		if (h != 0)
+			return h < 0 ? -1 : 0;
 	}
 	char *slash = strrchr(x->clean, '/');
 	if (slash) {
@@ -433,13 +566,21 @@ static int extract_one(struct extractor *x)
 
 int copy_extract(int dirfd, int infd, const struct copy_opts *o, struct kerr *err)
 {
+	const struct copy_src src = { .read = fd_read, .data = &infd };
+
+	return copy_extract_src(dirfd, &src, o, err);
+}
+
+int copy_extract_src(int dirfd, const struct copy_src *src, const struct copy_opts *o,
+		     struct kerr *err)
+{
 	_cleanup_free_ struct extractor *x = calloc(1, sizeof(*x));
 	_cleanup_free_ uint8_t *buf = malloc(COPY_BUF_SIZE);
 	int rc = 0;
 
 	if (!x || !buf)
 		return kerr_set(err, ENOMEM, "extract");
-	x->infd = infd;
+	x->src = src;
 	x->dirfd = dirfd;
 	x->o = o;
 	x->err = err;

@@ -256,6 +256,29 @@ static int pax_name(const char *v, size_t n, const char *key, char *out, bool *h
 	return 0;
 }
 
+/* Appends NAME NUL, u32 length, value to ext->xattrs (when the caller keeps them). */
+static int pax_xattr(const char *name, size_t nl, const char *v, size_t vl, struct copy_ext *ext,
+		     struct kerr *err)
+{
+	uint32_t n32 = (uint32_t)vl;
+
+	if (!ext->xattrs)
+		return 0;
+	if (memchr(name, '\0', nl))
+		return kerr_set(err, EINVAL, "pax xattr name contains a NUL byte");
+	if (nl + 1 + sizeof(n32) + vl > ext->xattrs_cap - ext->xattrs_len)
+		return kerr_set(err, E2BIG, "pax xattrs of one member exceed %zu bytes",
+				ext->xattrs_cap);
+	uint8_t *p = ext->xattrs + ext->xattrs_len;
+	memcpy(p, name, nl);
+	p[nl] = '\0';
+	memcpy(p + nl + 1, &n32, sizeof(n32));
+	memcpy(p + nl + 1 + sizeof(n32), v, vl);
+	ext->xattrs_len += nl + 1 + sizeof(n32) + vl;
+	ext->nxattrs++;
+	return 0;
+}
+
 int copy_tar_pax_parse(const char *data, size_t len, struct copy_ext *ext, struct kerr *err)
 {
 	size_t pos = 0;
@@ -300,6 +323,11 @@ int copy_tar_pax_parse(const char *data, size_t len, struct copy_ext *ext, struc
 			if (pax_time(v, vl, &ext->mtime, &ext->mtime_ns, err) < 0)
 				return -1;
 			ext->has_mtime = true;
+		} else if (kl > sizeof(COPY_XATTR_PREFIX) - 1 &&
+			   memcmp(key, COPY_XATTR_PREFIX, sizeof(COPY_XATTR_PREFIX) - 1) == 0) {
+			if (pax_xattr(key + sizeof(COPY_XATTR_PREFIX) - 1,
+				      kl - (sizeof(COPY_XATTR_PREFIX) - 1), v, vl, ext, err) < 0)
+				return -1;
 		} else if (kl >= 11 && memcmp(key, "GNU.sparse.", 11) == 0) {
 			return kerr_set(err, ENOTSUP, "sparse members are not supported");
 		}

@@ -14,11 +14,12 @@
 
 #include "base/kerr.h"
 
-#define COPY_TAR_BLOCK 512	    /* bytes of a header block; data is padded to it */
-#define COPY_NAME_MAX  4096	    /* bytes of a member name or link target */
-#define COPY_PAX_MAX   16384	    /* bytes of one pax header or GNU long-name record */
-#define COPY_SIZE_MAX  (1ULL << 42) /* bytes of one member's data (4 TiB) */
-#define COPY_ID_MAX    0x7fffffffu  /* largest uid/gid accepted */
+#define COPY_TAR_BLOCK	  512		  /* bytes of a header block; data is padded to it */
+#define COPY_NAME_MAX	  4096		  /* bytes of a member name or link target */
+#define COPY_PAX_MAX	  16384		  /* bytes of one pax header or GNU long-name record */
+#define COPY_SIZE_MAX	  (1ULL << 42)	  /* bytes of one member's data (4 TiB) */
+#define COPY_ID_MAX	  0x7fffffffu	  /* largest uid/gid accepted */
+#define COPY_XATTR_PREFIX "SCHILY.xattr." /* pax key prefix of an extended attribute */
 
 /* Member kinds (the ustar typeflag). */
 enum copy_kind {
@@ -61,6 +62,12 @@ struct copy_ext {
 	uint32_t mtime_ns;		  /* with has_mtime */
 	uint32_t uid;			  /* with has_uid */
 	uint32_t gid;			  /* with has_gid */
+	/* Extended attributes, kept only when xattrs is set (by the caller, who owns it):
+	   each is NAME NUL, u32 value length (host order), value; xattrs_len bytes used. */
+	uint8_t *xattrs;   /* borrowed storage of xattrs_cap bytes, or NULL: ignored */
+	size_t xattrs_cap; /* bytes at xattrs */
+	size_t xattrs_len; /* bytes used */
+	uint32_t nxattrs;  /* attributes stored */
 };
 
 /*
@@ -71,7 +78,9 @@ struct copy_ext {
  */
 int copy_tar_hdr_parse(const uint8_t blk[COPY_TAR_BLOCK], const struct copy_ext *ext,
 		       struct copy_hdr *h, char *type, struct kerr *err);
-/* Applies the records of a pax extended header ("LEN key=value\n"...) to *ext. */
+/* Applies the records of a pax extended header ("LEN key=value\n"...) to *ext. An
+ * SCHILY.xattr.NAME record is appended to ext->xattrs when it is set; more than fits
+ * fails. */
 int copy_tar_pax_parse(const char *data, size_t len, struct copy_ext *ext, struct kerr *err);
 
 /*

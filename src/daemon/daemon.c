@@ -33,6 +33,7 @@
 #include "daemon/daemon_boot.h"
 #include "daemon/daemon_events.h"
 #include "daemon/daemon_net.h"
+#include "daemon/daemon_images.h"
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_seccomp.h"
 #include "daemon/daemon_shutdown.h"
@@ -42,6 +43,7 @@
 #include "boot/bootmount.h"
 #include "cdi/cdi.h"
 #include "cli/cli.h"
+#include "image/layer.h"
 #include "logs/logfile.h"
 #include "net/bridge.h"
 #include "net/ip4.h"
@@ -75,6 +77,8 @@ enum {
 	OPT_CONTAINERS,
 	OPT_DEFAULT_NETWORK,
 	OPT_BRIDGE_SUBNET,
+	OPT_STORAGE_DRIVER,
+	OPT_MAX_LAYER_SIZE,
 };
 
 /* In the order of the help and of the usage line a misuse prints. */
@@ -122,6 +126,11 @@ static const struct cli_opt daemon_opts[] CLI_TABLE = {
 	CLI_OPT(OPT_BRIDGE_SUBNET, 0, CLI_STRING, 0, "bridge-subnet", "CIDR",
 		"Subnet of " BRIDGE_NAME " (default: 10.88.0.0/16, or the next /16 that no route "
 		"of the host overlaps)"),
+	CLI_OPT(OPT_STORAGE_DRIVER, 0, CLI_CHOICE, 0, "storage-driver", "overlay|vfs",
+		"Root filesystems of containers made from images: an overlay of the image's "
+		"layers (default when the kernel has overlayfs), or vfs, a private copy"),
+	CLI_OPT(OPT_MAX_LAYER_SIZE, 0, CLI_SIZE, 0, "max-layer-size", "SIZE",
+		"A loaded image's layer that unpacks to more than SIZE is refused (64g)"),
 };
 
 const struct cli_cmd daemon_cmd CLI_TABLE = {
@@ -157,6 +166,8 @@ struct daemon_args {
 	bool boot;			    /* --boot */
 	const char *containers;		    /* --containers FILE, or NULL */
 	struct daemon_net_opts net;	    /* --default-network, --bridge-subnet */
+	const char *storage;		    /* --storage-driver, or NULL: overlay when available */
+	uint64_t max_layer_size;	    /* --max-layer-size, bytes */
 };
 
 /* A backoff duration of option o: 1 ms to 1 day. Returns 0, or -1 once printed. */
@@ -271,6 +282,21 @@ static int take_value(struct daemon_args *a, const struct cli_opt *o, int id, ch
 		cli_misuse_write(stderr, &daemon_cmd,
 				 "--log-max-size `%s` is out of range, expected 1k to 1t", val);
 		return -1;
+	case OPT_STORAGE_DRIVER:
+		if (strcmp(val, "overlay") == 0 || strcmp(val, "vfs") == 0) {
+			a->storage = val;
+			return 0;
+		}
+		cli_misuse_write(stderr, &daemon_cmd,
+				 "--storage-driver `%s` is unknown, expected overlay or vfs", val);
+		return -1;
+	case OPT_MAX_LAYER_SIZE:
+		if (str_parse_size(val, &a->max_layer_size, &err) == 0 && a->max_layer_size > 0)
+			return 0;
+		cli_misuse_write(stderr, &daemon_cmd,
+				 "--max-layer-size `%s` is not a size, expected e.g. 512m or 64g",
+				 val);
+		return -1;
 	default: /* OPT_LOG_MAX_FILES */
 		if (str_to_u64(val, LOGFILE_MAX_FILES, &n, &err) == 0 && n > 0) {
 			a->log_max_files = (uint32_t)n;
@@ -297,6 +323,7 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		.log_max_files = LOGFILE_DEFAULT_MAX_FILES,
 		.runtime_timeout_ms = RUNTIME_TIMEOUT_MS,
 		.net = { .default_network = RECORD_NET_BRIDGE },
+		.max_layer_size = LAYER_MAX_SIZE_DEFAULT,
 	};
 	cli_parse_init(&p, &daemon_cmd, argc, argv);
 	while ((id = cli_parse_next(&p, &err)) > 0) {
@@ -586,6 +613,9 @@ static int start(struct daemon *d, const struct daemon_args *a, int *logfd, stru
 	if (rc < 0)
 		return -1;
 	daemon_net_adopt(d);
+	/* After the containers: the first collection must see which layers they use. */
+	if (daemon_images_open(d, a->storage, a->max_layer_size, err) < 0)
+		return kerr_wrap(err, "open the image store");
 	if (ipc_listen(d->rootfd, STORE_DAEMON_ADDR, name, &lfd, err) < 0)
 		return -1;
 	d->server = rpc_server_new(d->loop, lfd, d->token, geteuid(), &client_ops, d, err);
@@ -609,6 +639,7 @@ static void stop(struct daemon *d)
 	d->server = rpc_server_free(d->server);
 	daemon_registry_free(d);
 	daemon_net_free(d);
+	daemon_images_free(d);
 	/* Only while we hold the lock: the address is ours, and clients fail fast without. */
 	if (d->lockfd >= 0 && d->rootfd >= 0)
 		(void)unlinkat(d->rootfd, STORE_DAEMON_ADDR, 0);

@@ -4,12 +4,14 @@
  * table of fields and limits first, then handed to the one handler for its type: CREATE
  * (daemon_create.c), START STOP KILL REMOVE WAIT (daemon_lifecycle.c), LIST (daemon_list.c),
  * INSPECT RESOLVE (daemon_query.c), EVENTS (daemon_events.c), PAUSE UNPAUSE UPDATE RENAME INFO
- * (daemon_ops.c); any other type gets one error frame. Calls the handlers and the bottom
+ * (daemon_ops.c), the IMAGE_* requests (daemon_image.c); any other type gets one error
+ * frame. Calls the handlers and the bottom
  * band; never daemon_watch.c or daemon.c. Never blocks.
  */
 #include "daemon/daemon_api.h"
 #include "daemon/daemon_create.h"
 #include "daemon/daemon_events.h"
+#include "daemon/daemon_image.h"
 #include "daemon/daemon_lifecycle.h"
 #include "daemon/daemon_list.h"
 #include "daemon/daemon_ops.h"
@@ -63,6 +65,17 @@ void daemon_api_frame(struct daemon *d, struct rpc_conn *conn, const struct wire
 	case WIRE_T_RENAME:
 	case WIRE_T_INFO:
 		daemon_ops_frame(d, conn, f);
+		break;
+	case WIRE_T_IMAGE_LOAD:
+	case WIRE_T_IMAGE_IMPORT:
+	case WIRE_T_IMAGE_SAVE:
+	case WIRE_T_IMAGE_LIST:
+	case WIRE_T_IMAGE_INSPECT:
+	case WIRE_T_IMAGE_TAG:
+	case WIRE_T_IMAGE_REMOVE:
+	case WIRE_T_IMAGE_PRUNE:
+	case WIRE_T_IMAGE_HISTORY:
+		daemon_image_frame(d, conn, f);
 		break;
 	default:
 		kerr_set(&err, 0, "the daemon does not serve %s requests (type %u)",

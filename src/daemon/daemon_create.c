@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "daemon/daemon_devices.h"
 #include "daemon/daemon_events.h"
 #include "daemon/daemon_files.h"
+#include "daemon/daemon_images.h"
 #include "daemon/daemon_net.h"
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_reply.h"
@@ -28,10 +30,12 @@
 #include "store/ids.h"
 #include "base/log.h"
 #include "ipc/request.h"
+#include "runtime/proc.h"
 #include "runtime/runtime.h"
 #include "runtime/spec.h"
 #include "store/store.h"
 #include "base/str.h"
+#include "image/imgmount.h"
 
 #define NAME_TRIES 16  /* fresh ids tried when a generated name is taken */
 #define SHOWN_PATH 256 /* bytes of a user path quoted in a message */
@@ -48,6 +52,19 @@ static int check_rootfs(const char *rootfs, struct kerr *err)
 	if (fd < 0)
 		return kerr_set(err, errno, "rootfs `%s`", shown);
 	return 0;
+}
+
+/* A container of an image: its root is the mount point in its own directory, which its
+ * shim fills (an overlay of the layers, or the vfs copy) before `runc create`. */
+static int set_image_rootfs(struct daemon *d, struct record *rec, struct kerr *err)
+{
+	char path[PATH_MAX];
+
+	if (store_container_path(d->root, rec->id, IMGMOUNT_ROOTFS, path, sizeof(path), err) < 0)
+		return -1;
+	free(rec->rootfs);
+	rec->rootfs = strdup(path);
+	return rec->rootfs ? 0 : kerr_set(err, ENOMEM, "create container");
 }
 
 /* Picks the id and, when the request has none, a generated name; checks uniqueness. */
@@ -145,6 +162,13 @@ void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct
 	}
 	if (record_json_decode(&rec, (const char *)json, len, true, &err) < 0)
 		goto out_fail;
+	if (rec.image.ref && daemon_images_apply(d, &rec, &err) < 0)
+		goto out_fail;
+	if (rec.image.stop_signal &&
+	    proc_signal_parse(rec.image.stop_signal, &(int){ 0 }, &err) < 0) {
+		kerr_wrap(&err, "the image's StopSignal");
+		goto out_fail;
+	}
 	if (rec.rootfs && check_rootfs(rec.rootfs, &err) < 0)
 		goto out_fail;
 	if (rec.bundle && spec_check_bundle(rec.bundle, rec.args.n ? NULL : &rec.args, &err) < 0)
@@ -159,6 +183,8 @@ void daemon_create_request(struct daemon *d, struct rpc_conn *conn, const struct
 	if (daemon_devices_resolve(d, &rec, &err) < 0)
 		goto out_fail;
 	if (choose_identity(d, &rec, &err) < 0)
+		goto out_fail;
+	if (rec.image.ref && set_image_rootfs(d, &rec, &err) < 0)
 		goto out_fail;
 	if (rec.network == RECORD_NET_CONTAINER && resolve_net_owner(d, &rec, &err) < 0)
 		goto out_fail;

@@ -82,6 +82,9 @@ static void put_strv_or_null(struct json_w *w, const char *key, const struct rec
 
 const char *daemon_inspect_image(const struct daemon_ctr *c)
 {
+	/* docker's Config.Image: the image as the user named it. */
+	if (c->rec.image.ref)
+		return c->rec.image.ref;
 	if (c->rec.rootfs)
 		return c->rec.rootfs;
 	return c->rec.bundle ? c->rec.bundle : "";
@@ -669,9 +672,10 @@ int daemon_inspect_json(struct daemon *d, const struct daemon_ctr *c, struct buf
 		json_w_str(&w, c->rec.args.v[i]);
 	json_w_arr_end(&w);
 	put_state(&w, &v);
-	/* docker: the image's id; kettle has no images yet (Config.Image names the root). */
+	/* docker: the image's id ("" for a --rootfs or --bundle container, whose root
+	 * Config.Image names). */
 	json_w_key(&w, "Image");
-	json_w_str(&w, "");
+	json_w_str(&w, c->rec.image.ref ? c->rec.image.id : "");
 	json_w_key(&w, "LogPath");
 	json_w_str(&w, path);
 	json_w_key(&w, "Name");

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "daemon/daemon_lifecycle.h"
+#include "runtime/proc.h"
 #include "daemon/daemon_events.h"
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_reply.h"
@@ -90,6 +91,21 @@ void daemon_lifecycle_start(struct daemon *d, struct rpc_conn *conn, const struc
 
 /* ---- STOP, KILL ---- */
 
+/* The signal a stop sends: the image's StopSignal (checked at create), else SIGTERM. */
+static int stop_signal(const struct daemon_ctr *c)
+{
+	struct kerr err;
+	int sig;
+
+	/* run --stop-signal, then the image's StopSignal, then docker's default. */
+	if (c->rec.stop_signal > 0)
+		return c->rec.stop_signal;
+	if (c->rec.image.stop_signal &&
+	    proc_signal_parse(c->rec.image.stop_signal, &sig, &err) == 0)
+		return sig;
+	return SIGTERM;
+}
+
 void daemon_lifecycle_stop(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
 {
 	struct daemon_ctr *c = daemon_request_resolve_ref(d, conn, f);
@@ -120,7 +136,7 @@ void daemon_lifecycle_stop(struct daemon *d, struct rpc_conn *conn, const struct
 	}
 	struct daemon_shimlink_req req = {
 		.type = WIRE_T_SHIM_STOP,
-		.signal = c->rec.stop_signal > 0 ? (uint32_t)c->rec.stop_signal : SIGTERM,
+		.signal = stop_signal(c),
 		.timeout_ms = timeout ? timeout : 1,
 		.forever = forever == 1, /* stop -t -1 */
 	};

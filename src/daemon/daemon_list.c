@@ -18,6 +18,7 @@
 #include "base/clock.h"
 #include "base/fd.h"
 #include "base/json_w.h"
+#include "daemon/daemon_images.h"
 #include "daemon/daemon_inspect.h"
 #include "daemon/daemon_list.h"
 #include "daemon/daemon_registry.h"
@@ -154,7 +155,7 @@ static int resolve_bounds(struct daemon *d, struct rpc_conn *conn, uint32_t reqi
 	return 0;
 }
 
-static void put_row(struct json_w *w, const struct daemon_ctr *c)
+static void put_row(struct daemon *d, struct json_w *w, const struct daemon_ctr *c)
 {
 	const struct record *r = &c->rec;
 	const char *net = daemon_inspect_network(c);
@@ -189,7 +190,15 @@ static void put_row(struct json_w *w, const struct daemon_ctr *c)
 		json_w_str(w, status_health_name(c->st.health.kind));
 	/* What docker's ps placeholders need beyond the state (issue 16). */
 	json_w_key(w, "image");
-	json_w_str(w, daemon_inspect_image(c));
+	if (r->image.ref) {
+		/* The image's name while it has one, else its short id (docker's IMAGE). */
+		char shown[512];
+
+		daemon_images_shown(d, r, shown, sizeof(shown));
+		json_w_str(w, shown[0] ? shown : r->image.ref);
+	} else {
+		json_w_str(w, daemon_inspect_image(c));
+	}
 	json_w_key(w, "labels");
 	json_w_arr_begin(w);
 	for (size_t i = 0; i < r->labels.n; i++)
@@ -266,7 +275,7 @@ void daemon_list_request(struct daemon *d, struct rpc_conn *conn, const struct w
 	json_w_init(&w, &b);
 	json_w_arr_begin(&w);
 	for (size_t i = 0; i < n; i++)
-		put_row(&w, v[i]);
+		put_row(d, &w, v[i]);
 	json_w_arr_end(&w);
 	if (json_w_end(&w, &err) < 0) {
 		kerr_wrap(&err, "list %zu containers", n);

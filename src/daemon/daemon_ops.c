@@ -15,6 +15,7 @@
 
 #include "runtime/cgroup.h"
 #include "daemon/daemon_devices.h"
+#include "daemon/daemon_images.h"
 #include "daemon/daemon_ops.h"
 #include "daemon/daemon_files.h"
 #include "daemon/daemon_registry.h"
@@ -276,6 +277,21 @@ static void api_rename(struct daemon *d, struct rpc_conn *conn, const struct wir
 
 /* ---- INFO ---- */
 
+/* INFO's image store: how many images, their bytes on disk, the storage driver. */
+static void put_images(struct daemon *d, struct json_w *w)
+{
+	size_t n;
+	uint64_t bytes;
+
+	daemon_images_usage(d, &n, &bytes);
+	json_w_key(w, "images");
+	json_w_u64(w, n);
+	json_w_key(w, "images_bytes");
+	json_w_u64(w, bytes);
+	json_w_key(w, "storage_driver");
+	json_w_str(w, d->images ? d->images->storage : "");
+}
+
 static void api_info(struct daemon *d, struct rpc_conn *conn, const struct wire_frame *f)
 {
 	size_t n[STATUS_DEAD + 1] = { 0 };
@@ -325,6 +341,7 @@ static void api_info(struct daemon *d, struct rpc_conn *conn, const struct wire_
 		json_w_null(&w);
 	json_w_key(&w, "cgroup_version");
 	json_w_str(&w, cgroup_version_name(cg));
+	put_images(d, &w);
 	json_w_key(&w, "containers");
 	json_w_u64(&w, shown);
 	for (int k = 0; k <= STATUS_DEAD; k++) {

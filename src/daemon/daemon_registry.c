@@ -15,6 +15,7 @@
 #include "daemon/daemon_registry.h"
 #include "daemon/daemon_events.h"
 #include "daemon/daemon_net.h"
+#include "daemon/daemon_images.h"
 #include "daemon/daemon_reply.h"
 #include "daemon/daemon_runtime.h"
 #include "base/fd.h"
@@ -167,8 +168,13 @@ int daemon_ctr_remove(struct daemon *d, struct daemon_ctr *c, struct kerr *err)
 	daemon_events_publish(d, c, "destroy", 0, NULL);
 	/* The namespace file is a mount point: it must go before the directory can. */
 	daemon_net_detach(d, c);
+	/* An image's container: its root unmounted and its deep trees removed first. */
+	bool had_image = c->rec.image.ref != NULL;
+	daemon_images_ctr_cleanup(d, c);
 	int rc = store_remove_container(d->rootfd, id, err);
 	daemon_ctr_forget(d, c, "the container was removed");
+	if (had_image)
+		daemon_images_gc(d); /* layers only this container kept alive */
 	if (rc < 0)
 		return kerr_wrap(err, "remove container `%.12s`", id);
 	log_info("removed container %.12s", id);

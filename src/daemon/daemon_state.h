@@ -141,6 +141,7 @@ struct daemon {
 	int shutdown_signal;	  /* the signal that began it (SIGINT reboots, else power off) */
 	uint64_t shutdown_timer;  /* that deadline's timer, 0 when none */
 	struct daemon_boot *jobs; /* --containers: the lines still to run; owned, or NULL */
+	struct daemon_images *images; /* owned; the image store (daemon_images.c) */
 };
 
 #endif

@@ -81,6 +81,24 @@ static const struct request_field f_shim_update[] = {
 static const struct request_field f_stdin[] = { BYTES(WIRE_F_DATA, true, FIELD_BYTES_MAX) };
 static const struct request_field f_resize[] = { TTY_DIM(WIRE_F_ROWS), TTY_DIM(WIRE_F_COLS) };
 static const struct request_field f_signal[] = { SIGNAL(true) };
+#define IMAGE_REF(req) STR(WIRE_F_REF, (req), REQUEST_IMAGE_REF_MAX)
+#define IMAGE_FDS      U32(WIRE_F_NFDS, true, 1, REQUEST_IMAGE_FDS_MAX)
+static const struct request_field f_image_ref[] = { IMAGE_REF(true) };
+static const struct request_field f_image_load[] = { IMAGE_FDS };
+static const struct request_field f_image_import[] = {
+	IMAGE_FDS,
+	IMAGE_REF(false),
+	STR(WIRE_F_MSG, false, REQUEST_IMAGE_MSG_MAX),
+};
+static const struct request_field f_image_save[] = {
+	STR(WIRE_F_JSON, true, REQUEST_IMAGE_JSON_MAX),
+	IMAGE_FDS,
+};
+static const struct request_field f_image_tag[] = {
+	IMAGE_REF(true),
+	STR(WIRE_F_NAME, true, REQUEST_IMAGE_REF_MAX),
+};
+static const struct request_field f_image_remove[] = { IMAGE_REF(true), FLAG(WIRE_F_FORCE) };
 /* Rows without fields point here, so that a known type never yields NULL. */
 static const struct request_field f_none[1];
 
@@ -134,19 +152,30 @@ static const struct row rows[] = {
 	[WIRE_T_SHIM_UPDATE] = ROW(f_shim_update, S),
 	[WIRE_T_SHIM_PAUSE] = NONE(S),
 	[WIRE_T_SHIM_RESUME] = NONE(S),
+	[WIRE_T_IMAGE_LOAD] = ROW(f_image_load, D),
+	[WIRE_T_IMAGE_IMPORT] = ROW(f_image_import, D),
+	[WIRE_T_IMAGE_SAVE] = ROW(f_image_save, D),
+	[WIRE_T_IMAGE_LIST] = ROW(f_list, D),
+	[WIRE_T_IMAGE_INSPECT] = ROW(f_image_ref, D),
+	[WIRE_T_IMAGE_TAG] = ROW(f_image_tag, D),
+	[WIRE_T_IMAGE_REMOVE] = ROW(f_image_remove, D),
+	[WIRE_T_IMAGE_PRUNE] = ROW(f_list, D),
+	[WIRE_T_IMAGE_HISTORY] = ROW(f_image_ref, D),
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
 static const uint16_t types[] = {
-	WIRE_T_STDIN,	      WIRE_T_RESIZE,	 WIRE_T_SIGNAL,	     WIRE_T_CREATE,
-	WIRE_T_START,	      WIRE_T_STOP,	 WIRE_T_KILL,	     WIRE_T_REMOVE,
-	WIRE_T_WAIT,	      WIRE_T_LIST,	 WIRE_T_INSPECT,     WIRE_T_RESOLVE,
-	WIRE_T_EVENTS,	      WIRE_T_INFO,	 WIRE_T_UPDATE,	     WIRE_T_RENAME,
-	WIRE_T_PAUSE,	      WIRE_T_UNPAUSE,	 WIRE_T_SHIM_STATE,  WIRE_T_SHIM_START,
-	WIRE_T_SHIM_KILL,     WIRE_T_SHIM_PIDS,	 WIRE_T_SHIM_WAIT,   WIRE_T_SHIM_DELETE,
-	WIRE_T_SHIM_SHUTDOWN, WIRE_T_SHIM_STOP,	 WIRE_T_SHIM_ATTACH, WIRE_T_SHIM_EXEC,
-	WIRE_T_SHIM_UPDATE,   WIRE_T_SHIM_PAUSE, WIRE_T_SHIM_RESUME,
+	WIRE_T_STDIN,	      WIRE_T_RESIZE,	   WIRE_T_SIGNAL,      WIRE_T_CREATE,
+	WIRE_T_START,	      WIRE_T_STOP,	   WIRE_T_KILL,	       WIRE_T_REMOVE,
+	WIRE_T_WAIT,	      WIRE_T_LIST,	   WIRE_T_INSPECT,     WIRE_T_RESOLVE,
+	WIRE_T_EVENTS,	      WIRE_T_INFO,	   WIRE_T_UPDATE,      WIRE_T_RENAME,
+	WIRE_T_PAUSE,	      WIRE_T_UNPAUSE,	   WIRE_T_SHIM_STATE,  WIRE_T_SHIM_START,
+	WIRE_T_SHIM_KILL,     WIRE_T_SHIM_PIDS,	   WIRE_T_SHIM_WAIT,   WIRE_T_SHIM_DELETE,
+	WIRE_T_SHIM_SHUTDOWN, WIRE_T_SHIM_STOP,	   WIRE_T_SHIM_ATTACH, WIRE_T_SHIM_EXEC,
+	WIRE_T_SHIM_UPDATE,   WIRE_T_SHIM_PAUSE,   WIRE_T_SHIM_RESUME, WIRE_T_IMAGE_LOAD,
+	WIRE_T_IMAGE_IMPORT,  WIRE_T_IMAGE_SAVE,   WIRE_T_IMAGE_LIST,  WIRE_T_IMAGE_INSPECT,
+	WIRE_T_IMAGE_TAG,     WIRE_T_IMAGE_REMOVE, WIRE_T_IMAGE_PRUNE, WIRE_T_IMAGE_HISTORY,
 };
 
 static const struct row *row_of(uint16_t type)
@@ -251,7 +280,7 @@ int request_check(const struct wire_frame *f, struct kerr *err)
 	if (!fl)
 		return kerr_set(err, 0,
 				"message type %s (%" PRIu16 ") is not a request; requests are "
-				"types 7..9, 32..46 and 64..76",
+				"types 7..9, 32..46, 64..76 and 80..88",
 				wire_type_name(f->type), f->type);
 	for (size_t i = 0; i < n; i++)
 		if (request_check_field(f, &fl[i], err) < 0)

@@ -32,6 +32,11 @@
 #define REQUEST_FILTER_MAX	     2303		   /* FILTER bytes (daemon_events.c) */
 #define REQUEST_TTY_DIM_MAX	     4096		   /* ROWS, COLS (SHIM_TTY_DIM_MAX) */
 #define REQUEST_EXEC_FDS_MAX	     3			   /* SHIM_EXEC NFDS: 0, 2 or 3 */
+#define REQUEST_IMAGE_REF_MAX	     511	    /* an image reference or tag (daemon_image.c) */
+#define REQUEST_IMAGE_FDS_MAX	     2		    /* IMAGE_LOAD/IMPORT/SAVE: data[, progress] */
+#define REQUEST_IMAGE_MSG_MAX	     1024	    /* IMAGE_IMPORT's message */
+#define REQUEST_IMAGE_JSON_MAX	     (256u * 1024u) /* IMAGE_SAVE: {"images", "format"} */
+#define REQUEST_IMAGE_SAVE_MAX	     512	    /* images one IMAGE_SAVE names */
 
 enum request_kind {
 	REQUEST_U32 = 1, /* exactly 4 bytes; min..max */

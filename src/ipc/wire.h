@@ -75,6 +75,16 @@ enum wire_type {
 	WIRE_T_SHIM_UPDATE = 74,   /* JSON -> OK */
 	WIRE_T_SHIM_PAUSE = 75,	   /* -> OK */
 	WIRE_T_SHIM_RESUME = 76,   /* -> OK */
+	/* client -> daemon: images (docs/PROTOCOL.md, "Images") */
+	WIRE_T_IMAGE_LOAD = 80,	   /* NFDS, fds (archive[, progress]) -> OK: JSON */
+	WIRE_T_IMAGE_IMPORT = 81,  /* NFDS, fds (tar[, progress]), REF, MSG -> OK: ID, JSON */
+	WIRE_T_IMAGE_SAVE = 82,	   /* JSON, NFDS, fds (output[, progress]) -> OK */
+	WIRE_T_IMAGE_LIST = 83,	   /* ALL -> OK: JSON array */
+	WIRE_T_IMAGE_INSPECT = 84, /* REF -> OK: JSON */
+	WIRE_T_IMAGE_TAG = 85,	   /* REF, NAME -> OK */
+	WIRE_T_IMAGE_REMOVE = 86,  /* REF, FORCE -> OK: JSON */
+	WIRE_T_IMAGE_PRUNE = 87,   /* ALL -> OK: JSON */
+	WIRE_T_IMAGE_HISTORY = 88, /* REF -> OK: JSON array */
 };
 
 /* Field tags. Types: str (UTF-8, no NUL), u32/u64 (little-endian, exact length),

@@ -34,6 +34,7 @@
 #include "shim/shim_io.h"
 #include "shim/shim_ports.h"
 #include "shim/shim_reply.h"
+#include "shim/shim_rootfs.h"
 #include "shim/shim_rpc.h"
 #include "shim/shim_state.h"
 #include "shim/shim_supervise.h"
@@ -288,6 +289,9 @@ static int setup(struct shim *sh, const struct shim_args *a, struct kerr *err)
 	if (read_record(sh, err) < 0 || setup_paths(sh, a, err) < 0 ||
 	    ipc_token_load(sh->rootfd, sh->token, err) < 0)
 		return EXIT_USAGE;
+	/* An image's root, before anything may run `runc create` on it. */
+	if (shim_rootfs_prepare(sh, err) < 0)
+		return EXIT_USAGE;
 
 	sh->loop = loop_new(err);
 	if (!sh->loop)
@@ -322,6 +326,7 @@ static int setup(struct shim *sh, const struct shim_args *a, struct kerr *err)
 
 static void teardown(struct shim *sh)
 {
+	shim_rootfs_release(sh);
 	shim_call_done(sh);
 	shim_health_done(sh);
 	shim_exec_done(sh);

@@ -259,6 +259,7 @@ struct shim {
 	struct shim_execs *execs;   /* owned; `kettle exec` processes (shim_exec.c), or NULL */
 	struct shim_health *health; /* owned; health checks (shim_health.c), or NULL */
 	bool health_exit;	    /* --health-on-failure ended this run (reason "unhealthy") */
+	bool rootfs_mounted;	    /* this shim mounted the image's overlay (shim_rootfs.c) */
 	bool health_restart;	    /* ...with restart: start it again whatever the policy */
 	struct oomwatch oom;	    /* where OOM kills are counted (shim_oom.c) */
 	/* Events emitted before the daemon's first EVENTS subscription (a restart's start

@@ -131,6 +131,7 @@ void record_done(struct record *r)
 	free(r->runtime);
 	free(r->health_cmd);
 	free(r->seccomp);
+	record_image_done(&r->image);
 	record_init(r);
 }
 

@@ -101,6 +101,29 @@ struct record_net {
 	struct record_strv add_hosts;	/* --add-host "NAME:IP" */
 };
 
+/*
+ * A container made from an image (`kettle run IMAGE`): in a request, the reference and the
+ * flags whose meaning needs the image (--entrypoint, -u, --no-healthcheck); in a record,
+ * what the daemon resolved: the image id, its layers (the shim mounts them) and what of
+ * the image config has no other field. record_image.c holds its JSON and checks.
+ */
+#define RECORD_IMAGE_ID_LEN 71 /* "sha256:" and 64 hex digits */
+#define RECORD_STORAGE_MAX  15 /* bytes of a storage driver name */
+
+struct record_image {
+	char *ref;			  /* owned; the image as the user named it, NULL: none */
+	char id[RECORD_IMAGE_ID_LEN + 1]; /* its id (daemon); "" in a request */
+	struct record_strv layers;	  /* its layers' chain ids, bottom first (daemon) */
+	char storage[RECORD_STORAGE_MAX + 1]; /* "overlay" or "vfs" (daemon); "" in a request */
+	bool entrypoint_set;		      /* request: --entrypoint was given */
+	struct record_strv entrypoint;	      /* request: --entrypoint ([] for "") */
+	char *user;			      /* request: -u as typed, resolved in the image by
+					         the daemon; NULL: none */
+	bool no_healthcheck;		      /* request: --no-healthcheck */
+	char *stop_signal;		      /* the image's StopSignal, or NULL (SIGTERM) */
+	struct record_strv exposed_ports;     /* the image's ExposedPorts ("80/tcp") */
+};
+
 struct record {
 	char id[IDS_ID_LEN + 1];       /* assigned by the daemon; "" in a request */
 	char name[IDS_NAME_MAX + 1];   /* unique; generated when the request has none */
@@ -157,8 +180,9 @@ struct record {
 	/* --isolation host: no container at all, the command runs directly on the host
 	 * through kettle's host runtime (runtime.h RUNTIME_HOST); rootfs is then "/". */
 	bool isolation_host;
-	int stop_signal;	 /* --stop-signal, 1..64; 0: SIGTERM */
-	int64_t stop_timeout_ms; /* --stop-timeout, ms before SIGKILL; -1: 10 s */
+	int stop_signal;	   /* --stop-signal, 1..64; 0: SIGTERM */
+	int64_t stop_timeout_ms;   /* --stop-timeout, ms before SIGKILL; -1: 10 s */
+	struct record_image image; /* from an image; image.ref NULL: not */
 };
 
 void record_init(struct record *r);
@@ -188,6 +212,15 @@ const char *record_proto_name(enum record_proto p);
 bool record_proto_parse(const char *s, size_t n, enum record_proto *p);
 /* Checks network, net.* and their combinations. */
 int record_net_validate(const struct record *r, bool request, struct kerr *err);
+
+/* record_image.c: the "image" key of the record's JSON, and its checks. */
+struct json_doc;
+struct json_w;
+int record_image_decode(const struct json_doc *doc, int i, struct record_image *im,
+			struct kerr *err);
+void record_image_encode(struct json_w *w, const struct record_image *im);
+int record_image_validate(const struct record *r, bool request, struct kerr *err);
+void record_image_done(struct record_image *im);
 
 /* "net_admin", "NET_ADMIN", "CAP_NET_ADMIN" -> "CAP_NET_ADMIN"; "all" -> "ALL". */
 int record_canonical_cap(const char *in, char *out, size_t cap, struct kerr *err);

@@ -478,6 +478,8 @@ static int parse_member(const struct parse *p, int k, int v)
 		return record_dev_json_decode(&r->dev, d, v, p->err);
 	if (json_str_eq(d, k, "stop_signal") || json_str_eq(d, k, "stop_timeout_ms"))
 		return f_stop(p, k, v);
+	if (json_str_eq(d, k, "image"))
+		return record_image_decode(d, v, &r->image, p->err);
 
 	size_t n = (size_t)(d->toks[k].end - d->toks[k].start);
 
@@ -685,6 +687,7 @@ int record_json_encode(const struct record *r, struct buf *out, struct kerr *err
 		json_w_i64(&w, r->stop_timeout_ms);
 	}
 	record_net_json_block(&w, r);
+	record_image_encode(&w, &r->image);
 	json_w_obj_end(&w);
 	if (json_w_end(&w, err) < 0)
 		return kerr_wrap(err, "container record");

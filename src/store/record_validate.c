@@ -293,8 +293,10 @@ static int check_health(const struct record *r, struct kerr *err)
 					d[i].flag, (unsigned long long)d[i].v,
 					(unsigned long long)RECORD_HEALTH_DURATION_MAX);
 	if (!r->health_cmd) {
-		if (r->health_interval_ms || r->health_timeout_ms || r->health_start_period_ms ||
-		    r->health_retries || r->health_on_failure != RECORD_HEALTH_NONE)
+		/* An image may bring the check these options tune (the daemon merges them). */
+		if (!r->image.ref &&
+		    (r->health_interval_ms || r->health_timeout_ms || r->health_start_period_ms ||
+		     r->health_retries || r->health_on_failure != RECORD_HEALTH_NONE))
 			return kerr_set(err, 0,
 					"--health-* options need --health-cmd (kettle has no image "
 					"to take a check from)");
@@ -367,7 +369,11 @@ int record_validate(const struct record *r, bool request, struct kerr *err)
 		return -1;
 	if (check_isolation(r, err) < 0)
 		return -1;
-	if (!r->rootfs && !r->bundle)
+	if (record_image_validate(r, request, err) < 0)
+		return -1;
+	/* A request names its image instead; the daemon sets rootfs to the mount point. */
+	bool image_request = request && r->image.ref;
+	if (!r->rootfs && !r->bundle && !image_request)
 		return kerr_set(err, 0, "one of --rootfs or --bundle is required");
 	if (r->rootfs && r->bundle)
 		return kerr_set(err, 0, "--rootfs and --bundle are mutually exclusive");
@@ -380,7 +386,7 @@ int record_validate(const struct record *r, bool request, struct kerr *err)
 	if (r->rootfs && r->args.n == 0)
 		return kerr_set(err, 0,
 				"no command given: kettle run --rootfs DIR needs a command");
-	if (r->init && !r->rootfs)
+	if (r->init && !r->rootfs && !image_request)
 		return kerr_set(
 			err, 0,
 			"--init needs --rootfs (a --bundle's config.json is used as it is)");

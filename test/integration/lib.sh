@@ -281,6 +281,11 @@ kt_cleanup()
 		for pid in $(pgrep -f -- "$KROOT" 2>/dev/null); do
 			[ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] || kill -KILL "$pid" 2>/dev/null
 		done
+		# Containers made from images have their root mounted under the root: a file that
+		# ended early leaves those mounts, which rm cannot remove.
+		for m in $(awk -v r="$KROOT/" 'index($2, r) == 1 { print $2 }' /proc/self/mounts); do
+			umount -l "$m" 2>/dev/null
+		done
 		if [ "$KT_FAIL" != 0 ] && [ -s "$KROOT/daemon.log" ]; then
 			echo "--- $KROOT/daemon.log (last 30 lines; the file failed)"
 			tail -n 30 "$KROOT/daemon.log"

@@ -120,7 +120,7 @@ TEST(every_type_valid_frames_pass)
 	size_t nt;
 	const uint16_t *types = request_types(&nt);
 
-	ASSERT_EQ(nt, 3 + 15 + 13);
+	ASSERT_EQ(nt, 3 + 15 + 13 + 9);
 	for (size_t t = 0; t < nt; t++) {
 		size_t n;
 		const struct request_field *fl = request_fields(types[t], &n);
@@ -160,8 +160,9 @@ TEST(every_required_field_missing_fails)
 			ASSERT_CONTAINS(err.msg, "frame lacks required field");
 		}
 	}
-	/* REF x 11, JSON x 4, NAME, DATA, ROWS, COLS, SIGNAL */
-	ASSERT_EQ(required, 11 + 4 + 5);
+	/* REF x 11, JSON x 4, NAME, DATA, ROWS, COLS, SIGNAL; images: REF x 4, NAME, JSON,
+	   NFDS x 3 */
+	ASSERT_EQ(required, 11 + 4 + 5 + 9);
 }
 
 TEST(every_field_of_the_wrong_type_fails)
@@ -329,6 +330,21 @@ TEST(what_kettle_sends_passes)
 		     wire_enc_str(&e, WIRE_F_NAME, "web2"));
 	KETTLE_SENDS(WIRE_T_PAUSE, wire_enc_str(&e, WIRE_F_REF, "web"));
 	KETTLE_SENDS(WIRE_T_UNPAUSE, wire_enc_str(&e, WIRE_F_REF, "web"));
+	/* images (client_images.c, client_imgio.c) */
+	KETTLE_SENDS(WIRE_T_IMAGE_LOAD, wire_enc_u32(&e, WIRE_F_NFDS, 2));
+	KETTLE_SENDS(WIRE_T_IMAGE_IMPORT, wire_enc_u32(&e, WIRE_F_NFDS, 1);
+		     wire_enc_str(&e, WIRE_F_REF, "me/app:1"); wire_enc_str(&e, WIRE_F_MSG, "hi"));
+	KETTLE_SENDS(WIRE_T_IMAGE_SAVE,
+		     wire_enc_str(&e, WIRE_F_JSON, "{\"images\":[\"busybox\"],\"format\":\"oci\"}");
+		     wire_enc_u32(&e, WIRE_F_NFDS, 1));
+	KETTLE_SENDS(WIRE_T_IMAGE_LIST, wire_enc_u32(&e, WIRE_F_ALL, 0));
+	KETTLE_SENDS(WIRE_T_IMAGE_INSPECT, wire_enc_str(&e, WIRE_F_REF, "busybox"));
+	KETTLE_SENDS(WIRE_T_IMAGE_TAG, wire_enc_str(&e, WIRE_F_REF, "busybox");
+		     wire_enc_str(&e, WIRE_F_NAME, "me/box:v2"));
+	KETTLE_SENDS(WIRE_T_IMAGE_REMOVE, wire_enc_str(&e, WIRE_F_REF, "busybox");
+		     wire_enc_u32(&e, WIRE_F_FORCE, 1));
+	KETTLE_SENDS(WIRE_T_IMAGE_PRUNE, wire_enc_u32(&e, WIRE_F_ALL, 1));
+	KETTLE_SENDS(WIRE_T_IMAGE_HISTORY, wire_enc_str(&e, WIRE_F_REF, "sha256:0123"));
 	/* daemon -> shim (daemon_shim.c encode_req) and client -> shim */
 	KETTLE_SENDS(WIRE_T_EVENTS, (void)0);
 	KETTLE_SENDS(WIRE_T_SHIM_STATE, (void)0);
@@ -379,13 +395,14 @@ TEST(types_that_are_no_request)
 		ASSERT_EQ(request_servers(others[i]), 0);
 		f = (struct wire_frame){ .type = others[i] };
 		ASSERT_EQ(request_check(&f, &err), -1);
-		ASSERT_CONTAINS(err.msg,
-				"is not a request; requests are types 7..9, 32..46 and 64..76");
+		ASSERT_CONTAINS(
+			err.msg,
+			"is not a request; requests are types 7..9, 32..46, 64..76 and 80..88");
 	}
 	f = (struct wire_frame){ .type = WIRE_T_OK };
 	ASSERT_EQ(request_check(&f, &err), -1);
 	ASSERT_STREQ(err.msg, "message type OK (2) is not a request; requests are types 7..9, "
-			      "32..46 and 64..76");
+			      "32..46, 64..76 and 80..88");
 }
 
 TEST(table_and_type_list_agree)
@@ -395,7 +412,8 @@ TEST(table_and_type_list_agree)
 
 	for (uint32_t t = 0; t <= UINT16_MAX; t++) {
 		bool listed = at < nt && types[at] == t;
-		bool in_ranges = (t >= 7 && t <= 9) || (t >= 32 && t <= 46) || (t >= 64 && t <= 76);
+		bool in_ranges = (t >= 7 && t <= 9) || (t >= 32 && t <= 46) ||
+				 (t >= 64 && t <= 76) || (t >= 80 && t <= 88);
 
 		ASSERT_EQ(request_fields((uint16_t)t, &n) != NULL, listed);
 		ASSERT_EQ(listed, in_ranges);
@@ -408,7 +426,7 @@ TEST(table_and_type_list_agree)
 		/* who serves what: the shim the SHIM_ and stream types, the daemon the rest */
 		if (t == WIRE_T_EVENTS)
 			ASSERT_EQ(by, REQUEST_BY_DAEMON | REQUEST_BY_SHIM);
-		else if (t < 32 || t >= 64)
+		else if (t < 32 || (t >= 64 && t < 80))
 			ASSERT_EQ(by, REQUEST_BY_SHIM);
 		else
 			ASSERT_EQ(by, REQUEST_BY_DAEMON);

@@ -716,9 +716,11 @@ TEST(type_names)
 	int known = 0;
 	for (uint32_t t = 0; t <= UINT16_MAX; t++)
 		known += wire_type_known((uint16_t)t);
-	ASSERT_EQ(known, 10 + 15 + 13);
+	ASSERT_EQ(known, 10 + 15 + 13 + 9);
 	ASSERT(wire_type_known(WIRE_T_UNPAUSE));
 	ASSERT(!wire_type_known(WIRE_T_UNPAUSE + 1));
+	ASSERT_STREQ(wire_type_name(WIRE_T_IMAGE_HISTORY), "IMAGE_HISTORY");
+	ASSERT(!wire_type_known(WIRE_T_IMAGE_HISTORY + 1));
 }
 
 RUN_TESTS(T(round_trip_every_field_type), T(round_trip_empty_frame_and_empty_strv),
