@@ -16,7 +16,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 pkgs="musl-tools gperf bzip2 runc busybox-static make gcc clang libclang-rt-14-dev clang-format
 file dpkg-dev xz-utils ca-certificates util-linux procps iproute2 nftables hyperfine containerd
-bash coreutils python3 jq patch bsdutils nodejs npm libcap2-bin umoci skopeo podman"
+bash coreutils python3 jq patch bsdutils nodejs libcap2-bin umoci skopeo podman"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: must run as root (uid $(id -u)); allowed: uid 0" >&2
@@ -41,6 +41,12 @@ if [ -n "$missing" ]; then
 	apt-get install -y -qq --no-install-recommends $pkgs
 else
 	echo "deps.sh: all packages already installed"
+fi
+# npm: NodeSource's nodejs (as on these machines) carries its own npm and conflicts with
+# Debian's npm package; Debian's nodejs needs the package.
+if ! command -v npm >/dev/null 2>&1; then
+	echo "deps.sh: installing: npm"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm
 fi
 
 "$top/scripts/vendor.sh" musl

@@ -75,6 +75,7 @@ enum {
 	OPT_CDI_SPEC_DIR,
 	OPT_BOOT,
 	OPT_CONTAINERS,
+	OPT_LOAD,
 	OPT_DEFAULT_NETWORK,
 	OPT_BRIDGE_SUBNET,
 	OPT_STORAGE_DRIVER,
@@ -120,6 +121,9 @@ static const struct cli_opt daemon_opts[] CLI_TABLE = {
 	CLI_OPT(OPT_CONTAINERS, 0, CLI_FILE, 0, "containers", "FILE",
 		"With --boot: run `kettle run -d LINE` for each line of FILE, in order, once "
 		"serving (quoted like a shell's words, nothing expanded)"),
+	CLI_OPT(OPT_LOAD, 0, CLI_DIR, 0, "load", "DIR",
+		"With --boot: `kettle load` each regular file of DIR (image archives), in name "
+		"order, once serving and before the containers file"),
 	CLI_OPT(OPT_DEFAULT_NETWORK, 0, CLI_CHOICE, 0, "default-network", "bridge|none",
 		"Network of containers run without --network (default bridge: " BRIDGE_NAME
 		", set up when first needed)"),
@@ -165,6 +169,7 @@ struct daemon_args {
 	size_t ncdi_dirs;		    /* entries of cdi_dirs; 0: the defaults */
 	bool boot;			    /* --boot */
 	const char *containers;		    /* --containers FILE, or NULL */
+	const char *load;		    /* --load DIR, or NULL */
 	struct daemon_net_opts net;	    /* --default-network, --bridge-subnet */
 	const char *storage;		    /* --storage-driver, or NULL: overlay when available */
 	uint64_t max_layer_size;	    /* --max-layer-size, bytes */
@@ -218,6 +223,9 @@ static int take_value(struct daemon_args *a, const struct cli_opt *o, int id, ch
 		return 0;
 	case OPT_CONTAINERS:
 		a->containers = val;
+		return 0;
+	case OPT_LOAD:
+		a->load = val;
 		return 0;
 	case OPT_RESTART_DELAY:
 		return backoff_flag(o, val, &a->backoff.base_ms);
@@ -346,6 +354,8 @@ static int parse_args(int argc, char **argv, struct daemon_args *a)
 		cli_misuse_write(stderr, &daemon_cmd, "--root is empty, expected a directory");
 	else if (a->containers && !a->boot)
 		cli_misuse_write(stderr, &daemon_cmd, "--containers needs --boot");
+	else if (a->load && !a->boot)
+		cli_misuse_write(stderr, &daemon_cmd, "--load needs --boot");
 	else if (a->detach && getpid() == 1)
 		cli_misuse_write(stderr, &daemon_cmd,
 				 "-d: the daemon is PID 1, the system's init: it cannot detach");
@@ -626,7 +636,7 @@ static int start(struct daemon *d, const struct daemon_args *a, int *logfd, stru
 	/* Once serving: each line's client connects to us. A file that cannot be read is
 	 * reported, never fatal (an init must come up all the same). */
 	struct kerr berr;
-	if (a->containers && daemon_boot_start(d, a->containers, &berr) < 0)
+	if ((a->containers || a->load) && daemon_boot_start(d, a->containers, a->load, &berr) < 0)
 		log_error("%s", berr.msg);
 	return 0;
 }

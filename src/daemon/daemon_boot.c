@@ -8,8 +8,12 @@
  * run returns once its container started). Invariants: never blocks (the child's output
  * is read in the loop, its exit comes through SIGCHLD's reaper in daemon.c, a deadline
  * kills a client that hangs); a bad line or a failed run is logged once with its line
- * number and skipped, the next line runs. Calls no other daemon file.
+ * number and skipped, the next line runs. `--load DIR` comes first: each regular file of
+ * DIR, in name order, becomes `kettle load -q -i FILE` the same way (the image code's
+ * own client, so an archive is checked exactly as a user's load is), so the containers
+ * file can name the images. Calls no other daemon file.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -30,6 +34,8 @@
 #define BOOT_PREFIX_ARGS 3     /* "kettle", "run", "-d" */
 #define BOOT_RUN_SLACK	 30000 /* ms a client may take beyond a shim's readiness deadline */
 #define BOOT_PATH_ENV	 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define BOOT_LOADS_MAX	 4096	 /* archives --load takes from its directory */
+#define BOOT_LOAD_MS	 1800000 /* ms one archive's load may take (many GB on a slow disk) */
 
 struct daemon_boot {
 	char path[PATH_MAX];	    /* the file, as given (for messages) */
@@ -47,6 +53,14 @@ struct daemon_boot {
 	unsigned started;	/* lines whose run succeeded */
 	unsigned failed;	/* lines refused or whose run failed */
 	bool stopped;		/* shutdown: no further line runs */
+	bool has_file;		/* --containers was given */
+	char dir[PATH_MAX];	/* --load's directory, as given (for messages) */
+	char **loads;		/* owned; --load's archives (full paths), in name order */
+	size_t nloads;		/* entries of loads */
+	size_t iload;		/* the next one to load; the running one is iload - 1 */
+	bool loading;		/* the running client is a load */
+	unsigned loaded;	/* archives loaded */
+	unsigned load_failed;	/* archives whose load failed */
 };
 
 static void next_line(struct daemon *d);
@@ -96,7 +110,11 @@ static void on_deadline(struct loop *l, void *data)
 	if (!b)
 		return;
 	b->timer = 0;
-	if (b->pid > 0) {
+	if (b->pid > 0 && b->loading) {
+		log_error("--load `%s`: `kettle load` still running after %d ms: killing it",
+			  b->loads[b->iload - 1], BOOT_LOAD_MS);
+		(void)kill(b->pid, SIGKILL);
+	} else if (b->pid > 0) {
 		log_error("%s line %u: `kettle run` still running after %llu ms: killing it",
 			  b->path, b->lineno,
 			  (unsigned long long)(d->runtime_timeout_ms + DAEMON_READY_TIMEOUT_MS +
@@ -106,20 +124,30 @@ static void on_deadline(struct loop *l, void *data)
 	}
 }
 
-/* Spawns the client for the words in b->line. */
+/* Spawns the client: `kettle load -q -i ARCHIVE` while loading, else `kettle run -d` with
+ * the words in b->line. */
 static int spawn(struct daemon *d, struct daemon_boot *b, struct kerr *err)
 {
-	static char run[] = "run", detach[] = "-d", self[] = "kettle";
+	static char run[] = "run", detach[] = "-d", self[] = "kettle", load[] = "load",
+		    quiet[] = "-q", input[] = "-i";
 	char *envp[] = { b->root_env, BOOT_PATH_ENV, NULL };
 	int p[2];
 
 	b->argv[0] = self;
-	b->argv[1] = run;
-	b->argv[2] = detach;
-	for (size_t i = 0; i <= b->line->argc; i++)
-		b->argv[BOOT_PREFIX_ARGS + i] = b->line->argv[i];
+	if (b->loading) {
+		b->argv[1] = load;
+		b->argv[2] = quiet;
+		b->argv[3] = input;
+		b->argv[4] = b->loads[b->iload - 1];
+		b->argv[5] = NULL;
+	} else {
+		b->argv[1] = run;
+		b->argv[2] = detach;
+		for (size_t i = 0; i <= b->line->argc; i++)
+			b->argv[BOOT_PREFIX_ARGS + i] = b->line->argv[i];
+	}
 	if (pipe2(p, O_CLOEXEC) < 0)
-		return kerr_set(err, errno, "create the output pipe of `kettle run`");
+		return kerr_set(err, errno, "create the output pipe of `kettle %s`", b->argv[1]);
 	_cleanup_close_ int rfd = p[0];
 	_cleanup_close_ int wfd = p[1];
 	struct proc_spawn sp = {
@@ -146,20 +174,38 @@ static int spawn(struct daemon *d, struct daemon_boot *b, struct kerr *err)
 	}
 	b->outlen = 0;
 	b->timer = loop_add_timer(d->loop,
-				  d->runtime_timeout_ms + DAEMON_READY_TIMEOUT_MS + BOOT_RUN_SLACK,
+				  b->loading ? BOOT_LOAD_MS
+					     : d->runtime_timeout_ms + DAEMON_READY_TIMEOUT_MS +
+						       BOOT_RUN_SLACK,
 				  on_deadline, d, err);
 	if (!b->timer)
 		log_warn("%s line %u: %s, no deadline", b->path, b->lineno, err->msg);
 	return 0;
 }
 
-/* Runs lines until one is running or none is left. */
+/* Runs --load's archives, then lines, until one is running or none is left. */
 static void next_line(struct daemon *d)
 {
 	struct daemon_boot *b = d->jobs;
 	struct kerr err;
 	int r;
 
+	while (!b->stopped && b->iload < b->nloads) {
+		b->iload++;
+		b->loading = true;
+		if (spawn(d, b, &err) == 0)
+			return;
+		log_error("--load `%s`: %s, skipping it", b->loads[b->iload - 1], err.msg);
+		b->load_failed++;
+	}
+	if (b->loading) {
+		b->loading = false;
+		if (!b->stopped)
+			log_info("--load `%s`: done, %u archives loaded, %u failed", b->dir,
+				 b->loaded, b->load_failed);
+	}
+	if (!b->has_file)
+		return;
 	while (!b->stopped && (r = bootfile_next(&b->cur, b->line, &err)) != 0) {
 		if (r < 0) {
 			log_error("%s: %s, skipping it", b->path, err.msg);
@@ -205,27 +251,81 @@ static int read_file(struct daemon_boot *b, size_t *len, struct kerr *err)
 	return 0;
 }
 
-int daemon_boot_start(struct daemon *d, const char *path, struct kerr *err)
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* --load DIR: the full paths of DIR's regular files (symlinks to one count), in name
+ * order; dot files are skipped. */
+static int list_archives(struct daemon_boot *b, const char *dir, struct kerr *err)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+
+	if (!dp)
+		return kerr_set(err, errno, "--load `%s`", dir);
+	while ((e = readdir(dp)) != NULL) {
+		char full[PATH_MAX];
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (snprintf(full, sizeof(full), "%s/%s", dir, e->d_name) >= (int)sizeof(full) ||
+		    stat(full, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (b->nloads == BOOT_LOADS_MAX) {
+			closedir(dp);
+			return kerr_set(err, 0, "--load `%s`: more than %d archives", dir,
+					BOOT_LOADS_MAX);
+		}
+		char **v = realloc(b->loads, (b->nloads + 1) * sizeof(*v));
+		if (!v || !(v[b->nloads] = strdup(full))) {
+			if (v)
+				b->loads = v;
+			closedir(dp);
+			return kerr_set(err, ENOMEM, "--load `%s`", dir);
+		}
+		b->loads = v;
+		b->nloads++;
+	}
+	closedir(dp);
+	if (b->nloads)
+		qsort(b->loads, b->nloads, sizeof(*b->loads), by_name);
+	return 0;
+}
+
+int daemon_boot_start(struct daemon *d, const char *path, const char *load_dir, struct kerr *err)
 {
 	struct daemon_boot *b = calloc(1, sizeof(*b));
 	size_t len = 0;
 
 	if (!b)
-		return kerr_set(err, ENOMEM, "--containers `%s`", path);
+		return kerr_set(err, ENOMEM, "--boot");
 	d->jobs = b;
 	b->outfd = -1;
-	str_copy(b->path, sizeof(b->path), path);
 	snprintf(b->root_env, sizeof(b->root_env), "KETTLE_ROOT=%s", d->root);
-	b->line = malloc(sizeof(*b->line));
-	if (!b->line) {
-		daemon_boot_free(d);
-		return kerr_set(err, ENOMEM, "--containers `%s`", path);
+	if (load_dir) {
+		str_copy(b->dir, sizeof(b->dir), load_dir);
+		if (list_archives(b, load_dir, err) < 0) {
+			daemon_boot_free(d);
+			return -1;
+		}
 	}
-	if (read_file(b, &len, err) < 0) {
-		daemon_boot_free(d);
-		return -1;
+	if (path) {
+		b->has_file = true;
+		str_copy(b->path, sizeof(b->path), path);
+		b->line = malloc(sizeof(*b->line));
+		if (!b->line) {
+			daemon_boot_free(d);
+			return kerr_set(err, ENOMEM, "--containers `%s`", path);
+		}
+		if (read_file(b, &len, err) < 0) {
+			daemon_boot_free(d);
+			return -1;
+		}
+		bootfile_init(&b->cur, b->text, len);
 	}
-	bootfile_init(&b->cur, b->text, len);
 	next_line(d);
 	return 0;
 }
@@ -239,6 +339,19 @@ static void log_result(struct daemon_boot *b, int code)
 	while (n > 0 && (b->out[n - 1] == '\n' || b->out[n - 1] == ' '))
 		n--;
 	str_sanitize(shown, sizeof(shown), b->out, n);
+	if (b->loading) {
+		const char *archive = b->loads[b->iload - 1];
+
+		if (code == 0) {
+			b->loaded++;
+			log_info("--load `%s`: loaded %s", archive, n ? shown : "(no output)");
+		} else {
+			b->load_failed++;
+			log_error("--load `%s`: `kettle load` exited %d: %s", archive, code,
+				  n ? shown : "(no output)");
+		}
+		return;
+	}
 	if (code == 0) {
 		b->started++;
 		log_info("%s line %u: started container %.12s", b->path, b->lineno, shown);
@@ -300,6 +413,9 @@ void daemon_boot_free(struct daemon *d)
 		loop_del_fd(d->loop, b->outfd);
 		fd_close(b->outfd);
 	}
+	for (size_t i = 0; i < b->nloads; i++)
+		free(b->loads[i]);
+	free(b->loads);
 	free(b->text);
 	free(b->line);
 	free(b);

@@ -1,5 +1,6 @@
 /*
- * daemon_boot: the containers file of `kettle daemon --boot --containers FILE` (role,
+ * daemon_boot: the image archives of `kettle daemon --boot --load DIR` and the containers
+ * file of `--containers FILE` (role,
  * layer 3; bottom band of the daemon). Calls no other daemon file; see daemon_boot.c.
  */
 #ifndef KETTLE_DAEMON_BOOT_H
@@ -7,9 +8,11 @@
 
 #include "daemon/daemon_state.h"
 
-/* Reads path and runs its first line (once the daemon serves: the line's client connects
- * to it). A file that cannot be read fails with err and runs nothing. */
-int daemon_boot_start(struct daemon *d, const char *path, struct kerr *err);
+/* Once the daemon serves (each client connects to it): `kettle load -q -i FILE` for each
+ * regular file of load_dir (--load; NULL: none), in name order, one after the other, then
+ * the lines of path (--containers; NULL: none). A file or directory that cannot be read
+ * fails with err and runs nothing. */
+int daemon_boot_start(struct daemon *d, const char *path, const char *load_dir, struct kerr *err);
 /* SIGCHLD's reaper found pid: true when it was the running line's client (its output and
  * result are logged and the next line runs), false when it is not ours. */
 bool daemon_boot_reaped(struct daemon *d, pid_t pid, int status);
