@@ -524,6 +524,9 @@ static int parse_run_args(int argc, char **argv, struct run_args *a)
 	/* A host command's root is the host's own. */
 	if (r->isolation_host && !r->rootfs && !r->bundle && !(r->rootfs = strdup("/")))
 		return client_runflags_out_of_memory();
+	/* ... and its network the host's as it is: no namespace, no bridge of the daemon's. */
+	if (r->isolation_host && r->network == RECORD_NET_DEFAULT)
+		r->network = RECORD_NET_NONE;
 	int first = 0;
 	if (!r->rootfs && !r->bundle) {
 		/* docker's form: the first argument is the image, the rest its command. */

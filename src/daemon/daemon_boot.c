@@ -260,11 +260,17 @@ static int by_name(const void *a, const void *b)
  * order; dot files are skipped. */
 static int list_archives(struct daemon_boot *b, const char *dir, struct kerr *err)
 {
-	DIR *dp = opendir(dir);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *e;
 
-	if (!dp)
-		return kerr_set(err, errno, "--load `%s`", dir);
+	if (!dp) {
+		int saved = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return kerr_set(err, saved, "--load `%s`", dir);
+	}
 	while ((e = readdir(dp)) != NULL) {
 		char full[PATH_MAX];
 		struct stat st;
