@@ -153,14 +153,27 @@ static int parse_one(struct filter_set *fs, const char *line, size_t len, struct
 		break;
 	case FILTER_NAME: {
 		/* Bounded repetition is expanded into copies at compile time ((a{255}){255}
-		 * is 65,025 of them) and back references make matching backtrack: either
-		 * would let one request stall the daemon. Names never hold '{' anyway. */
-		for (const char *c = f->value; *c; c++)
-			if (*c == '{' || (c[0] == '\\' && c[1] >= '1' && c[1] <= '9'))
-				return kerr_set(err, 0,
-						"invalid filter `%s`: repetition counts ({n}) and "
-						"back references (\\1) are not supported",
-						shown);
+		 * is 65,025 of them), back references make matching backtrack, and stacked
+		 * repetition operators (a+++…, which Go's regexp refuses too) take glibc's
+		 * regcomp exponential time: each would let one request stall the daemon.
+		 * Names never hold '{', '+', '*' or '?' anyway. */
+		for (const char *c = f->value; *c; c++) {
+			bool stacked = strchr("+*?", c[0]) && c[1] && strchr("+*?", c[1]);
+
+			if (c[0] == '\\' && c[1]) {
+				if (c[1] >= '1' && c[1] <= '9')
+					stacked = true; /* reported below as a back reference */
+				else
+					c++; /* an escaped character is literal */
+			}
+			if (*c == '{' || stacked)
+				return kerr_set(
+					err, 0,
+					"invalid filter `%s`: repetition counts ({n}), stacked "
+					"repetition operators (++, *?) and back references "
+					"(\\1) are not supported",
+					shown);
+		}
 		regex_t *re = malloc(sizeof(*re));
 
 		/* A pattern that does not compile still matches the name exactly, as docker

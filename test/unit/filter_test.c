@@ -171,10 +171,14 @@ TEST(bad_filters)
 				   "ports (1-65535), with an optional /tcp, /udp or /sctp" },
 		{ "label=", "filter `label=` needs a value" },
 		{ "name=((a{255}){255}){255}",
-		  "invalid filter `name=((a{255}){255}){255}`: repetition counts ({n}) and back "
-		  "references (\\1) are not supported" },
-		{ "name=(a)\\1", "invalid filter `name=(a)\\\\1`: repetition counts ({n}) and back "
-				 "references (\\1) are not supported" },
+		  "invalid filter `name=((a{255}){255}){255}`: repetition counts ({n}), stacked "
+		  "repetition operators (++, *?) and back references (\\1) are not supported" },
+		{ "name=(a)\\1", "invalid filter `name=(a)\\\\1`: repetition counts ({n}), stacked "
+				 "repetition operators (++, *?) and back references (\\1) are not "
+				 "supported" },
+		{ "name=ao+++++", "invalid filter `name=ao+++++`: repetition counts ({n}), stacked "
+				  "repetition operators (++, *?) and back references (\\1) are not "
+				  "supported" },
 	};
 	struct filter_set fs;
 	struct kerr err;
