@@ -317,7 +317,8 @@ static int print_template(struct client_format *fmt, const char *json, size_t le
 		fprintf(stderr, "%s\n", err.msg);
 		rc = CLIENT_EXIT_FAIL;
 	} else {
-		fwrite(out.data, 1, out.len, stdout);
+		if (out.len) /* an empty buffer has no data pointer */
+			fwrite(out.data, 1, out.len, stdout);
 	}
 	buf_done(&doc);
 	buf_done(&out);

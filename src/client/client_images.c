@@ -664,7 +664,8 @@ static int image_inspect(int argc, char **argv)
 		pretty(&d, 0, 1, &out, &err);
 	}
 	buf_append_str(&out, shown ? "\n]\n" : "]\n", &err);
-	fwrite(out.data, 1, out.len, stdout);
+	if (out.len) /* an empty buffer has no data pointer */
+		fwrite(out.data, 1, out.len, stdout);
 	fflush(stdout);
 	buf_done(&out);
 	free(toks);

@@ -689,7 +689,8 @@ int client_inspect_main(int argc, char **argv)
 	else if (out.len == 0)
 		buf_append_str(&out, "\n", &err); /* docker's Flush of an empty template run */
 	if (rc == 0) {
-		fwrite(out.data, 1, out.len, stdout);
+		if (out.len) /* an empty buffer has no data pointer */
+			fwrite(out.data, 1, out.len, stdout);
 		fflush(stdout);
 	}
 	for (int i = 0; rc == 0 && i < n; i++) {

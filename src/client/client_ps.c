@@ -740,7 +740,8 @@ static int show(const struct ps_args *a, struct ps_row *rows, size_t n)
 	else
 		rc = print_formatted(a, &fmt, rows, n, now, &out, &err);
 	if (rc == 0) {
-		fwrite(out.data, 1, out.len, stdout);
+		if (out.len) /* an empty buffer has no data pointer */
+			fwrite(out.data, 1, out.len, stdout);
 	} else if (str_has_prefix(err.msg, "template parsing error")) {
 		fprintf(stderr, "%s\n", err.msg);
 		rc = CLIENT_EXIT_FAIL;

@@ -491,7 +491,8 @@ static int show(struct stats_args *a, const struct stats_state *s, bool tty)
 		}
 		return client_fail(CLIENT_EXIT_FAIL, &err);
 	}
-	fwrite(out.data, 1, out.len, stdout);
+	if (out.len) /* an empty buffer has no data pointer */
+		fwrite(out.data, 1, out.len, stdout);
 	fflush(stdout);
 	buf_done(&out);
 	return 0;

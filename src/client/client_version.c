@@ -65,7 +65,7 @@ static int formatted(const char *format)
 	} else if (client_format_json((const char *)doc.data, doc.len, &out, &err) < 0) {
 		rc = client_fail(CLIENT_EXIT_FAIL, &err);
 	}
-	if (rc == 0)
+	if (rc == 0 && out.len) /* an empty buffer has no data pointer */
 		fwrite(out.data, 1, out.len, stdout);
 	buf_done(&doc);
 	buf_done(&out);
